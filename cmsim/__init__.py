@@ -1,0 +1,36 @@
+"""cmsim: simulate online communities and the strategies of the people who manage them."""
+
+from __future__ import annotations
+
+from cmsim.errors import CmsimError, ScenarioError, StrategyError
+from cmsim.graphs import Graph, build_graph, from_networkx
+from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
+from cmsim.run import Run
+from cmsim.scenario import Scenario, list_scenarios, load_scenario
+from cmsim.simulation import Simulation, simulate
+from cmsim.strategies import BUILTIN as STRATEGIES
+from cmsim.timeline import Intervention
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CmsimError",
+    "EVENT_TYPES",
+    "KINDS",
+    "LEVERS",
+    "PARAMS",
+    "Graph",
+    "Intervention",
+    "Run",
+    "STRATEGIES",
+    "Scenario",
+    "Simulation",
+    "ScenarioError",
+    "StrategyError",
+    "build_graph",
+    "from_networkx",
+    "list_scenarios",
+    "load_scenario",
+    "simulate",
+    "__version__",
+]

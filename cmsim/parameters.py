@@ -1,0 +1,509 @@
+"""The declared parameter schema: every scenario parameter, its default, unit, range and meaning.
+
+This module is the single source of truth for what a scenario may contain. The scenario loader
+validates against it, ``cmsim params`` prints it, ``cmsim schema`` turns it into JSON Schema, and
+the engines read their inputs from a scenario validated against it.
+
+Keys are dotted (``section.name``). A scenario YAML file nests them::
+
+    community:
+      kind: forum
+      initial_members: 2000
+
+The ``events`` key is a list of timeline events (see :data:`EVENT_TYPES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Param",
+    "PARAMS",
+    "LEVERS",
+    "KINDS",
+    "EVENT_TYPES",
+    "EVENT_FIELDS",
+    "INTERVENTION_TYPES",
+    "HOURS_PER_WEEK",
+    "defaults",
+]
+
+#: Hours in a week: no allocation or budget may exceed it.
+HOURS_PER_WEEK = 168.0
+
+#: The eight levers a manager spends hours on, in the order used by every array in the kit.
+LEVERS: tuple[str, ...] = (
+    "moderation",
+    "responding",
+    "content",
+    "welcoming",
+    "events",
+    "analytics",
+    "learning",
+    "self_care",
+)
+
+#: The community kinds of DOMAIN.md; each selects a graph generator.
+KINDS: tuple[str, ...] = ("social_media", "forum", "customer", "internal")
+
+#: Timeline events a scenario may schedule (``events:`` list).
+EVENT_TYPES: tuple[str, ...] = (
+    "algorithm_change",  # reach multiplied by (1 - magnitude), softened by the manager's learning
+    "troll_raid",  # magnitude = trolls arriving per day per 1000 members, for `duration` days
+    "product_crisis",  # complaint wave: satisfaction shock `magnitude` and complaint propensity x3
+    "viral_spike",  # arrivals multiplied by (1 + magnitude) for `duration` days
+    "competitor_launch",  # churn multiplied by (1 + magnitude), acquisition by 1/(1 + magnitude)
+    "new_channel",  # a new channel: reach rises by magnitude only for managers who learned
+)
+
+#: One-off manager interventions that can be added to any run (see ``cmsim.Intervention``).
+INTERVENTION_TYPES: tuple[str, ...] = ("ban_wave", "welcome_campaign", "ama_event", "switch_strategy")
+
+#: Fields of one event: name -> (type, low, high, description).
+EVENT_FIELDS: dict[str, tuple[str, float, float, str]] = {
+    "day": ("int", 0, 36500, "day the event starts (0 = first simulated day)"),
+    "duration": ("int", 1, 36500, "days the event lasts"),
+    "magnitude": ("float", 0.0, 1000.0, "strength; meaning depends on the event type"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter.
+
+    Attributes
+    ----------
+    key : str
+        Dotted key, e.g. ``"members.visit_rate"``.
+    default : int, float, str or bool
+        Value used when a scenario does not set it.
+    unit : str
+        Unit in words (``"per day"``, ``"hours/week"``, ``"share"``, ``"members"``...).
+    low, high : float or None
+        Inclusive bounds for numbers; ``None`` means unbounded on that side.
+    choices : tuple or None
+        Allowed values for strings.
+    doc : str
+        One-line description.
+    source : str
+        Where the default comes from: a fact of DOMAIN.md, or ``"assumption"``.
+    """
+
+    key: str
+    default: Any
+    unit: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    doc: str = ""
+    source: str = "assumption"
+
+    @property
+    def type(self) -> str:
+        """``"int"``, ``"float"``, ``"str"`` or ``"bool"``."""
+        d = self.default
+        if isinstance(d, bool):
+            return "bool"
+        if isinstance(d, int):
+            return "int"
+        if isinstance(d, float):
+            return "float"
+        return "str"
+
+    def allowed(self) -> str:
+        """Human description of the allowed values, used in error messages."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.type == "bool":
+            return "true or false"
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        word = "an integer" if self.type == "int" else "a number"
+        return f"{word} in [{lo}, {hi}]"
+
+
+def _p(key, default, unit, low=None, high=None, doc="", choices=None, source="assumption"):
+    return Param(key, default, unit, low, high, choices, doc, source)
+
+
+_SPECS = [
+    # --- community: size, horizon, structure --------------------------------------------------
+    _p("community.kind", "forum", "", doc="community kind: selects the member graph", choices=KINDS),
+    _p("community.initial_members", 2000, "members", 10, 50_000_000, "members at day 0"),
+    _p("community.days", 180, "days", 1, 3650, "simulated horizon"),
+    _p(
+        "community.membership_given",
+        False,
+        "",
+        doc="members are assigned (internal community): "
+        "nobody joins by word of mouth and churn means leaving the organisation",
+    ),
+    # --- graph --------------------------------------------------------------------------------
+    _p("graph.mean_degree", 10.0, "contacts", 1.0, 200.0, "mean number of members each member sees"),
+    _p(
+        "graph.clustering",
+        0.3,
+        "probability",
+        0.0,
+        1.0,
+        "social_media: chance each extra link closes a triangle (Holme-Kim)",
+    ),
+    _p("graph.blocks", 12, "sub-forums", 1, 100_000, "forum sub-forums / internal departments"),
+    _p("graph.mixing", 0.1, "share", 0.0, 1.0, "share of links that cross sub-forums/departments"),
+    _p(
+        "graph.hub_share",
+        0.02,
+        "share",
+        0.0,
+        0.5,
+        "customer: share of members who are hubs (experts) that many askers link to",
+    ),
+    _p("graph.rewire", 0.05, "probability", 0.0, 1.0, "internal: small-world rewiring probability"),
+    _p("graph.attach", 4, "links", 1, 50, "members a newcomer links to when joining"),
+    # --- members: traits and behaviour -------------------------------------------------------
+    _p(
+        "members.activity_sigma",
+        1.6,
+        "log-units",
+        0.0,
+        4.0,
+        "spread (lognormal sigma) of activity propensity: drives participation inequality",
+        source="Nielsen 2006 / van Mierlo 2014 (1% rule)",
+    ),
+    _p("members.visit_rate", 0.12, "per day", 0.0, 1.0, "median member's chance to visit on a day"),
+    _p(
+        "members.post_rate",
+        0.02,
+        "per visit",
+        0.0,
+        1.0,
+        "median member's chance to post on a visit (scaled by activity)",
+        source="van Mierlo 2014 (fewer than 25% ever post)",
+    ),
+    _p("members.question_share", 0.3, "share", 0.0, 1.0, "share of ordinary posts that are questions"),
+    _p("members.expert_share", 0.05, "share", 0.0, 1.0, "share of members with high expertise"),
+    _p("members.temper_mean", 0.3, "0-1", 0.0, 1.0, "mean proneness to trolling"),
+    _p("members.initial_satisfaction", 0.65, "0-1", 0.0, 1.0, "satisfaction of members at day 0"),
+    _p("members.satisfaction_baseline", 0.65, "0-1", 0.0, 1.0, "level satisfaction drifts back to"),
+    # --- dynamics: what members do to each other ---------------------------------------------
+    _p(
+        "dynamics.reply_rate",
+        0.06,
+        "per post seen",
+        0.0,
+        1.0,
+        "chance a visiting member replies to a neighbour's post from yesterday",
+        source="Joyce & Kraut 2006 / Burke 2007 (reply rates)",
+    ),
+    _p(
+        "dynamics.answer_rate",
+        0.25,
+        "per question seen",
+        0.0,
+        1.0,
+        "chance a visiting expert answers a neighbour's open question",
+    ),
+    _p(
+        "dynamics.content_joy",
+        0.01,
+        "satisfaction/post",
+        0.0,
+        1.0,
+        "satisfaction gained per useful post seen (saturating)",
+    ),
+    _p("dynamics.toxic_harm", 0.06, "satisfaction/post", 0.0, 1.0, "satisfaction lost per toxic post seen"),
+    _p("dynamics.spam_harm", 0.01, "satisfaction/post", 0.0, 1.0, "satisfaction lost per spam post seen"),
+    _p(
+        "dynamics.complaint_harm",
+        0.02,
+        "satisfaction/item",
+        0.0,
+        1.0,
+        "satisfaction lost per unanswered complaint seen",
+    ),
+    _p("dynamics.complaint_threshold", 0.35, "0-1", 0.0, 1.0, "satisfaction below which members complain"),
+    _p("dynamics.complaint_rate", 0.3, "per visit", 0.0, 1.0, "chance an unhappy visiting member complains"),
+    _p(
+        "dynamics.turnaround",
+        0.6,
+        "probability",
+        0.0,
+        1.0,
+        "chance an answered complaint turns its author around (satisfaction restored)",
+    ),
+    _p("dynamics.reversion", 0.02, "per day", 0.0, 1.0, "daily drift of satisfaction towards its baseline"),
+    _p(
+        "dynamics.engagement_drift",
+        0.01,
+        "per day",
+        0.0,
+        1.0,
+        "daily drift of engagement back to 1 after a boost or a chill",
+    ),
+    _p("dynamics.churn_base", 0.0005, "per day", 0.0, 1.0, "daily chance a content member leaves"),
+    _p("dynamics.churn_unhappy", 0.02, "per day", 0.0, 1.0, "extra daily leave chance at zero satisfaction"),
+    _p("dynamics.lapse_days", 30, "days", 1, 3650, "days without a visit after which a member has lapsed"),
+    _p("dynamics.lapsed_leave", 0.01, "per day", 0.0, 1.0, "daily chance a lapsed member leaves for good"),
+    _p(
+        "dynamics.reengagement",
+        0.05,
+        "per active contact",
+        0.0,
+        1.0,
+        "daily chance a lapsed member returns, per posting contact seen (growth vs death)",
+        source="Ribeiro 2014 (growth or death)",
+    ),
+    _p("dynamics.newcomer_days", 30, "days", 1, 365, "days a member counts as a newcomer"),
+    _p(
+        "dynamics.reply_welcome",
+        1.35,
+        "multiplier",
+        0.0,
+        10.0,
+        "engagement multiplier for a newcomer whose first post got a reply",
+        source="Joyce & Kraut 2006 (56% vs 44%)",
+    ),
+    _p(
+        "dynamics.no_reply_chill",
+        0.75,
+        "multiplier",
+        0.0,
+        10.0,
+        "engagement multiplier for a newcomer whose first post got none",
+        source="Joyce & Kraut 2006 (56% vs 44%)",
+    ),
+    _p("dynamics.champion_posts", 50, "posts", 1, 100_000, "posts after which a regular becomes a champion"),
+    _p("dynamics.open_days", 7, "days", 1, 60, "days a question or complaint stays open"),
+    # --- growth --------------------------------------------------------------------------------
+    _p(
+        "growth.acquisition",
+        0.002,
+        "per day",
+        0.0,
+        1.0,
+        "daily arrivals from outside, as a share of the initial size",
+    ),
+    _p("growth.word_of_mouth", 0.0005, "per day", 0.0, 1.0, "daily arrivals per satisfied active member"),
+    # --- trolls and spammers ---------------------------------------------------------------------
+    _p("trolls.initial_share", 0.003, "share", 0.0, 0.5, "share of members who are trolls at day 0"),
+    _p(
+        "trolls.arrival_rate", 0.05, "per day per 1000", 0.0, 1000.0, "trolls arriving per 1000 members a day"
+    ),
+    _p("trolls.post_rate", 0.5, "per day", 0.0, 1.0, "chance an active troll posts something toxic on a day"),
+    _p(
+        "trolls.base_rate",
+        0.01,
+        "per post",
+        0.0,
+        1.0,
+        "chance an ordinary member's post is toxic, at mean temper, good mood, clean context",
+        source="assumption",
+    ),
+    _p(
+        "trolls.mood_boost",
+        1.43,
+        "multiplier",
+        1.0,
+        10.0,
+        "trolling multiplier when in a bad mood",
+        source="Cheng et al. 2017 (35% -> 50%)",
+    ),
+    _p(
+        "trolls.context_boost",
+        1.43,
+        "multiplier",
+        1.0,
+        10.0,
+        "trolling multiplier after seeing toxic posts",
+        source="Cheng et al. 2017 (35% -> 50%)",
+    ),
+    _p("trolls.mood_threshold", 0.4, "0-1", 0.0, 1.0, "satisfaction below which a member is in a bad mood"),
+    _p(
+        "trolls.norm_gain",
+        8.0,
+        "multiplier",
+        0.0,
+        100.0,
+        "how much a toxic community norm (smoothed toxic share of posts) multiplies trolling",
+        source="assumption (Chandrasekharan 2017: bans cut remaining members' hate speech)",
+    ),
+    _p(
+        "trolls.warning",
+        0.5,
+        "multiplier",
+        0.0,
+        1.0,
+        "temper multiplier for an ordinary member whose toxic post moderation caught",
+    ),
+    _p(
+        "trolls.conversion",
+        0.05,
+        "per toxic post",
+        0.0,
+        1.0,
+        "chance an ordinary member who trolls becomes a troll (contagion)",
+    ),
+    _p("trolls.comeback", 0.3, "probability", 0.0, 1.0, "chance a removed troll returns as a new account"),
+    _p("trolls.comeback_days", 14, "days", 1, 365, "mean days before a removed troll returns"),
+    _p("trolls.reply_draw", 3.0, "multiplier", 0.0, 100.0, "how much more replies a toxic post draws"),
+    _p("spam.initial_share", 0.002, "share", 0.0, 0.5, "share of members who are spammers at day 0"),
+    _p("spam.arrival_rate", 0.1, "per day per 1000", 0.0, 1000.0, "spammers arriving per 1000 members a day"),
+    _p("spam.post_rate", 0.8, "per day", 0.0, 1.0, "chance an active spammer posts on a day"),
+    # --- the manager (or team) --------------------------------------------------------------------
+    _p("manager.count", 1, "managers", 0, 1000, "community managers on the team (0 = unmanaged)"),
+    _p(
+        "manager.hours",
+        30.0,
+        "hours/week",
+        0.0,
+        HOURS_PER_WEEK,
+        "weekly hours each manager spends on the community",
+    ),
+    _p(
+        "manager.sustainable_hours",
+        32.0,
+        "hours/week",
+        0.0,
+        HOURS_PER_WEEK,
+        "weekly hours a manager can work without building stress",
+    ),
+    _p(
+        "manager.overwork_stress",
+        0.01,
+        "stress/hour",
+        0.0,
+        1.0,
+        "daily stress per weekly hour above the sustainable level",
+    ),
+    _p(
+        "manager.toxicity_stress",
+        0.0003,
+        "stress/item",
+        0.0,
+        1.0,
+        "stress per offending post removed or warned about and per complaint the manager answers",
+    ),
+    _p("manager.recovery", 0.02, "per day", 0.0, 1.0, "daily stress recovery with no self-care"),
+    _p(
+        "manager.self_care_recovery",
+        0.01,
+        "per hour/week",
+        0.0,
+        1.0,
+        "extra daily recovery per weekly hour of self-care (diminishing)",
+    ),
+    _p("manager.burnout_threshold", 0.8, "0-1", 0.0, 1.0, "stress above which the manager burns out"),
+    _p("manager.recover_threshold", 0.4, "0-1", 0.0, 1.0, "stress below which a burned-out manager recovers"),
+    _p(
+        "manager.burnout_effectiveness",
+        0.5,
+        "multiplier",
+        0.0,
+        1.0,
+        "effectiveness of every lever while burned out",
+    ),
+    _p(
+        "manager.quit_rate",
+        0.01,
+        "per day",
+        0.0,
+        1.0,
+        "daily chance a burned-out manager quits",
+        source="Community Roundtable (about half report high burnout)",
+    ),
+    _p("manager.vacancy_days", 42, "days", 0, 3650, "days the post stays empty after a manager quits"),
+    _p("manager.initial_stress", 0.2, "0-1", 0.0, 1.0, "manager's stress at day 0"),
+    # --- levers: diminishing returns (effective hours = scale * (1 - exp(-hours/scale))) -----------
+    _p("levers.moderation_rate", 60.0, "items/hour", 0.0, 10_000.0, "toxic or spam posts reviewed per hour"),
+    _p("levers.moderation_scale", 10.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of moderation hours"),
+    _p(
+        "levers.detection",
+        0.9,
+        "probability",
+        0.0,
+        1.0,
+        "chance a reviewed offender is recognised and removed",
+    ),
+    _p(
+        "levers.responding_rate",
+        6.0,
+        "items/hour",
+        0.0,
+        10_000.0,
+        "questions or complaints answered per hour",
+    ),
+    _p("levers.responding_scale", 12.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of responding hours"),
+    _p(
+        "levers.content_joy",
+        0.004,
+        "satisfaction/day",
+        0.0,
+        1.0,
+        "daily satisfaction a visitor gains from saturated manager content",
+    ),
+    _p("levers.content_visits", 0.25, "multiplier", 0.0, 10.0, "extra visit chance from saturated content"),
+    _p("levers.content_scale", 8.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of content hours"),
+    _p(
+        "levers.welcome_rate",
+        10.0,
+        "members/hour",
+        0.0,
+        10_000.0,
+        "newcomers or at-risk members reached per hour",
+    ),
+    _p("levers.welcoming_scale", 6.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of welcoming hours"),
+    _p(
+        "levers.outreach_lift",
+        0.5,
+        "share",
+        0.0,
+        1.0,
+        "share of the gap to baseline satisfaction that one-to-one outreach closes",
+    ),
+    _p("levers.event_boost", 0.15, "engagement", 0.0, 1.0, "engagement an attendee gains from an event"),
+    _p("levers.event_reach", 0.05, "share", 0.0, 1.0, "share of visitors who attend a saturated event week"),
+    _p("levers.events_scale", 6.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of event hours"),
+    _p(
+        "levers.analytics_gain",
+        1.0,
+        "multiplier",
+        0.0,
+        10.0,
+        "how much saturated analytics multiplies targeting of moderation and outreach",
+    ),
+    _p("levers.analytics_scale", 4.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of analytics hours"),
+    _p("levers.learning_scale", 4.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of learning hours"),
+    _p(
+        "levers.learning_rate", 0.05, "per week", 0.0, 1.0, "weekly growth of platform know-how at saturation"
+    ),
+    _p("levers.self_care_scale", 4.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of self-care hours"),
+    # --- platform ------------------------------------------------------------------------------
+    _p("platform.reach", 1.0, "multiplier", 0.0, 10.0, "how much of members' feeds the platform shows"),
+    _p("platform.seasonality", 0.0, "share", 0.0, 1.0, "amplitude of the yearly visit cycle"),
+    _p("platform.season_period", 365, "days", 1, 3650, "period of the visit cycle"),
+    _p(
+        "platform.recovery_days",
+        60,
+        "days",
+        1,
+        3650,
+        "days reach needs to recover after an algorithm change, without learning",
+    ),
+]
+
+#: Every declared parameter, keyed by dotted name, in declaration order.
+PARAMS: dict[str, Param] = {p.key: p for p in _SPECS}
+
+
+def defaults() -> dict[str, Any]:
+    """Return a flat ``{dotted key: default}`` mapping of every parameter.
+
+    Examples
+    --------
+    >>> d = defaults()
+    >>> d["community.kind"]
+    'forum'
+    """
+    return {k: p.default for k, p in PARAMS.items()}

@@ -1,0 +1,231 @@
+"""The result of one run: the daily table, the summary metrics and the member table.
+
+Summary metrics (``Run.summary``), each computed from the run's own records:
+
+``final_members``
+    Members (active or lapsed) at the end of the last day.
+``mean_dau``
+    Mean daily active accounts (visits per day).
+``dau_mau``
+    Mean of DAU / MAU over the days from day 29 on (over all days for shorter runs).
+``lurker_share``
+    Share of the ordinary members present at the end who wrote nothing during the run.
+``top1_post_share``, ``top10_post_share``
+    Share of all contributions (posts, questions, complaints, replies, answers) written by the
+    most active 1% / 10% of the ordinary members who were ever present during the run.
+``posts_gini``
+    Gini coefficient of contributions over the same members.
+``newcomer_retention_30d``
+    Of the members who joined during the run at least 30 days before its end, the share still
+    active and seen in the last week of their first 30 days (NaN when nobody qualifies).
+``answered_share``
+    Questions answered / questions resolved (answered or expired); NaN when none was asked.
+``median_response_days``
+    Median days from a question to its first answer (0 = same day); NaN when none.
+``first_post_reply_share``
+    Share of newcomers' resolved first posts that got a reply or a welcome.
+``return_after_reply``, ``return_without_reply``
+    Share of newcomers who posted again, among those whose first post got a reply / did not.
+``toxic_share``, ``spam_share``
+    Toxic / spam posts as a share of all posts.
+``burnout_days``
+    Days the manager spent burned out. ``manager_quits``: times a manager quit.
+``health_index``
+    0-100: ``100 * mean(G, A, Q, C, S)`` over the components that are defined, where
+    G = clip(0.5 + (final - initial) / initial, 0, 1) (growth), A = min(1, dau_mau / 0.25)
+    (activity), Q = answered_share (answering), C = max(0, 1 - 10 * (toxic_share + spam_share))
+    (civility) and S = mean satisfaction on the last day.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cmsim._kernels import layout as L
+
+__all__ = ["Run", "summarize", "members_table", "SUMMARY_KEYS"]
+
+SUMMARY_KEYS: tuple[str, ...] = (
+    "final_members",
+    "mean_dau",
+    "dau_mau",
+    "lurker_share",
+    "top1_post_share",
+    "top10_post_share",
+    "posts_gini",
+    "newcomer_retention_30d",
+    "answered_share",
+    "median_response_days",
+    "first_post_reply_share",
+    "return_after_reply",
+    "return_without_reply",
+    "toxic_share",
+    "spam_share",
+    "burnout_days",
+    "manager_quits",
+    "removals",
+    "health_index",
+)
+
+_STATUS = {L.EMPTY: "empty", L.ACTIVE: "active", L.LAPSED: "lapsed", L.LEFT: "left", L.REMOVED: "removed"}
+_ROLE = {L.MEMBER: "member", L.CHAMPION: "champion", L.TROLL: "troll", L.SPAMMER: "spammer"}
+_FP = {L.FP_NONE: "none", L.FP_OPEN: "open", L.FP_REPLIED: "replied", L.FP_UNANSWERED: "unanswered"}
+
+
+@dataclass
+class Run:
+    """One simulated run.
+
+    Attributes
+    ----------
+    daily : pandas.DataFrame
+        One row a day (columns in ``docs/model.md``, "Outputs").
+    summary : dict
+        Summary metrics (see the module documentation).
+    members : pandas.DataFrame
+        One row per member ever present: traits, role, status, contributions, tenure.
+    scenario, strategy : str
+        Names. ``seed``: the seed. ``engine``: ``"fast"`` or ``"mesa"``.
+    events : list of dict
+        Scenario events and interventions ``{day, label}`` (for plots).
+    """
+
+    daily: pd.DataFrame
+    summary: dict[str, float]
+    members: pd.DataFrame
+    scenario: str = ""
+    strategy: str = ""
+    seed: int = 0
+    engine: str = "fast"
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"Run({self.scenario!r}, {self.strategy!r}, seed={self.seed}, days={len(self.daily)}, "
+            f"final_members={s.get('final_members', float('nan')):.0f}, health_index={s.get('health_index', float('nan')):.1f})"
+        )
+
+
+def _gini(x: np.ndarray) -> float:
+    n = len(x)
+    if n == 0 or x.sum() <= 0:
+        return 0.0
+    xs = np.sort(x.astype(np.float64))
+    cum = np.cumsum(xs)
+    return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+
+
+def _top_share(x: np.ndarray, frac: float) -> float:
+    total = x.sum()
+    if len(x) == 0 or total <= 0:
+        return 0.0
+    k = max(1, int(math.ceil(frac * len(x))))
+    return float(np.sort(x)[::-1][:k].sum() / total)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else float("nan")
+
+
+def summarize(
+    daily: pd.DataFrame, hist: np.ndarray, members: Mapping[str, np.ndarray], initial: int, quits: int = 0
+) -> dict[str, float]:
+    """Compute the summary metrics of a run from its daily table, histogram and member arrays.
+
+    ``members`` holds per-member arrays ``status``, ``role``, ``posts``, ``fp_state``,
+    ``second_post_day`` over every slot used.
+    """
+    d = daily
+    status, role, posts = members["status"], members["role"], members["posts"]
+    ordinary = role < L.TROLL
+    present = ordinary & ((status == L.ACTIVE) | (status == L.LAPSED))
+    ever = ordinary & (status != L.EMPTY)
+    contrib = posts[ever].astype(np.float64)
+    mau = d["mau"].to_numpy(float)
+    ratio = np.divide(d["dau"].to_numpy(float), mau, out=np.zeros_like(mau), where=mau > 0)
+    dau_mau = float(ratio[29:].mean() if len(ratio) > 29 else ratio.mean())
+    answered, expired = float(d["questions_answered"].sum()), float(d["questions_expired"].sum())
+    n_ans = hist.sum()
+    median = float("nan")
+    if n_ans > 0:
+        median = float(np.searchsorted(np.cumsum(hist), n_ans / 2.0, side="left"))
+    fp, second = members["fp_state"], members["second_post_day"]
+    replied, unanswered = fp == L.FP_REPLIED, fp == L.FP_UNANSWERED
+    posts_total = float(d["posts"].sum())
+    s: dict[str, float] = {
+        "final_members": float(d["members"].iloc[-1]),
+        "mean_dau": float(d["dau"].mean()),
+        "dau_mau": dau_mau,
+        "lurker_share": _ratio(float((posts[present] == 0).sum()), float(present.sum())),
+        "top1_post_share": _top_share(contrib, 0.01),
+        "top10_post_share": _top_share(contrib, 0.10),
+        "posts_gini": _gini(contrib),
+        "newcomer_retention_30d": _ratio(
+            float(d["newcomers_retained_30d"].sum()), float(d["newcomers_due_30d"].sum())
+        ),
+        "answered_share": _ratio(answered, answered + expired),
+        "median_response_days": median,
+        "first_post_reply_share": _ratio(float(replied.sum()), float((replied | unanswered).sum())),
+        "return_after_reply": _ratio(float((replied & (second >= 0)).sum()), float(replied.sum())),
+        "return_without_reply": _ratio(float((unanswered & (second >= 0)).sum()), float(unanswered.sum())),
+        "toxic_share": _ratio(float(d["toxic_posts"].sum()), posts_total) if posts_total > 0 else 0.0,
+        "spam_share": _ratio(float(d["spam_posts"].sum()), posts_total) if posts_total > 0 else 0.0,
+        "burnout_days": float(d["manager_burned_out"].sum()),
+        "manager_quits": float(quits),
+        "removals": float(d["removals"].sum()),
+    }
+    s["health_index"] = health_index(s, initial, float(d["mean_satisfaction"].iloc[-1]))
+    return s
+
+
+def health_index(s: Mapping[str, float], initial: int, satisfaction: float) -> float:
+    """The 0-100 health index (formula in the module documentation)."""
+    comps = [
+        min(1.0, max(0.0, 0.5 + (s["final_members"] - initial) / max(initial, 1))),
+        min(1.0, s["dau_mau"] / 0.25),
+        s["answered_share"],
+        max(0.0, 1.0 - 10.0 * (s["toxic_share"] + s["spam_share"])),
+        satisfaction,
+    ]
+    vals = [c for c in comps if isinstance(c, float) and math.isfinite(c)]
+    return 100.0 * sum(vals) / len(vals) if vals else float("nan")
+
+
+def _cat(codes: np.ndarray, names: Mapping[int, str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes.astype(np.int8), categories=[names[k] for k in sorted(names)])
+
+
+def members_table(
+    F: np.ndarray, B: np.ndarray, I: np.ndarray, deg: np.ndarray, n: int, day: int
+) -> pd.DataFrame:  # noqa: E741
+    """One row per member slot used: traits, role, status, contributions and tenure at ``day``."""
+    join = I[L.I_JOIN, :n]
+    return pd.DataFrame(
+        {
+            "member": np.arange(n),
+            "status": _cat(B[L.B_STATUS, :n], _STATUS),
+            "role": _cat(B[L.B_ROLE, :n], _ROLE),
+            "activity": F[L.F_ACTIVITY, :n],
+            "expertise": F[L.F_EXPERTISE, :n],
+            "temper": F[L.F_TEMPER, :n],
+            "satisfaction": F[L.F_SAT, :n],
+            "engagement": F[L.F_ENG, :n],
+            "join_day": join,
+            "tenure": day - join,
+            "last_visit": I[L.I_LAST_VISIT, :n],
+            "posts": I[L.I_POSTS, :n],
+            "toxic_posts": I[L.I_TOXIC, :n],
+            "first_post_day": I[L.I_FIRST_POST, :n],
+            "first_post": _cat(B[L.B_FP, :n], _FP),
+            "posted_again_day": I[L.I_SECOND_POST, :n],
+            "removed_day": I[L.I_REMOVED, :n],
+            "contacts": deg[:n],
+        }
+    )

@@ -1,0 +1,122 @@
+"""The state of one run: member arrays, the graph, the manager and the output so far.
+
+Everything is a numpy array or a plain number, so a state pickles cheaply (Dask workers,
+multiprocessing) and can be copied to branch a run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cmsim._kernels import layout as L
+from cmsim._kernels.members import init_members
+from cmsim._kernels.step import N_K
+from cmsim.graphs import Graph
+
+__all__ = ["State", "new_state", "PARALLEL_MIN_MEMBERS", "CHUNK_MEMBERS"]
+
+#: Below this many members a run uses the one-thread kernel (threads cost more than they save).
+PARALLEL_MIN_MEMBERS = 50_000
+#: Target members per chunk of the parallel split (chunks are balanced by contacts, not count).
+CHUNK_MEMBERS = 4_000
+
+
+@dataclass
+class State:
+    """All arrays of one run (shapes in ``cmsim._kernels.step``)."""
+
+    seed: int
+    P: np.ndarray
+    TL: np.ndarray
+    M: np.ndarray
+    OUT: np.ndarray
+    hist: np.ndarray
+    meta: np.ndarray
+    graph: Graph
+    F: np.ndarray
+    B: np.ndarray
+    I: np.ndarray  # noqa: E741
+    U: np.ndarray
+    part: np.ndarray = field(default_factory=lambda: np.zeros((1, N_K)))
+
+    @property
+    def n_used(self) -> int:
+        """Member slots used so far (everyone who was ever a member)."""
+        return int(self.meta[0])
+
+    @property
+    def capacity(self) -> int:
+        return int(self.meta[1])
+
+    def ensure_capacity(self, needed: int) -> None:
+        """Grow every per-member array (and the graph rows) to hold ``needed`` slots."""
+        cap = self.capacity
+        if needed <= cap:
+            return
+        new = max(needed, int(cap * 1.5) + 16)
+        self.graph.grow(new, int(self.P[L.P_ATTACH]))
+        self.F = _grow(self.F, new)
+        self.B = _grow(self.B, new)
+        self.I = _grow(self.I, new)
+        self.U = _grow(self.U, new)
+        self.meta[1] = new
+
+    def chunks(self) -> np.ndarray:
+        """Chunk starts balancing contacts read per chunk (identical whatever the thread count)."""
+        n = self.n_used
+        nc = max(1, n // CHUNK_MEMBERS)
+        if nc == 1:
+            return np.zeros(1, np.int64)
+        w = np.cumsum(self.graph.deg[:n].astype(np.int64) + 4)
+        targets = np.arange(nc, dtype=np.float64) * (w[-1] / nc)
+        starts = np.searchsorted(w, targets, side="left").astype(np.int64)
+        starts[0] = 0
+        return np.unique(starts)
+
+    def copy(self) -> State:
+        """A deep copy (to branch a run)."""
+        g = self.graph
+        return State(
+            self.seed, self.P.copy(), self.TL.copy(), self.M.copy(), self.OUT.copy(), self.hist.copy(),
+            self.meta.copy(), Graph(g.indptr.copy(), g.indices.copy(), g.deg.copy(), g.n, g.n_hubs),
+            self.F.copy(), self.B.copy(), self.I.copy(), self.U.copy(),
+        )  # fmt: skip
+
+
+def _grow(a: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros((a.shape[0], n), a.dtype)
+    out[:, : a.shape[1]] = a
+    return out
+
+
+def new_state(seed: int, P: np.ndarray, TL: np.ndarray, graph: Graph, M0: np.ndarray) -> State:
+    """Create the state of a run at day 0 with ``graph.n`` initial members."""
+    n = graph.n
+    cap = graph.capacity
+    F = np.zeros((L.N_F, cap))
+    B = np.zeros((L.N_B, cap), np.int8)
+    I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
+    U = np.zeros((L.N_U, cap), np.uint8)
+    init_members(seed, n, graph.n_hubs, P, F, B, I, U)
+    days = TL.shape[0]
+    meta = np.array([n, cap], np.int64)
+    return State(seed, P, TL, M0, np.zeros((days, L.N_OUT)), np.zeros(L.MAX_OPEN_DAYS + 1), meta,
+                 graph, F, B, I, U)  # fmt: skip
+
+
+def arrivals_bound(P: np.ndarray, TL: np.ndarray, d0: int, d1: int, members: float, removed: int) -> int:
+    """An upper bound on the accounts that can arrive on days ``d0..d1-1`` (for capacity)."""
+    if d1 <= d0:
+        return 0
+    tl = TL[d0:d1]
+    reach = P[L.P_REACH] + float(tl[:, L.TL_CHANNEL].max())
+    season = float(tl[:, L.TL_SEASON].max())
+    viral = 1.0 + float(tl[:, L.TL_VIRAL].max())
+    lam = P[L.P_ACQUISITION] * P[L.P_INITIAL_MEMBERS] * max(reach, 1.0) * max(season, 1.0) * viral
+    lam += P[L.P_WORD_OF_MOUTH] * members * max(reach, 1.0) * max(season, 1.0) * viral
+    lam += (P[L.P_TROLL_ARRIVAL] + float(tl[:, L.TL_RAID].max()) + P[L.P_SPAM_ARRIVAL]) * members / 1000.0
+    per_day = lam + 8.0 * math.sqrt(lam) + 8.0
+    return int((d1 - d0) * per_day) + removed + 8

@@ -1,0 +1,249 @@
+"""Manager strategies: how the team splits its weekly hours over the eight levers.
+
+A strategy runs once per simulated week, in Python, and returns ``{lever: hours}`` for the
+whole team. It may be
+
+- a built-in name (see :data:`BUILTIN`),
+- a plain mapping of lever to hours per week (a fixed allocation),
+- a callable ``f(obs) -> mapping``, or an object with ``allocate(obs) -> mapping`` (and
+  optionally ``reset()``), where ``obs`` is the :class:`Observation` of the last week.
+
+Built-in shares are fractions of the team's budget (``manager.count * manager.hours``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import numpy as np
+
+from cmsim.errors import StrategyError
+from cmsim.parameters import LEVERS
+
+__all__ = [
+    "BUILTIN",
+    "SHARES",
+    "Observation",
+    "Strategy",
+    "StrategyLike",
+    "FixedStrategy",
+    "ShareStrategy",
+    "DataDriven",
+    "as_strategy",
+    "validate_allocation",
+]
+
+#: An observation of the last week, as the manager's dashboards would show it. Keys:
+#: ``day``, ``week``, ``budget`` (team hours available), ``members``, ``dau``, ``posts``,
+#: ``replies``, ``questions``, ``questions_answered``, ``complaints``, ``complaints_answered``,
+#: ``toxic_posts``, ``spam_posts``, ``removals``, ``joins``, ``churned``, ``newcomers``,
+#: ``first_posts_unanswered``, ``mean_satisfaction``, ``manager_stress``, ``manager_burned_out``,
+#: ``reach`` (weekly sums of counts, end-of-week levels for the rest).
+Observation = dict[str, float]
+
+#: Built-in fixed-share strategies: share of the budget per lever (sums to 1).
+SHARES: dict[str, dict[str, float]] = {
+    "balanced": dict(moderation=0.20, responding=0.20, content=0.15, welcoming=0.15, events=0.08,
+                     analytics=0.08, learning=0.06, self_care=0.08),
+    "moderation_first": dict(moderation=0.45, responding=0.15, content=0.10, welcoming=0.08, events=0.04,
+                             analytics=0.08, learning=0.04, self_care=0.06),
+    "content_first": dict(moderation=0.10, responding=0.10, content=0.45, welcoming=0.10, events=0.08,
+                          analytics=0.05, learning=0.06, self_care=0.06),
+    "community_builder": dict(moderation=0.10, responding=0.15, content=0.08, welcoming=0.30, events=0.20,
+                              analytics=0.07, learning=0.04, self_care=0.06),
+    "responsive": dict(moderation=0.15, responding=0.45, content=0.08, welcoming=0.12, events=0.04,
+                       analytics=0.06, learning=0.04, self_care=0.06),
+}  # fmt: skip
+
+#: Every built-in strategy with a one-line description.
+BUILTIN: dict[str, str] = {
+    "absent": "no manager hours at all: the community runs itself",
+    "balanced": "a bit of everything: 20% moderation, 20% responding, 15% content, 15% welcoming, rest spread",
+    "moderation_first": "45% of the hours on moderation: trolls and spam first",
+    "content_first": "45% of the hours on the manager's own content",
+    "community_builder": "welcoming (30%) and events (20%): belonging first",
+    "responsive": "45% of the hours answering questions and complaints",
+    "data_driven": "analytics-led: every week moves hours to where last week's numbers hurt most",
+}
+
+
+class Strategy(Protocol):
+    """What a strategy object provides."""
+
+    name: str
+
+    def allocate(self, obs: Observation) -> Mapping[str, float]: ...
+
+
+StrategyLike = str | Mapping[str, float] | Callable[[Observation], Mapping[str, float]] | Strategy
+
+
+class FixedStrategy:
+    """The same hours every week."""
+
+    def __init__(self, hours: Mapping[str, float], name: str = "fixed") -> None:
+        self.hours = dict(hours)
+        self.name = name
+
+    def allocate(self, obs: Observation) -> Mapping[str, float]:
+        return self.hours
+
+    def __repr__(self) -> str:
+        return f"FixedStrategy({self.hours!r})"
+
+
+class ShareStrategy:
+    """A fixed share of the week's budget per lever."""
+
+    def __init__(self, shares: Mapping[str, float], name: str = "shares") -> None:
+        self.shares = dict(shares)
+        self.name = name
+
+    def allocate(self, obs: Observation) -> Mapping[str, float]:
+        b = obs["budget"]
+        return {k: v * b for k, v in self.shares.items()}
+
+    def __repr__(self) -> str:
+        return f"ShareStrategy({self.name!r})"
+
+
+class DataDriven:
+    """Analytics-led: reallocates every week towards last week's biggest pressures.
+
+    It keeps 10% on analytics and a self-care share that grows with stress; the rest goes to
+    moderation, responding, welcoming, content and events in proportion to pressure scores:
+    toxic and spam posts per 100 members, unanswered questions and complaints, newcomers and
+    their unanswered first posts, low satisfaction. Shares move halfway towards the new target
+    each week (managers do not turn on a dime).
+    """
+
+    name = "data_driven"
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.shares = dict(SHARES["balanced"])
+
+    def allocate(self, obs: Observation) -> Mapping[str, float]:
+        members = max(obs.get("members", 1.0), 1.0)
+        per100 = 100.0 / members
+        offending = (obs.get("toxic_posts", 0.0) + obs.get("spam_posts", 0.0)) * per100
+        unanswered = (obs.get("questions", 0.0) - obs.get("questions_answered", 0.0)) + (
+            obs.get("complaints", 0.0) - obs.get("complaints_answered", 0.0)
+        )
+        pressure = {
+            "moderation": 0.5 + 4.0 * offending,
+            "responding": 0.5 + 2.0 * max(unanswered, 0.0) * per100,
+            "welcoming": 0.5
+            + 2.0 * (obs.get("newcomers", 0.0) + obs.get("first_posts_unanswered", 0.0)) * per100,
+            "content": 0.5 + 2.0 * max(0.0, 0.65 - obs.get("mean_satisfaction", 0.65)),
+            "events": 0.3 + 1.0 * max(0.0, 0.65 - obs.get("mean_satisfaction", 0.65)),
+            "learning": 0.2 + 2.0 * max(0.0, 1.0 - obs.get("reach", 1.0)),
+        }
+        stress = obs.get("manager_stress", 0.0)
+        care = 0.05 + 0.25 * max(0.0, stress - 0.3)
+        spread = 1.0 - 0.10 - care
+        total = sum(pressure.values())
+        target = {k: spread * v / total for k, v in pressure.items()}
+        target["analytics"] = 0.10
+        target["self_care"] = care
+        self.shares = {k: 0.5 * self.shares.get(k, 0.0) + 0.5 * target[k] for k in LEVERS}
+        b = obs["budget"]
+        return {k: v * b for k, v in self.shares.items()}
+
+    def __repr__(self) -> str:
+        return "DataDriven()"
+
+
+class _Callable:
+    def __init__(self, fn: Callable[[Observation], Mapping[str, float]]) -> None:
+        self.fn = fn
+        self.name = getattr(fn, "__name__", "custom")
+
+    def allocate(self, obs: Observation) -> Mapping[str, float]:
+        return self.fn(obs)
+
+
+def as_strategy(strategy: StrategyLike) -> Any:
+    """Turn anything the public API accepts as a strategy into an object with ``allocate``.
+
+    A fresh object is returned for built-in names and mappings, so a stateful built-in
+    (``data_driven``) starts from scratch in every run.
+
+    Examples
+    --------
+    >>> s = as_strategy("balanced")
+    >>> round(sum(s.allocate({"budget": 30.0}).values()), 6)
+    30.0
+    """
+    if isinstance(strategy, str):
+        if strategy == "absent":
+            return FixedStrategy({k: 0.0 for k in LEVERS}, name="absent")
+        if strategy == "data_driven":
+            return DataDriven()
+        if strategy in SHARES:
+            return ShareStrategy(SHARES[strategy], name=strategy)
+        allowed = ", ".join(BUILTIN)
+        raise StrategyError(
+            f"the 'strategy' parameter must be one of {allowed}, a mapping or a callable; got {strategy!r}"
+        )
+    if isinstance(strategy, Mapping):
+        return FixedStrategy(strategy)
+    if hasattr(strategy, "allocate"):
+        if hasattr(strategy, "reset"):
+            strategy.reset()
+        if not hasattr(strategy, "name"):
+            try:
+                strategy.name = type(strategy).__name__
+            except AttributeError:
+                pass
+        return strategy
+    if callable(strategy):
+        return _Callable(strategy)
+    raise StrategyError(
+        f"the 'strategy' parameter must be a name, a mapping or a callable; got {type(strategy).__name__}"
+    )
+
+
+def validate_allocation(alloc: Any, budget: float, day: int, name: str = "strategy") -> np.ndarray:
+    """Check an allocation and return it as ``float64[8]`` in :data:`LEVERS` order.
+
+    Raises :class:`StrategyError` naming the day, the lever and the values for an unknown lever,
+    a negative, NaN or infinite number of hours, or more hours than the budget or the week.
+    """
+    if not isinstance(alloc, Mapping):
+        raise StrategyError(
+            f"day {day}: {name} must return a mapping of lever to hours; got {type(alloc).__name__}"
+        )
+    out = np.zeros(len(LEVERS))
+    for lever, hours in alloc.items():
+        if lever not in LEVERS:
+            import difflib
+
+            near = difflib.get_close_matches(str(lever), LEVERS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise StrategyError(
+                f"day {day}: {name} allocated hours to unknown lever {lever!r}{hint}; levers are {', '.join(LEVERS)}"
+            )
+        try:
+            h = float(hours)
+        except (TypeError, ValueError):
+            raise StrategyError(
+                f"day {day}: {name} gave {lever!r} {hours!r} hours; hours must be a number"
+            ) from None
+        if not math.isfinite(h) or h < 0:
+            raise StrategyError(
+                f"day {day}: {name} gave {lever!r} {hours!r} hours; hours must be finite and >= 0"
+            )
+        out[LEVERS.index(lever)] = h
+    total = float(out.sum())
+    if total > budget * (1 + 1e-9) + 1e-9:
+        detail = ", ".join(f"{k}={v:g}" for k, v in zip(LEVERS, out, strict=True) if v)
+        raise StrategyError(
+            f"day {day}: {name} allocated {total:g} hours ({detail}), more than the team's weekly "
+            f"budget of {budget:g} (manager.count x manager.hours)"
+        )
+    return out
