@@ -203,10 +203,10 @@ def _cat(codes: np.ndarray, names: Mapping[int, str]) -> pd.Categorical:
 
 
 def members_table(
-    F: np.ndarray, B: np.ndarray, I: np.ndarray, deg: np.ndarray, n: int, day: int
-) -> pd.DataFrame:  # noqa: E741
+    F: np.ndarray, B: np.ndarray, ints: np.ndarray, deg: np.ndarray, n: int, day: int
+) -> pd.DataFrame:
     """One row per member slot used: traits, role, status, contributions and tenure at ``day``."""
-    join = I[L.I_JOIN, :n]
+    join = ints[L.I_JOIN, :n]
     return pd.DataFrame(
         {
             "member": np.arange(n),
@@ -219,13 +219,13 @@ def members_table(
             "engagement": F[L.F_ENG, :n],
             "join_day": join,
             "tenure": day - join,
-            "last_visit": I[L.I_LAST_VISIT, :n],
-            "posts": I[L.I_POSTS, :n],
-            "toxic_posts": I[L.I_TOXIC, :n],
-            "first_post_day": I[L.I_FIRST_POST, :n],
+            "last_visit": ints[L.I_LAST_VISIT, :n],
+            "posts": ints[L.I_POSTS, :n],
+            "toxic_posts": ints[L.I_TOXIC, :n],
+            "first_post_day": ints[L.I_FIRST_POST, :n],
             "first_post": _cat(B[L.B_FP, :n], _FP),
-            "posted_again_day": I[L.I_SECOND_POST, :n],
-            "removed_day": I[L.I_REMOVED, :n],
+            "posted_again_day": ints[L.I_SECOND_POST, :n],
+            "removed_day": ints[L.I_REMOVED, :n],
             "contacts": deg[:n],
         }
     )
