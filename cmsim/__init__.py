@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cmsim.compare import Comparison, compare
+from cmsim.ensemble import Ensemble, ensemble
 from cmsim.errors import CmsimError, ScenarioError, StrategyError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
@@ -15,6 +17,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CmsimError",
+    "Comparison",
+    "Ensemble",
     "EVENT_TYPES",
     "KINDS",
     "LEVERS",
@@ -28,6 +32,8 @@ __all__ = [
     "ScenarioError",
     "StrategyError",
     "build_graph",
+    "compare",
+    "ensemble",
     "from_networkx",
     "list_scenarios",
     "load_scenario",

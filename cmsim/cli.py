@@ -7,8 +7,7 @@ below and add one ``Command`` line to ``COMMANDS``. Import heavy modules (the si
 matplotlib, pandas) inside ``_cmd_NAME`` so ``cmsim list`` stays fast.
 
 Still to be added by the engineers who own the modules they call (issue tracker):
-``demo`` (``make demo``: ``cmsim demo --out out``), ``compare``, ``check-facts`` (``make facts``)
-and ``sweep``.
+``check-facts`` (``make facts``) and ``sweep``.
 
 Every input error (:class:`~cmsim.errors.CmsimError`, a missing file, bad YAML) is printed as one
 line on stderr with exit status 2 and no traceback. Usage errors also exit with 2 (argparse).
@@ -172,6 +171,108 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+# --- compare and demo -------------------------------------------------------------------------------
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
+
+
+def _args_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="a shipped scenario name or a scenario YAML file")
+    p.add_argument(
+        "--strategies", required=True, help="comma-separated built-in strategies, e.g. balanced,absent"
+    )
+    p.add_argument("--seeds", type=_positive, default=30, help="seeds per strategy (default 30)")
+    p.add_argument("--days", type=_positive, help="days to simulate (default: the scenario's)")
+    p.add_argument("--members", type=_positive, help="initial members (default: the scenario's)")
+    p.add_argument("--baseline", help="strategy the others are compared with (default: the first)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the tables and figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _write_comparison(c, out: Path) -> list[Path]:
+    """Write a comparison's tables and figures into ``out``; returns the paths written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "summary.csv", out / "runs.csv", out / "runs.parquet", out / "bands.csv"]
+    c.summary.to_csv(paths[0], index=False)
+    c.to_frame().to_csv(paths[1], index=False)
+    c.to_parquet(paths[2])
+    c.bands.to_csv(paths[3], index=False)
+    for name, fig in (("comparison.png", c.plot()), ("differences.png", c.plot_summary())):
+        fig.savefig(out / name, dpi=130)
+        plt.close(fig)
+        paths.append(out / name)
+    return paths
+
+
+def _run_compare(scenario: str, strategies: str, seeds: int, days, members, baseline, out: Path,
+                 progress: bool | None) -> int:  # fmt: skip
+    from cmsim import compare
+
+    c = compare(scenario, strategies, seeds=seeds, days=days, members=members, baseline=baseline,
+                progress=None if progress else False)  # fmt: skip
+    paths = _write_comparison(c, out)
+    print(c.table().to_string(index=False))
+    print(f"\nwrote {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    return _run_compare(args.scenario, args.strategies, args.seeds, args.days, args.members, args.baseline,
+                        args.out, not args.quiet)  # fmt: skip
+
+
+#: The default comparison of ``cmsim demo`` (and ``make demo``).
+DEMO_STRATEGIES = "balanced,community_builder,moderation_first,absent"
+
+
+def _args_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--out", type=Path, default=Path("out"), help="folder for the tables and figures (default out)"
+    )
+    p.add_argument("--seeds", type=_positive, default=20, help="seeds per strategy (default 20)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    print(f"forum: {DEMO_STRATEGIES.replace(',', ' vs ')}, {args.seeds} seeds each\n")
+    return _run_compare(
+        "forum", DEMO_STRATEGIES, args.seeds, None, None, "balanced", args.out, not args.quiet
+    )
+
+
+# --- check-facts ------------------------------------------------------------------------------------
+def _args_check_facts(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--seeds", type=int, default=None, metavar="N", help="seeds per fact (default: each fact's own)"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="the CI-sized design: fewer seeds, smaller experiments"
+    )
+
+
+def _cmd_check_facts(args: argparse.Namespace) -> int:
+    from cmsim.validation import check_facts
+
+    if args.seeds is not None and args.seeds < 1:
+        raise CmsimError(f"--seeds must be at least 1; got {args.seeds}")
+    report = check_facts(
+        seeds=args.seeds, quick=args.quick, progress=lambda m: print(f"checking {m}", file=sys.stderr)
+    )
+    print(report.to_text())
+    return 0 if report.passed else 1
+
+
 # --- the registry -----------------------------------------------------------------------------------
 #: Every subcommand, in the order ``cmsim --help`` lists them. Add new ones here.
 COMMANDS: list[Command] = [
@@ -182,6 +283,21 @@ COMMANDS: list[Command] = [
     Command("schema", "print (or write) the JSON Schema of scenario files", _args_schema, _cmd_schema),
     Command(
         "validate", "check scenario files; prints 'ok FILE' for each good one", _args_validate, _cmd_validate
+    ),
+    Command(
+        "compare",
+        "compare strategies on a scenario over many seeds; tables and figures",
+        _args_compare,
+        _cmd_compare,
+    ),  # fmt: skip
+    Command(
+        "demo", "the default strategy comparison on the forum scenario (make demo)", _args_demo, _cmd_demo
+    ),
+    Command(
+        "check-facts",
+        "check the default calibration against the published facts (exit 1 if any fails)",
+        _args_check_facts,
+        _cmd_check_facts,
     ),
 ]
 

@@ -253,12 +253,12 @@ class Simulation:
 
 def daily_frame(out: np.ndarray, hours: np.ndarray) -> pd.DataFrame:
     """Build the daily DataFrame from the kernel's output rows and the hours per lever."""
-    df = pd.DataFrame(out, columns=list(L.OUT_COLUMNS))
-    for c in _INT_COLUMNS:
-        df[c] = df[c].astype(np.int64)
+    cols: dict[str, np.ndarray] = {}
+    for k, c in enumerate(L.OUT_COLUMNS):
+        cols[c] = out[:, k].astype(np.int64) if c in _INT_COLUMNS else out[:, k].copy()
     for k, lever in enumerate(LEVERS):
-        df[f"hours_{lever}"] = hours[:, k]
-    return df
+        cols[f"hours_{lever}"] = hours[:, k].copy()
+    return pd.DataFrame(cols)
 
 
 def observe(OUT: np.ndarray, day: int, budget: float) -> dict[str, float]:

@@ -183,6 +183,30 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
     """Phase 1 for members ``lo..hi-1``: every active or lapsed member's day (see module doc)."""
     cur = d & 1
     prev = 1 - cur
+    pc = part[c]
+    b_cans = B[L.B_CANS]
+    b_fp = B[L.B_FP]
+    b_qans = B[L.B_QANS]
+    b_role = B[L.B_ROLE]
+    b_status = B[L.B_STATUS]
+    f_activity = F[L.F_ACTIVITY]
+    f_eng = F[L.F_ENG]
+    f_expertise = F[L.F_EXPERTISE]
+    f_sat = F[L.F_SAT]
+    f_temper = F[L.F_TEMPER]
+    i_cday = I[L.I_CDAY]
+    i_comeback = I[L.I_COMEBACK]
+    i_first_post = I[L.I_FIRST_POST]
+    i_join = I[L.I_JOIN]
+    i_last_visit = I[L.I_LAST_VISIT]
+    i_posts = I[L.I_POSTS]
+    i_qday = I[L.I_QDAY]
+    i_removed = I[L.I_REMOVED]
+    i_second_post = I[L.I_SECOND_POST]
+    i_toxic = I[L.I_TOXIC]
+    u_act_cur = U[L.U_ACT + cur]
+    u_act_prev = U[L.U_ACT + prev]
+    u_got_cur = U[L.U_GOT + cur]
     k_detect = key(seed, L.S_DETECT, d)
     k_comeback = key(seed, L.S_COMEBACK, d)
     k_visit = key(seed, L.S_VISIT, d)
@@ -202,10 +226,10 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
     temper_mean = max(P[L.P_TEMPER_MEAN], 1e-9)
     churn_mult = Z[Z_CHURN_MULT]
     for i in range(lo, hi):
-        st = B[L.B_STATUS, i]
+        st = b_status[i]
         if st == L.ACTIVE:
-            role = B[L.B_ROLE, i]
-            seen = U[L.U_ACT + prev, i]
+            role = b_role[i]
+            seen = u_act_prev[i]
             # 1. Moderation reviews yesterday's toxic or spam post (a ban wave reviews every
             #    troll and spammer): offenders are removed, ordinary members are warned.
             offended = (seen & (L.A_TOXIC | L.A_SPAM)) != 0
@@ -213,54 +237,54 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             if Z[Z_BAN] > 0.0 and role >= L.TROLL:
                 pd = max(pd, P[L.P_DETECTION])
             if pd > 0.0 and uniform(k_detect, i) < pd:
-                part[c, K_HANDLED] += 1.0
+                pc[K_HANDLED] += 1.0
                 if role >= L.TROLL:
-                    B[L.B_STATUS, i] = L.REMOVED
-                    I[L.I_REMOVED, i] = d
-                    part[c, K_REMOVALS] += 1.0
+                    b_status[i] = L.REMOVED
+                    i_removed[i] = d
+                    pc[K_REMOVALS] += 1.0
                     if role == L.TROLL and uniform2(k_comeback, i, 0) < P[L.P_COMEBACK]:
                         wait = -P[L.P_COMEBACK_DAYS] * math.log(1.0 - uniform2(k_comeback, i, 1))
-                        I[L.I_COMEBACK, i] = d + 1 + int(wait)
-                    U[L.U_ACT + cur, i] = 0
+                        i_comeback[i] = d + 1 + int(wait)
+                    u_act_cur[i] = 0
                     continue
-                F[L.F_TEMPER, i] *= P[L.P_WARNING]
+                f_temper[i] *= P[L.P_WARNING]
             # 2. Trolls and spammers come every day and post what they post.
             if role == L.TROLL or role == L.SPAMMER:
-                I[L.I_LAST_VISIT, i] = d
-                part[c, K_VISITS] += 1.0
+                i_last_visit[i] = d
+                pc[K_VISITS] += 1.0
                 a = 0
                 if role == L.TROLL:
-                    part[c, K_TROLLS] += 1.0
+                    pc[K_TROLLS] += 1.0
                     if uniform(k_post, i) < P[L.P_TROLL_POST_RATE]:
                         a = L.A_TOXIC
-                        part[c, K_TOXIC] += 1.0
-                        part[c, K_POSTS] += 1.0
-                        I[L.I_TOXIC, i] += 1
-                        I[L.I_POSTS, i] += 1
+                        pc[K_TOXIC] += 1.0
+                        pc[K_POSTS] += 1.0
+                        i_toxic[i] += 1
+                        i_posts[i] += 1
                 else:
-                    part[c, K_SPAMMERS] += 1.0
+                    pc[K_SPAMMERS] += 1.0
                     if uniform(k_post, i) < P[L.P_SPAM_POST_RATE]:
                         a = L.A_SPAM
-                        part[c, K_SPAM] += 1.0
-                        part[c, K_POSTS] += 1.0
-                        I[L.I_POSTS, i] += 1
-                U[L.U_ACT + cur, i] = a
+                        pc[K_SPAM] += 1.0
+                        pc[K_POSTS] += 1.0
+                        i_posts[i] += 1
+                u_act_cur[i] = a
                 continue
             # 3. An ordinary member: satisfaction drifts to its baseline, engagement to 1.
-            s = F[L.F_SAT, i]
-            g = F[L.F_ENG, i]
+            s = f_sat[i]
+            g = f_eng[i]
             s = s + P[L.P_REVERSION] * (base - s) - Z[Z_SHOCK]
             g = g + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - g)
-            activity = F[L.F_ACTIVITY, i]
+            activity = f_activity[i]
             pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[Z_VISIT_MULT]
             a = 0
             if uniform(k_visit, i) < min(pv, MAX_VISIT):
-                I[L.I_LAST_VISIT, i] = d
-                part[c, K_VISITS] += 1.0
+                i_last_visit[i] = d
+                pc[K_VISITS] += 1.0
                 # 4. Read what each neighbour showed yesterday; reply, answer.
                 p_reply = min(1.0, P[L.P_REPLY_RATE] * math.sqrt(activity))
                 p_reply_toxic = min(1.0, p_reply * P[L.P_REPLY_DRAW])
-                p_answer = P[L.P_ANSWER_RATE] * F[L.F_EXPERTISE, i]
+                p_answer = P[L.P_ANSWER_RATE] * f_expertise[i]
                 champion = role == L.CHAMPION
                 n_post = 0
                 n_toxic = 0
@@ -270,7 +294,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                 e0 = indptr[i]
                 for e in range(e0, e0 + deg[i]):
                     j = indices[e]
-                    aj = U[L.U_ACT + prev, j]
+                    aj = u_act_prev[j]
                     if aj == 0:
                         continue
                     if aj & L.A_TOXIC:
@@ -284,16 +308,16 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                         n_post += 1
                         if uniform2(k_reply, i, j) < p_reply:
                             n_out += 1
-                            U[L.U_GOT + cur, j] = 1
+                            u_got_cur[j] = 1
                     if aj & L.A_QUESTION:
                         if uniform2(k_answer, i, j) < p_answer:
                             n_out += 1
-                            B[L.B_QANS, j] = 1
+                            b_qans[j] = 1
                     if aj & L.A_COMPLAINT:
                         n_compl += 1
                         if champion and uniform2(k_champ, i, j) < P[L.P_ANSWER_RATE]:
                             n_out += 1
-                            B[L.B_CANS, j] = 1
+                            b_cans[j] = 1
                 # 5. What they saw changes how they feel.
                 s += P[L.P_CONTENT_JOY] * min(n_post, 10) + P[L.P_LEVER_CONTENT_JOY] * Z[Z_CONTENT]
                 s -= P[L.P_TOXIC_HARM] * n_toxic + P[L.P_SPAM_HARM] * n_spam
@@ -304,17 +328,17 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                 # 6. Complain, or post: toxic (situational trolling), a question, or a post.
                 posted = False
                 if (
-                    I[L.I_CDAY, i] < 0
+                    i_cday[i] < 0
                     and s < P[L.P_COMPLAINT_THRESHOLD]
                     and uniform(k_complain, i) < P[L.P_COMPLAINT_RATE] * Z[Z_COMPLAINT_MULT]
                 ):
-                    I[L.I_CDAY, i] = d
-                    B[L.B_CANS, i] = 0
-                    part[c, K_COMPL] += 1.0
+                    i_cday[i] = d
+                    b_cans[i] = 0
+                    pc[K_COMPL] += 1.0
                     posted = True
                 elif uniform(k_post, i) < P[L.P_POST_RATE] * activity * g:
                     posted = True
-                    p_toxic = P[L.P_TROLL_BASE_RATE] * F[L.F_TEMPER, i] / temper_mean
+                    p_toxic = P[L.P_TROLL_BASE_RATE] * f_temper[i] / temper_mean
                     if s < P[L.P_MOOD_THRESHOLD]:
                         p_toxic *= P[L.P_MOOD_BOOST]
                     if n_toxic > 0:
@@ -322,70 +346,88 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                     p_toxic *= Z[Z_NORM_MULT]
                     if uniform(k_toxic, i) < p_toxic:
                         a |= L.A_TOXIC
-                        part[c, K_TOXIC] += 1.0
-                        part[c, K_TOXIC_MEM] += 1.0
-                        I[L.I_TOXIC, i] += 1
+                        pc[K_TOXIC] += 1.0
+                        pc[K_TOXIC_MEM] += 1.0
+                        i_toxic[i] += 1
                         if uniform(k_convert, i) < P[L.P_CONVERSION]:
-                            B[L.B_ROLE, i] = L.TROLL
-                    elif I[L.I_QDAY, i] < 0 and uniform(k_kind, i) < P[L.P_QUESTION_SHARE]:
-                        I[L.I_QDAY, i] = d
-                        B[L.B_QANS, i] = 0
-                        part[c, K_QUESTIONS] += 1.0
+                            b_role[i] = L.TROLL
+                    elif i_qday[i] < 0 and uniform(k_kind, i) < P[L.P_QUESTION_SHARE]:
+                        i_qday[i] = d
+                        b_qans[i] = 0
+                        pc[K_QUESTIONS] += 1.0
                     else:
                         a |= L.A_POSTED
                 if posted:
-                    part[c, K_POSTS] += 1.0
-                    if I[L.I_FIRST_POST, i] < 0 and I[L.I_JOIN, i] >= 0:
-                        I[L.I_FIRST_POST, i] = d
-                        B[L.B_FP, i] = L.FP_OPEN
-                        part[c, K_FIRST] += 1.0
-                part[c, K_REPLIES] += n_out
+                    pc[K_POSTS] += 1.0
+                    if i_first_post[i] < 0 and i_join[i] >= 0:
+                        i_first_post[i] = d
+                        b_fp[i] = L.FP_OPEN
+                        pc[K_FIRST] += 1.0
+                pc[K_REPLIES] += n_out
                 n_contrib = n_out + (1 if posted else 0)
                 if n_contrib > 0:
-                    I[L.I_POSTS, i] += n_contrib
-                    fp = I[L.I_FIRST_POST, i]
-                    if fp >= 0 and fp < d and I[L.I_SECOND_POST, i] < 0:
-                        I[L.I_SECOND_POST, i] = d
+                    i_posts[i] += n_contrib
+                    fp = i_first_post[i]
+                    if fp >= 0 and fp < d and i_second_post[i] < 0:
+                        i_second_post[i] = d
             s = min(max(s, 0.0), 1.0)
             g = min(max(g, 0.05), 3.0)
-            F[L.F_SAT, i] = s
-            F[L.F_ENG, i] = g
-            U[L.U_ACT + cur, i] = a
+            f_sat[i] = s
+            f_eng[i] = g
+            u_act_cur[i] = a
             # 7. Leave (unhappy members leave sooner) or lapse after a long absence.
             unhappy = (1.0 - s) * (1.0 - s)
             p_leave = (P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * unhappy) * churn_mult
             if uniform(k_churn, i) < p_leave:
-                B[L.B_STATUS, i] = L.LEFT
-                part[c, K_CHURNED] += 1.0
-            elif d - I[L.I_LAST_VISIT, i] >= P[L.P_LAPSE_DAYS]:
-                B[L.B_STATUS, i] = L.LAPSED
+                b_status[i] = L.LEFT
+                pc[K_CHURNED] += 1.0
+            elif d - i_last_visit[i] >= P[L.P_LAPSE_DAYS]:
+                b_status[i] = L.LAPSED
         elif st == L.LAPSED:
-            U[L.U_ACT + cur, i] = 0
+            u_act_cur[i] = 0
             if uniform(k_lapsed, i) < P[L.P_LAPSED_LEAVE] * churn_mult:
-                B[L.B_STATUS, i] = L.LEFT
-                part[c, K_CHURNED] += 1.0
+                b_status[i] = L.LEFT
+                pc[K_CHURNED] += 1.0
                 continue
             # Re-engagement: every contact who posted yesterday may bring them back.
             n_active = 0
             e0 = indptr[i]
             for e in range(e0, e0 + deg[i]):
-                if U[L.U_ACT + prev, indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
+                if u_act_prev[indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
                     n_active += 1
             if n_active > 0:
                 p_back = 1.0 - (1.0 - P[L.P_REENGAGEMENT]) ** n_active
                 if uniform(k_reengage, i) < p_back:
-                    B[L.B_STATUS, i] = L.ACTIVE
-                    I[L.I_LAST_VISIT, i] = d
-                    F[L.F_ENG, i] = 1.0
-                    part[c, K_REENGAGED] += 1.0
+                    b_status[i] = L.ACTIVE
+                    i_last_visit[i] = d
+                    f_eng[i] = 1.0
+                    pc[K_REENGAGED] += 1.0
         elif st != L.EMPTY:
-            U[L.U_ACT + cur, i] = 0
+            u_act_cur[i] = 0
 
 
 @njit(cache=True)
 def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     """Phase 2 for members ``lo..hi-1``: threads resolve, welcoming, outreach and tallies."""
     cur = d & 1
+    pc = part[c]
+    b_cans = B[L.B_CANS]
+    b_fp = B[L.B_FP]
+    b_greeted = B[L.B_GREETED]
+    b_qans = B[L.B_QANS]
+    b_role = B[L.B_ROLE]
+    b_status = B[L.B_STATUS]
+    f_eng = F[L.F_ENG]
+    f_sat = F[L.F_SAT]
+    i_cday = I[L.I_CDAY]
+    i_comeback = I[L.I_COMEBACK]
+    i_first_post = I[L.I_FIRST_POST]
+    i_join = I[L.I_JOIN]
+    i_last_visit = I[L.I_LAST_VISIT]
+    i_posts = I[L.I_POSTS]
+    i_qday = I[L.I_QDAY]
+    u_act_cur = U[L.U_ACT + cur]
+    u_got_cur = U[L.U_GOT + cur]
     k_mgr = key(seed, L.S_MGR_ANSWER, d)
     k_turn = key(seed, L.S_TURNAROUND, d)
     k_welcome = key(seed, L.S_WELCOME, d)
@@ -395,117 +437,117 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     p_mgr = Z[Z_P_MGR]
     newcomer_days = P[L.P_NEWCOMER_DAYS]
     for i in range(lo, hi):
-        st = B[L.B_STATUS, i]
+        st = b_status[i]
         if st == L.EMPTY:
             continue
-        if I[L.I_COMEBACK, i] == d:
-            part[c, K_COMEBACKS] += 1.0
-        role = B[L.B_ROLE, i]
-        join = I[L.I_JOIN, i]
-        last = I[L.I_LAST_VISIT, i]
+        if i_comeback[i] == d:
+            pc[K_COMEBACKS] += 1.0
+        role = b_role[i]
+        join = i_join[i]
+        last = i_last_visit[i]
         if last >= d - 6:
-            part[c, K_WAU] += 1.0
+            pc[K_WAU] += 1.0
         if last >= d - 29:
-            part[c, K_MAU] += 1.0
+            pc[K_MAU] += 1.0
         if join >= 0 and join == d - 30 and role < L.TROLL:
-            part[c, K_DUE30] += 1.0
+            pc[K_DUE30] += 1.0
             if st == L.ACTIVE and last >= d - 7:
-                part[c, K_RET30] += 1.0
-        a = U[L.U_ACT + cur, i]
-        g = F[L.F_ENG, i]
+                pc[K_RET30] += 1.0
+        a = u_act_cur[i]
+        g = f_eng[i]
         # Questions: answered by a peer today, or by the manager, or expire.
-        qd = I[L.I_QDAY, i]
+        qd = i_qday[i]
         if qd >= 0:
-            part[c, K_PENDING] += 1.0
-            if B[L.B_QANS, i] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
-                part[c, K_Q_ANS] += 1.0
+            pc[K_PENDING] += 1.0
+            if b_qans[i] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
+                pc[K_Q_ANS] += 1.0
                 wait = d - qd
-                part[c, K_RESP_SUM] += wait
-                part[c, K_HIST + min(wait, L.MAX_OPEN_DAYS)] += 1.0
-                if B[L.B_FP, i] == L.FP_OPEN and I[L.I_FIRST_POST, i] == qd:
-                    U[L.U_GOT + cur, i] = 1
-                I[L.I_QDAY, i] = -1
-                B[L.B_QANS, i] = 0
+                pc[K_RESP_SUM] += wait
+                pc[K_HIST + min(wait, L.MAX_OPEN_DAYS)] += 1.0
+                if b_fp[i] == L.FP_OPEN and i_first_post[i] == qd:
+                    u_got_cur[i] = 1
+                i_qday[i] = -1
+                b_qans[i] = 0
             elif d - qd >= open_days or st != L.ACTIVE:
-                part[c, K_Q_EXP] += 1.0
-                I[L.I_QDAY, i] = -1
+                pc[K_Q_EXP] += 1.0
+                i_qday[i] = -1
             else:
                 a |= L.A_QUESTION
-                part[c, K_OPEN] += 1.0
+                pc[K_OPEN] += 1.0
         # Complaints: a champion or the manager answers; an empathetic answer turns many around.
-        cd = I[L.I_CDAY, i]
+        cd = i_cday[i]
         if cd >= 0:
-            part[c, K_PENDING] += 1.0
-            peer = B[L.B_CANS, i] == 1
+            pc[K_PENDING] += 1.0
+            peer = b_cans[i] == 1
             if peer or uniform2(k_mgr, i, 1) < p_mgr:
-                part[c, K_C_ANS] += 1.0
+                pc[K_C_ANS] += 1.0
                 if not peer:
-                    part[c, K_HANDLED] += 1.0
+                    pc[K_HANDLED] += 1.0
                 if uniform(k_turn, i) < P[L.P_TURNAROUND]:
-                    F[L.F_SAT, i] = max(F[L.F_SAT, i], base)
-                I[L.I_CDAY, i] = -1
-                B[L.B_CANS, i] = 0
+                    f_sat[i] = max(f_sat[i], base)
+                i_cday[i] = -1
+                b_cans[i] = 0
             elif d - cd >= open_days or st != L.ACTIVE:
-                I[L.I_CDAY, i] = -1
+                i_cday[i] = -1
             else:
                 a |= L.A_COMPLAINT
-                part[c, K_OPEN] += 1.0
+                pc[K_OPEN] += 1.0
         if st != L.ACTIVE:
-            U[L.U_GOT + cur, i] = 0
+            u_got_cur[i] = 0
             if st == L.LAPSED:
-                part[c, K_LAPSED] += 1.0
+                pc[K_LAPSED] += 1.0
             continue
         # Newcomers: a reply to the first post, or a welcome, keeps them; silence chills them.
         newcomer = d - join < newcomer_days and role < L.TROLL
         if newcomer:
-            part[c, K_NEWCOMERS] += 1.0
-            if B[L.B_GREETED, i] == 0 and last == d:
-                part[c, K_LOAD_NEW] += 1.0
+            pc[K_NEWCOMERS] += 1.0
+            if b_greeted[i] == 0 and last == d:
+                pc[K_LOAD_NEW] += 1.0
                 if uniform(k_welcome, i) < Z[Z_P_WELCOME]:
-                    part[c, K_WELCOMED] += 1.0
-                    B[L.B_GREETED, i] = 1
+                    pc[K_WELCOMED] += 1.0
+                    b_greeted[i] = 1
                     g *= P[L.P_REPLY_WELCOME]
-                    if B[L.B_FP, i] == L.FP_OPEN:
-                        U[L.U_GOT + cur, i] = 1
-        if B[L.B_FP, i] == L.FP_OPEN:
-            if U[L.U_GOT + cur, i] == 1:
-                B[L.B_FP, i] = L.FP_REPLIED
-                part[c, K_FIRST_REPL] += 1.0
-                if B[L.B_GREETED, i] == 0:
-                    B[L.B_GREETED, i] = 1
+                    if b_fp[i] == L.FP_OPEN:
+                        u_got_cur[i] = 1
+        if b_fp[i] == L.FP_OPEN:
+            if u_got_cur[i] == 1:
+                b_fp[i] = L.FP_REPLIED
+                pc[K_FIRST_REPL] += 1.0
+                if b_greeted[i] == 0:
+                    b_greeted[i] = 1
                     g *= P[L.P_REPLY_WELCOME]
-            elif d - I[L.I_FIRST_POST, i] >= open_days:
-                B[L.B_FP, i] = L.FP_UNANSWERED
-                part[c, K_FIRST_UNANS] += 1.0
-                if B[L.B_GREETED, i] == 0:
-                    B[L.B_GREETED, i] = 2
+            elif d - i_first_post[i] >= open_days:
+                b_fp[i] = L.FP_UNANSWERED
+                pc[K_FIRST_UNANS] += 1.0
+                if b_greeted[i] == 0:
+                    b_greeted[i] = 2
                     g *= P[L.P_NO_REPLY_CHILL]
             else:
                 a |= L.A_FIRST
-        U[L.U_GOT + cur, i] = 0
-        U[L.U_ACT + cur, i] = a
-        s = F[L.F_SAT, i]
+        u_got_cur[i] = 0
+        u_act_cur[i] = a
+        s = f_sat[i]
         if role < L.TROLL:
             # Outreach: spare welcoming hours reach members at risk; analytics finds them.
             at_risk = s < P[L.P_MOOD_THRESHOLD] or d - last >= 0.5 * P[L.P_LAPSE_DAYS]
             if at_risk:
-                part[c, K_AT_RISK] += 1.0
+                pc[K_AT_RISK] += 1.0
                 if uniform(k_outreach, i) < Z[Z_P_OUTREACH]:
-                    part[c, K_OUTREACH] += 1.0
+                    pc[K_OUTREACH] += 1.0
                     if s < base:
                         s += P[L.P_OUTREACH_LIFT] * (base - s)
                     g = max(g, 1.0)
-            if role == L.MEMBER and I[L.I_POSTS, i] >= P[L.P_CHAMPION_POSTS]:
-                B[L.B_ROLE, i] = L.CHAMPION
+            if role == L.MEMBER and i_posts[i] >= P[L.P_CHAMPION_POSTS]:
+                b_role[i] = L.CHAMPION
             g = min(max(g, 0.05), 3.0)
-            F[L.F_SAT, i] = s
-            F[L.F_ENG, i] = g
-            part[c, K_ORDINARY] += 1.0
-            part[c, K_SAT] += s
-            part[c, K_ENG] += g
+            f_sat[i] = s
+            f_eng[i] = g
+            pc[K_ORDINARY] += 1.0
+            pc[K_SAT] += s
+            pc[K_ENG] += g
             if s >= base:
-                part[c, K_SATISFIED] += 1.0
-        part[c, K_ACTIVE] += 1.0
+                pc[K_SATISFIED] += 1.0
+        pc[K_ACTIVE] += 1.0
 
 
 @njit(cache=True)

@@ -1,0 +1,392 @@
+"""`make bench`: measure cmsim against its goals, its ceiling and its peers.
+
+Prints one table (figure, value, goal, met) and writes it as JSON under ``out/bench/`` with the
+machine's core count and the versions of Python, numba, numpy and Mesa. Every figure is the
+median of at least three runs (``--quick``: one run at tiny sizes, a smoke test of the bench
+itself, not of the speed). ``--only NAME`` runs one figure; ``--list`` names them.
+See ``benchmarks/README.md`` for what each figure measures and how to profile.
+
+Only public tools are used: ``time.perf_counter``, ``resource.getrusage`` and subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+
+import cmsim  # noqa: E402
+from cmsim.simulation import Simulation  # noqa: E402
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    figure: str
+    value: float | None
+    unit: str
+    goal: str
+    met: bool | None
+    note: str = ""
+    runs: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    quick: bool
+    reps: int
+
+
+def median_of(fn: Callable[[], float], reps: int) -> tuple[float, list[float]]:
+    """Median (and the list) of ``reps`` calls of ``fn``, each returning one measurement."""
+    runs = [fn() for _ in range(reps)]
+    return statistics.median(runs), runs
+
+
+def _unavailable(figure: str, goal: str, why: BaseException) -> Row:
+    msg = f"{type(why).__name__}: {why}".splitlines()[0][:160]
+    return Row(figure, None, "", goal, None, f"unavailable ({msg})")
+
+
+# --- (1) + (2): full model at 1M members, and the graph-walk ceiling ---------------------------
+def fig_engine(cfg: Config) -> list[Row]:
+    """Member-steps/s of the full model (stepping only), and its ratio to the graph walk."""
+    from walk import walk_graph
+
+    n, days = (20_000, 10) if cfg.quick else (1_000_000, 100)
+    over = {"graph.mean_degree": 10}
+    cmsim.simulate("social_media", "balanced", seed=1, members=60_000, days=3, overrides=over)  # compile
+    model, walk_rates = [], []
+    for rep in range(cfg.reps):
+        sim = Simulation("social_media", "balanced", seed=rep + 1, members=n, days=days, overrides=over)
+        st = sim.state
+        g = st.graph
+        indptr, indices, deg = g.indptr.copy(), g.indices.copy(), g.deg.copy()
+        chunks = st.chunks()
+        act = np.ascontiguousarray(st.U[0])
+        t = time.perf_counter()
+        sim.advance(days)
+        model.append(n * days / (time.perf_counter() - t))
+        # The walk over the same (day-0) graph, same chunks, in the same process.
+        walk_graph(chunks, n, indptr, indices, deg, act, 1)
+        passes = max(3, days // 5)
+        t = time.perf_counter()
+        walk_graph(chunks, n, indptr, indices, deg, act, passes)
+        walk_rates.append(n * passes / (time.perf_counter() - t))
+    m = statistics.median(model)
+    ratios = [a / b for a, b in zip(model, walk_rates, strict=True)]
+    r = statistics.median(ratios)
+    w = statistics.median(walk_rates)
+    size = f"{n:,} members, mean degree 10, {days} days, social_media"
+    return [
+        Row("engine_1m", m / 1e6, "M member-steps/s", ">= 50", m >= 50e6, size, [x / 1e6 for x in model]),
+        Row("walk_ratio", r, "x graph walk", ">= 0.5", r >= 0.5, f"walk {w / 1e6:.0f}M member-steps/s", ratios),
+    ]
+
+
+# --- (3) fast vs Mesa ---------------------------------------------------------------------------
+def fig_mesa(cfg: Config) -> list[Row]:
+    """Wall-time ratio Mesa / fast engine on the same scenario and seed, at 2k and 10k members."""
+    goal = ">= 300 at 10k"
+    sizes, days = ((300, 1_000), 5) if cfg.quick else ((2_000, 10_000), 30)
+    try:
+        cmsim.simulate("forum", "balanced", seed=1, members=200, days=3, engine="mesa")
+    except Exception as exc:  # noqa: BLE001 - the Mesa engine may not be ready
+        return [_unavailable("mesa_ratio", goal, exc)]
+    rows = []
+    for k, n in enumerate(sizes):
+
+        def once(engine: str, n: int = n) -> float:
+            t = time.perf_counter()
+            cmsim.simulate("forum", "balanced", seed=2, members=n, days=days, engine=engine)
+            return time.perf_counter() - t
+
+        fast, _ = median_of(lambda: once("fast"), max(cfg.reps, 3))
+        mesa, _ = median_of(lambda: once("mesa"), cfg.reps)
+        ratio = mesa / fast
+        last = k == len(sizes) - 1
+        rows.append(
+            Row(f"mesa_ratio_{n // 1000}k" if n >= 1000 else f"mesa_ratio_{n}", ratio, "x faster than Mesa",
+                ">= 300" if last else "(report)", (ratio >= 300) if last else None,
+                f"forum, {days} days: fast {fast * 1e3:.0f} ms, Mesa {mesa:.1f} s")  # fmt: skip
+        )
+    return rows
+
+
+# --- (4) lab-size comparison --------------------------------------------------------------------
+def fig_compare(cfg: Config) -> list[Row]:
+    """A warm ``cmsim.compare``: 2 strategies x 10 seeds x 2k members x 180 days."""
+    goal = "<= 0.3"
+    seeds, n, days = (2, 300, 30) if cfg.quick else (10, 2_000, 180)
+    try:
+        compare = cmsim.compare  # type: ignore[attr-defined]
+    except AttributeError:
+        try:
+            from cmsim.compare import compare
+        except Exception as exc:  # noqa: BLE001
+            return [_unavailable("compare_lab", goal, exc)]
+    strategies = {"balanced": "balanced", "moderation_first": "moderation_first"}
+
+    def once() -> float:
+        t = time.perf_counter()
+        compare("forum", strategies, seeds=seeds, members=n, days=days)
+        return time.perf_counter() - t
+
+    try:
+        once()
+    except Exception as exc:  # noqa: BLE001
+        return [_unavailable("compare_lab", goal, exc)]
+    v, runs = median_of(once, cfg.reps)
+    return [Row("compare_lab", v, "s", goal, v <= 0.3, f"forum, 2 x {seeds} seeds x {n} x {days} days", runs)]
+
+
+# --- (5) start-up in a new process --------------------------------------------------------------
+_FIRST = "import cmsim; cmsim.simulate('forum', 'balanced', seed=1, members={n}, days={days})"
+
+
+def _child(code: str, env: dict[str, str] | None = None) -> float:
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    dt = time.perf_counter() - t
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "child failed")
+    return dt
+
+
+def fig_startup(cfg: Config) -> list[Row]:
+    """New process: ``import cmsim`` and a first 2k-member run (180 days), warm and cold cache."""
+    n, days = (300, 10) if cfg.quick else (2_000, 180)
+    code = _FIRST.format(n=n, days=days)
+    _child(code)  # fills the on-disk compile cache
+    warm, wruns = median_of(lambda: _child(code), cfg.reps)
+    rows = [Row("start_warm", warm, "s", "<= 1.5", warm <= 1.5, f"forum, {n} members, {days} days", wruns)]
+    if cfg.quick:
+        rows.append(Row("start_cold", None, "s", "<= 10", None, "skipped in --quick (compiles everything)"))
+        return rows
+
+    def cold() -> float:
+        with tempfile.TemporaryDirectory() as d:
+            return _child(code, {**os.environ, "NUMBA_CACHE_DIR": d})
+
+    v, cruns = median_of(cold, cfg.reps)
+    rows.append(Row("start_cold", v, "s", "<= 10", v <= 10, "empty NUMBA_CACHE_DIR", cruns))
+    return rows
+
+
+# --- (6) graph build ----------------------------------------------------------------------------
+def fig_graph(cfg: Config) -> list[Row]:
+    """``cmsim.build_graph`` at 1M and 10M members (mean degree 10) for every community kind."""
+    default_kind = cmsim.load_scenario("forum").values["community.kind"]
+    rows = []
+    for n, goal in ((20_000, 1.0), (200_000, 10.0)) if cfg.quick else ((1_000_000, 1.0), (10_000_000, 10.0)):
+        times = {}
+        for kind in cmsim.KINDS:
+            cmsim.build_graph(kind, 1000, mean_degree=10, seed=0)
+
+            def once(kind: str = kind, n: int = n) -> float:
+                t = time.perf_counter()
+                cmsim.build_graph(kind, n, mean_degree=10, seed=1)
+                return time.perf_counter() - t
+
+            times[kind] = median_of(once, cfg.reps)
+        worst = max(times, key=lambda k: times[k][0])
+        label = f"{n // 1_000_000}m" if n >= 1_000_000 else f"{n // 1000}k"
+        for tag, kind in (("default", default_kind), ("worst", worst)):
+            v, runs = times[kind]
+            rows.append(Row(f"graph_{label}_{tag}", v, "s", f"<= {goal:g}", v <= goal, kind, runs))
+        rows[-1].note += " (" + ", ".join(f"{k} {t[0]:.2f}" for k, t in times.items()) + ")"
+    return rows
+
+
+# --- (7) peak memory ----------------------------------------------------------------------------
+_MEM = """
+import resource, sys, json
+import cmsim
+cmsim.simulate('social_media', 'balanced', seed=1, members=300, days=3)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sim = cmsim.Simulation('social_media', 'balanced', seed=1, members={n}, days={days},
+                       overrides={{'graph.mean_degree': 10}})
+edges = sim.state.graph.n_edges
+sim.advance({days})
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{'base_kb': base, 'peak_kb': peak, 'edges': edges, 'n_used': sim.state.n_used}}))
+"""
+
+
+def fig_memory(cfg: Config) -> list[Row]:
+    """Peak resident memory of a 1M-member run (100 days), minus the imported interpreter."""
+    n, days = (20_000, 5) if cfg.quick else (1_000_000, 100)
+
+    def once() -> tuple[float, dict[str, Any]]:
+        p = subprocess.run([sys.executable, "-c", _MEM.format(n=n, days=days)], capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(p.stderr.strip().splitlines()[-1])
+        info = json.loads(p.stdout.strip().splitlines()[-1])
+        return (info["peak_kb"] - info["base_kb"]) * 1024 / 1e6, info
+
+    results = [once() for _ in range(cfg.reps)]
+    mb = statistics.median(r[0] for r in results)
+    info = results[0][1]
+    budget = (150 * n + 8 * info["edges"]) / 1e6
+    note = (f"social_media, {n:,} members, {days} days; {mb * 1e6 / n:.0f} B/member all in; "
+            f"150 B/member + 8 B/edge = {budget:.0f} MB")  # fmt: skip
+    return [Row("memory_1m", mb, "MB", "<= 400", mb <= 400, note, [r[0] for r in results])]
+
+
+# --- (8) ensembles on 1 and 2 cores -------------------------------------------------------------
+def fig_ensemble(cfg: Config) -> list[Row]:
+    """``cmsim.ensemble`` of 200 runs (2k members x 180 days) on 1 and 2 workers."""
+    goal = ">= 1.8"
+    runs_n, n, days = (8, 300, 20) if cfg.quick else (200, 2_000, 180)
+    try:
+        ensemble = cmsim.ensemble  # type: ignore[attr-defined]
+    except AttributeError:
+        try:
+            from cmsim.ensemble import ensemble
+        except Exception as exc:  # noqa: BLE001
+            return [_unavailable("ensemble_ratio", goal, exc)]
+
+    def rate(workers: int) -> float:
+        t = time.perf_counter()
+        ensemble("forum", "balanced", seeds=runs_n, members=n, days=days, workers=workers, progress=False)
+        return runs_n / (time.perf_counter() - t)
+
+    try:
+        rate(1)
+    except Exception as exc:  # noqa: BLE001
+        return [_unavailable("ensemble_ratio", goal, exc)]
+    one, two = [], []
+    for _ in range(cfg.reps):  # interleaved, so load from other processes hits both alike
+        one.append(rate(1))
+        two.append(rate(2))
+    r1, r2 = statistics.median(one), statistics.median(two)
+    ratios = [b / a for a, b in zip(one, two, strict=True)]
+    r = statistics.median(ratios)
+    return [
+        Row("ensemble_1core", r1, "runs/s", "(report)", None, f"forum, {runs_n} runs x {n} x {days} days", one),
+        Row("ensemble_2core", r2, "runs/s", "(report)", None, "", two),
+        Row("ensemble_ratio", r, "x", goal, r >= 1.8, "2 workers / 1 worker", ratios),
+    ]
+
+
+FIGURES: dict[str, Callable[[Config], list[Row]]] = {
+    "engine": fig_engine,
+    "mesa": fig_mesa,
+    "compare": fig_compare,
+    "startup": fig_startup,
+    "graph": fig_graph,
+    "memory": fig_memory,
+    "ensemble": fig_ensemble,
+}
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were measured."""
+    import numba
+
+    try:
+        import mesa
+
+        mesa_v = mesa.__version__
+    except Exception:  # noqa: BLE001
+        mesa_v = None
+    return {
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "numba_threads": numba.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "numba": numba.__version__,
+        "numpy": np.__version__,
+        "mesa": mesa_v,
+        "cmsim": cmsim.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a plain-text table."""
+    head = ("figure", "value", "unit", "goal", "met", "note")
+    cells = [
+        (r.figure, _fmt(r.value), r.unit, r.goal, {True: "yes", False: "NO", None: "-"}[r.met], r.note)
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[k]) for c in cells)) if cells else len(h) for k, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip() for cell in cells]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Measure cmsim against its performance goals.")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, one run each: checks the bench runs")
+    ap.add_argument("--only", metavar="NAME", action="append", help="run only this figure (repeatable)")
+    ap.add_argument("--list", action="store_true", help="list the figures and exit")
+    ap.add_argument("--reps", type=int, default=None, help="runs per figure (default 3; 1 with --quick)")
+    ap.add_argument("--out", default=str(ROOT / "out" / "bench"), help="folder for the JSON (out/bench)")
+    args = ap.parse_args(argv)
+    if args.list:
+        for name, fn in FIGURES.items():
+            print(f"{name:10s} {(fn.__doc__ or '').strip()}")
+        return 0
+    names = args.only or list(FIGURES)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        print(f"bench: unknown figure {unknown[0]!r}; allowed: {', '.join(FIGURES)}", file=sys.stderr)
+        return 2
+    reps = args.reps or (1 if args.quick else 3)
+    if reps < 1 or (not args.quick and reps < 3):
+        print(f"bench: --reps must be >= 3 (>= 1 with --quick); got {reps}", file=sys.stderr)
+        return 2
+    cfg = Config(quick=args.quick, reps=reps)
+    rows: list[Row] = []
+    t0 = time.perf_counter()
+    for name in names:
+        t = time.perf_counter()
+        try:
+            got = FIGURES[name](cfg)
+        except Exception as exc:  # noqa: BLE001 - one broken figure must not hide the others
+            got = [Row(name, None, "", "", False, f"FAILED: {type(exc).__name__}: {exc}"[:200])]
+        rows += got
+        print(f"  {name}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    info = machine()
+    print(f"cmsim bench{' --quick' if cfg.quick else ''}: {info['cores']} cores, numba {info['numba']}, "
+          f"numpy {info['numpy']}, mesa {info['mesa']}, Python {info['python']}; median of {reps}")  # fmt: skip
+    print(table(rows))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = "quick" if cfg.quick else ("bench" if not args.only else "bench-" + "-".join(names))
+    doc = {"machine": info, "quick": cfg.quick, "reps": reps, "seconds": time.perf_counter() - t0,
+           "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "figures": [asdict(r) for r in rows]}  # fmt: skip
+    (out / f"{stem}.json").write_text(json.dumps(doc, indent=1))
+    print(f"written {out / f'{stem}.json'}")
+    failed = any(r.note.startswith("FAILED") for r in rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

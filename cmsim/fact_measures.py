@@ -1,0 +1,230 @@
+"""How each published fact is measured in the simulation (used by :mod:`cmsim.validation`).
+
+Every function takes a seed and a ``quick`` flag (a smaller, CI-sized design) and returns a
+``{metric: value}`` dict for that one seed. They use only the public API: ``simulate`` and
+``Simulation`` runs, their ``Run`` outputs, and (where a fact needs per-member conditioning)
+read-only looks at ``Simulation.state`` between days, laid out as in ``cmsim._kernels.layout``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cmsim._kernels import layout as L
+from cmsim.simulation import Simulation, simulate
+from cmsim.timeline import Intervention
+
+__all__ = [
+    "participation",
+    "trolling_experiment",
+    "ban_wave",
+    "reply_return",
+    "first_posts",
+    "healthy_qa",
+    "growth_or_death",
+    "burnout",
+    "RETURN_WINDOW",
+    "BAN_DAY",
+]
+
+#: Days after a newcomer's first post within which a further contribution counts as a return.
+RETURN_WINDOW = 60
+#: Day of the ban wave in the ``troll_raid`` scenario (the raid runs on days 60-73).
+BAN_DAY = 74
+
+
+def participation(scenario: str, seed: int, quick: bool = False) -> dict[str, float]:
+    """Lurkers and the contribution shares of the top 1% / 10% after 90 days under ``balanced``."""
+    s = simulate(scenario, "balanced", seed=seed, days=90).summary
+    top1, top10 = s["top1_post_share"], s["top10_post_share"]
+    rest = (top10 - top1) / (1.0 - top1) if top1 < 1.0 else float("nan")
+    return {"lurker_share": s["lurker_share"], "top1_share": top1, "next9_of_rest": rest}
+
+
+def _neighbour_any(sim: Simulation, flags: np.ndarray) -> np.ndarray:
+    """For every member slot, whether any contact has ``flags`` set (bool array)."""
+    g = sim.state.graph
+    n = sim.state.n_used
+    deg = g.deg[:n].astype(np.int64)
+    starts = g.indptr[:n]
+    rows = np.repeat(np.arange(n), deg)
+    offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
+    nb = g.indices[starts[rows] + offs]
+    hit = np.zeros(n, dtype=bool)
+    hit[rows[flags[nb]]] = True
+    return hit
+
+
+#: The controlled setting of the trolling experiment (see ``docs/validation.md``): no manager,
+#: no questions (every post is either toxic or ordinary), the community norm held constant
+#: (``norm_gain`` 0), no conversion to troll, and toxic posts do not sour moods (mood and
+#: context are independent, as when the experiment assigned them), so that only they vary. Trolling is made frequent (base rate 0.1) and bad moods and trolls common, as in
+#: Cheng et al.'s lab design, so that each cell holds thousands of posts.
+TROLL_EXPERIMENT = {
+    "members.question_share": 0.0,
+    "members.activity_sigma": 0.8,
+    "members.visit_rate": 0.3,
+    "members.post_rate": 0.1,
+    "members.initial_satisfaction": 0.39,
+    "members.satisfaction_baseline": 0.39,
+    "trolls.norm_gain": 0.0,
+    "trolls.conversion": 0.0,
+    "trolls.base_rate": 0.1,
+    "trolls.initial_share": 0.05,
+    "dynamics.complaint_rate": 0.0,
+    "dynamics.toxic_harm": 0.0,
+}
+
+
+def trolling_experiment(seed: int, quick: bool = False) -> dict[str, float]:
+    """Trolling rate of ordinary members' posts by mood x context, relative to good mood / clean.
+
+    Each day the experiment notes, before the day runs, which members have a contact who posted
+    something toxic yesterday (context); after it runs, which ordinary members posted, whether
+    the post was toxic, and whether they were in a bad mood (satisfaction below
+    ``trolls.mood_threshold``). Returns the three rate ratios.
+    """
+    n, days = 12000, 60
+    sim = Simulation("forum", "absent", seed=seed, members=n, days=days, overrides=TROLL_EXPERIMENT)
+    thr = float(sim.scenario.values["trolls.mood_threshold"])
+    posts = np.zeros((2, 2))
+    toxic = np.zeros((2, 2))
+    for d in range(days):
+        st = sim.state
+        prev = st.U[L.U_ACT + ((d - 1) & 1), : st.n_used]
+        ctx = _neighbour_any(sim, (prev & L.A_TOXIC) != 0)
+        m = st.n_used
+        ordinary = (st.B[L.B_ROLE, :m] < L.TROLL) & (st.B[L.B_STATUS, :m] == L.ACTIVE)
+        ordinary &= st.I[L.I_CDAY, :m] < 0
+        sim.advance(1)
+        act = st.U[L.U_ACT + (d & 1), :m]
+        posted = ordinary & ((act & (L.A_POSTED | L.A_TOXIC)) != 0)
+        bad = st.F[L.F_SAT, :m] < thr
+        tox = posted & ((act & L.A_TOXIC) != 0)
+        for mood in (0, 1):
+            for c in (0, 1):
+                cell = (bad == bool(mood)) & (ctx == bool(c))
+                posts[mood, c] += np.count_nonzero(posted & cell)
+                toxic[mood, c] += np.count_nonzero(tox & cell)
+    rate = np.divide(toxic, posts, out=np.full((2, 2), np.nan), where=posts > 0)
+    return {
+        "mood_ratio": rate[1, 0] / rate[0, 0],
+        "context_ratio": rate[0, 1] / rate[0, 0],
+        "both_ratio": rate[1, 1] / rate[0, 0],
+        "base_rate": rate[0, 0],
+    }
+
+
+def _ban_run(seed: int, ban: bool, days: int, members: int) -> Simulation:
+    ivs = [Intervention(BAN_DAY, "switch_strategy", strategy="moderation_first")]
+    if ban:
+        ivs.append(Intervention(BAN_DAY, "ban_wave"))
+    return Simulation("troll_raid", "absent", seed=seed, days=days, members=members, interventions=ivs)
+
+
+def ban_wave(seed: int, quick: bool = False) -> dict[str, float]:
+    """Toxic posting by the members who stay, before and after a ban wave, and their churn.
+
+    The ``troll_raid`` forum gets a ban wave on day 74 (the raid's last day). Stayers are the
+    ordinary members present on the ban day and still present at the end. Their toxic posts per
+    member-day in the 14 days before the ban are compared with days 14-41 after it. The same seed
+    without the ban is the control. Circles are the engaged ordinary contacts (active, seen in
+    the 14 days before the ban) of the accounts the ban removed; churn is the share of them, and
+    of all other engaged ordinary members, who have left 42 days later.
+    """
+    before, gap, after = 14, 14, 28
+    end = BAN_DAY + gap + after
+    out: dict[str, float] = {}
+    for ban in (True, False):
+        sim = _ban_run(seed, ban, end, 8000)
+        sim.advance(BAN_DAY - before)
+        t0 = sim.state.I[L.I_TOXIC, : sim.state.n_used].copy()
+        sim.advance(before)
+        st = sim.state
+        m = st.n_used
+        t0 = np.concatenate([t0, np.zeros(m - len(t0), t0.dtype)])
+        t1 = st.I[L.I_TOXIC, :m].copy()
+        present = (st.B[L.B_ROLE, :m] < L.TROLL) & np.isin(st.B[L.B_STATUS, :m], (L.ACTIVE, L.LAPSED))
+        engaged = present & (st.B[L.B_STATUS, :m] == L.ACTIVE) & (st.I[L.I_LAST_VISIT, :m] >= BAN_DAY - 14)
+        sim.advance(1)  # the ban day
+        removed = st.I[L.I_REMOVED, :m] == BAN_DAY
+        circles = _neighbour_any(sim, np.concatenate([removed, np.zeros(st.n_used - m, bool)]))[:m]
+        sim.advance(gap - 1)
+        t2 = st.I[L.I_TOXIC, :m].copy()
+        sim.advance(after)
+        t3 = st.I[L.I_TOXIC, :m]
+        status = st.B[L.B_STATUS, :m]
+        stay = present & np.isin(status, (L.ACTIVE, L.LAPSED)) & (st.B[L.B_ROLE, :m] < L.TROLL)
+        pre = (t1[stay] - t0[stay]).sum() / max(1, stay.sum() * before)
+        post = (t3[stay] - t2[stay]).sum() / max(1, stay.sum() * after)
+        drop = 1.0 - post / pre if pre > 0 else float("nan")
+        if ban:
+            out["stayer_drop"] = drop
+            left = status == L.LEFT
+            circ = engaged & circles
+            other = engaged & ~circles
+            c_rate = left[circ].mean() if circ.any() else float("nan")
+            o_rate = left[other].mean() if other.any() else float("nan")
+            out["circle_churn_ratio"] = c_rate / o_rate if o_rate > 0 else float("nan")
+            out["removed"] = float(removed.sum())
+        else:
+            out["control_drop"] = drop
+    return out
+
+
+def reply_return(seed: int, quick: bool = False) -> dict[str, float]:
+    """Share of newcomers who contribute again within 60 days of a first post, with / without reply.
+
+    Forum without a manager (Usenet-like, as in Joyce & Kraut) over 180 days; first posts made
+    in the first 120 days, so every one has a full 60-day window.
+    """
+    days = 180
+    run = simulate("forum", "absent", seed=seed, days=days, members=5000 if quick else 10000)
+    m = run.members
+    fp = m["first_post_day"].to_numpy()
+    again = m["posted_again_day"].to_numpy()
+    state = m["first_post"].astype(str).to_numpy()
+    ok = (fp >= 0) & (fp < days - RETURN_WINDOW) & np.isin(state, ("replied", "unanswered"))
+    back = (again >= 0) & (again - fp <= RETURN_WINDOW)
+    res = {}
+    for name, which in (("with_reply", "replied"), ("without_reply", "unanswered")):
+        sel = ok & (state == which)
+        res[name] = float(back[sel].mean()) if sel.any() else float("nan")
+        res[f"n_{name}"] = float(sel.sum())
+    return res
+
+
+def first_posts(seed: int, quick: bool = False) -> dict[str, float]:
+    """Share of newcomers' first posts in an unmanaged forum that got no reply (90 days)."""
+    s = simulate("forum", "absent", seed=seed, days=90).summary
+    return {"unanswered": 1.0 - s["first_post_reply_share"]}
+
+
+def healthy_qa(seed: int, quick: bool = False) -> dict[str, float]:
+    """Share of questions answered in the customer community with its manager (90 days)."""
+    s = simulate("customer", "balanced", seed=seed, days=90).summary
+    return {"answered": s["answered_share"], "median_days": s["median_response_days"]}
+
+
+#: The word-of-mouth values that show the two regimes (weak, strong).
+WORD_OF_MOUTH_REGIMES = (0.0, 0.004)
+
+
+def growth_or_death(seed: int, quick: bool = False) -> dict[str, float]:
+    """Members after 365 days relative to the start, for weak and strong ``growth.word_of_mouth``
+    (the forum under ``balanced``; everything else at its default)."""
+    out = {}
+    for name, w in zip(("weak", "strong"), WORD_OF_MOUTH_REGIMES, strict=True):
+        run = simulate("forum", "balanced", seed=seed, days=365, overrides={"growth.word_of_mouth": w})
+        d = run.daily
+        out[f"{name}_members_ratio"] = float(d["members"].iloc[-1] / d["members"].iloc[0])
+    return out
+
+
+def burnout(seed: int, quick: bool = False) -> dict[str, float]:
+    """Whether the manager burns out within 12 months: ``understaffed`` vs ``forum`` (balanced)."""
+    out = {}
+    for name in ("understaffed", "forum"):
+        s = simulate(name, "balanced", seed=seed, days=365).summary
+        out[name] = 1.0 if s["burnout_days"] > 0 else 0.0
+    return out

@@ -1,0 +1,502 @@
+"""The agents of the Mesa engine: community members and the manager.
+
+Read this file to follow a member's day. Every day has three phases (``CommunityModel.step``):
+
+1. **members act** (:meth:`Member.act`), all "at once": each member reads what its contacts
+   showed *yesterday*, so the order members act in does not matter;
+2. **threads resolve** (:meth:`Member.resolve`): questions, complaints and first posts get their
+   answers, expire or stay open; newcomers are welcomed; members at risk get outreach;
+3. **the community changes** (``CommunityModel``): newcomers arrive and link to members, and
+   the :class:`Manager` ends the day (stress, burnout, learning).
+
+These agents are the readable twin of the compiled engine (``cmsim/_kernels/step.py``): the
+same rules, the same random draws (one named stream per decision, see :mod:`cmsim.mesa.draws`)
+and the same order of floating-point operations, so both engines give identical results.
+Parameters are read as ``model.p.<section>.<name>``, the dotted keys of the scenario files.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from mesa.discrete_space import FixedAgent
+
+from cmsim._kernels import layout as L
+from cmsim._kernels.step import EVENT_SAT, MAX_VISIT  # structural constants (docs/model.md)
+from cmsim.mesa.draws import int_power, uniform, uniform2
+from cmsim.mesa.manager import Manager
+
+if TYPE_CHECKING:
+    from cmsim.mesa.model import CommunityModel
+
+__all__ = [
+    "Member",
+    "Manager",
+    "ACTIVE",
+    "LAPSED",
+    "LEFT",
+    "REMOVED",
+    "MEMBER",
+    "CHAMPION",
+    "TROLL",
+    "SPAMMER",
+]
+
+# Status of a member.
+ACTIVE, LAPSED, LEFT, REMOVED = "active", "lapsed", "left", "removed"
+# Roles: ordinary members and champions (prolific helpers) vs bad actors.
+MEMBER, CHAMPION, TROLL, SPAMMER = "member", "champion", "troll", "spammer"
+BAD_ACTORS = (TROLL, SPAMMER)
+
+# What a member shows its contacts for one day (bits; contacts read them the next day).
+POSTED = L.A_POSTED  # an ordinary post
+TOXIC = L.A_TOXIC  # a toxic post
+SPAM = L.A_SPAM  # spam
+QUESTION = L.A_QUESTION  # an open, unanswered question
+COMPLAINT = L.A_COMPLAINT  # an open, unanswered complaint
+FIRST_POST = L.A_FIRST  # a newcomer's first post, still waiting for a reply
+
+# The fate of a newcomer's first post.
+FP_NONE, FP_OPEN, FP_REPLIED, FP_UNANSWERED = "none", "open", "replied", "unanswered"
+
+
+class Member(FixedAgent):
+    """A member of the community, sitting on its own cell of the network space.
+
+    Traits (fixed): ``activity`` (heavy-tailed propensity to visit and post), ``expertise``
+    (ability to answer questions) and ``temper`` (proneness to trolling). State: ``satisfaction``
+    (belonging, 0-1), ``engagement`` (0.05-3), ``status`` (active, lapsed, left, removed),
+    ``role`` (member, champion, troll, spammer), and the member's open threads.
+
+    ``slot`` is the member's index (0, 1, 2... in order of arrival), the same in both engines.
+    ``contacts`` is the member's contact list, in the order it met them: the members whose
+    activity it sees. The list has room for ``room`` more contacts (a full list accepts no new
+    contact). The model keeps Mesa's network space in step with these lists.
+    """
+
+    def __init__(
+        self,
+        model: CommunityModel,
+        slot: int,
+        traits: tuple[float, float, float],
+        *,
+        role: str,
+        joined: int,
+        last_visit: int,
+        room: int,
+    ) -> None:
+        super().__init__(model)
+        self.slot = slot
+        self.cell = model.space[slot]
+        self.activity, self.expertise, self.temper = traits
+        self.satisfaction = model.p.members.initial_satisfaction
+        self.engagement = 1.0
+        self.status = ACTIVE
+        self.role = role
+        self.joined = joined  # day joined (negative for the members present at day 0)
+        self.last_visit = last_visit
+        self.posts = 0  # contributions: posts, questions, complaints, replies and answers
+        self.toxic_posts = 0
+        self.first_post = FP_NONE  # fate of the first post written during the run
+        self.first_post_day: int | None = None
+        self.second_post_day: int | None = None  # next contribution after the first post
+        self.greeted = 0  # 1 once welcomed or replied to, 2 once chilled by silence
+        self.question_day: int | None = None  # day the open question was asked
+        self.complaint_day: int | None = None  # day the open complaint was made
+        self.question_answered = False  # a peer answered the open question today
+        self.complaint_answered = False  # a champion answered the open complaint today
+        self.got_reply = False  # a contact replied today to what this member showed
+        self.removed_day: int | None = None
+        self.comeback_day: int | None = None  # a removed troll returns as a new account
+        self.shown_yesterday = 0  # what contacts read today
+        self.shown_today = 0  # what contacts will read tomorrow
+        self.contacts: list[Member] = []
+        self.room = room
+
+    def __repr__(self) -> str:
+        return f"Member(slot={self.slot}, {self.status}, {self.role}, satisfaction={self.satisfaction:.2f})"
+
+    # --- helpers -------------------------------------------------------------------------------
+    def chance(self, stream: int) -> float:
+        """Today's uniform draw of this member for the decision ``stream`` (``layout.S_*``)."""
+        return uniform(self.model.keys[stream], self.slot)
+
+    def chance_about(self, stream: int, other: int) -> float:
+        """Today's draw of this member for a decision about ``other`` (a member slot or counter)."""
+        return uniform2(self.model.keys[stream], self.slot, other)
+
+    def add_contact(self, other: Member) -> bool:
+        """Add ``other`` to the contact list if there is room and it is not there yet."""
+        if self.room <= 0 or other in self.contacts:
+            return False
+        self.contacts.append(other)
+        self.room -= 1
+        self.model.connect(self, other)
+        return True
+
+    @property
+    def is_bad_actor(self) -> bool:
+        """True for trolls and spammers."""
+        return self.role in BAD_ACTORS
+
+    # --- phase 1: the member's day -------------------------------------------------------------
+    def act(self) -> None:
+        """Phase 1: one day in the life of this member."""
+        if self.status == ACTIVE:
+            if self.faces_moderation():
+                return
+            if self.is_bad_actor:
+                self.post_as_bad_actor()
+            else:
+                self.live_the_day()
+        elif self.status == LAPSED:
+            self.shown_today = 0
+            self.stay_away_or_come_back()
+        else:
+            self.shown_today = 0
+
+    def faces_moderation(self) -> bool:
+        """Moderation reviews yesterday's toxic or spam post (a ban wave reviews every troll and
+        spammer): an offender is removed (returns True), an ordinary member is warned (its temper
+        falls)."""
+        today, p = self.model.today, self.model.p
+        offended = (self.shown_yesterday & (TOXIC | SPAM)) != 0
+        p_detect = today.p_detect if offended else 0.0
+        if today.ban_wave > 0.0 and self.is_bad_actor:
+            p_detect = max(p_detect, p.levers.detection)
+        if not (p_detect > 0.0 and self.chance(L.S_DETECT) < p_detect):
+            return False
+        tally = self.model.tally
+        tally.handled += 1
+        if self.is_bad_actor:
+            self.status = REMOVED
+            self.removed_day = self.model.day
+            tally.removals += 1
+            if self.role == TROLL and self.chance_about(L.S_COMEBACK, 0) < p.trolls.comeback:
+                wait = -p.trolls.comeback_days * math.log(1.0 - self.chance_about(L.S_COMEBACK, 1))
+                self.comeback_day = self.model.day + 1 + int(wait)
+            self.shown_today = 0
+            return True
+        self.temper *= p.trolls.warning
+        return False
+
+    def post_as_bad_actor(self) -> None:
+        """Trolls and spammers come every day and post what they post."""
+        p, tally = self.model.p, self.model.tally
+        self.last_visit = self.model.day
+        tally.visits += 1
+        shown = 0
+        if self.role == TROLL:
+            tally.active_trolls += 1
+            if self.chance(L.S_POST) < p.trolls.post_rate:
+                shown = TOXIC
+                tally.toxic_posts += 1
+                tally.posts += 1
+                self.toxic_posts += 1
+                self.posts += 1
+        else:
+            tally.active_spammers += 1
+            if self.chance(L.S_POST) < p.spam.post_rate:
+                shown = SPAM
+                tally.spam_posts += 1
+                tally.posts += 1
+                self.posts += 1
+        self.shown_today = shown
+
+    def live_the_day(self) -> None:
+        """An ordinary member's day: mood drifts, maybe a visit (read, reply, post), maybe leave."""
+        p, today = self.model.p, self.model.today
+        # Satisfaction drifts back to its baseline (a product crisis knocks it), engagement to 1.
+        s, g = self.satisfaction, self.engagement
+        self.satisfaction = s + p.dynamics.reversion * (p.members.satisfaction_baseline - s) - today.shock
+        self.engagement = g + p.dynamics.engagement_drift * (1.0 - g)
+        self.shown_today = 0
+        if self.decides_to_visit():
+            self.visit()
+        self.satisfaction = min(max(self.satisfaction, 0.0), 1.0)
+        self.engagement = min(max(self.engagement, 0.05), 3.0)
+        self.leave_or_lapse()
+
+    def decides_to_visit(self) -> bool:
+        """Active, engaged and happy members visit more; reach, season and content add visits."""
+        p = self.model.p
+        p_visit = p.members.visit_rate * self.activity * self.engagement
+        p_visit = p_visit * (0.5 + max(self.satisfaction, 0.0)) * self.model.today.visit_mult
+        return self.chance(L.S_VISIT) < min(p_visit, MAX_VISIT)
+
+    def visit(self) -> None:
+        """Read the feed, reply and answer, feel what was read, maybe attend an event, write."""
+        self.last_visit = self.model.day
+        self.model.tally.visits += 1
+        seen = self.read_feed()
+        self.feel(seen)
+        self.maybe_attend_event()
+        posted = self.write(seen["toxic"])
+        self.count_contributions(seen["replies"], posted)
+
+    def read_feed(self) -> dict[str, int]:
+        """Read what each contact showed yesterday; reply to posts, answer questions.
+
+        Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``) and the
+        number of ``replies`` written. Replying to a troll ("feeding" it) sours the feeder twice.
+        Only champions answer complaints.
+        """
+        p = self.model.p
+        p_reply = min(1.0, p.dynamics.reply_rate * math.sqrt(self.activity))
+        p_reply_toxic = min(1.0, p_reply * p.trolls.reply_draw)
+        p_answer = p.dynamics.answer_rate * self.expertise
+        champion = self.role == CHAMPION
+        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0}
+        for other in self.contacts:
+            shown = other.shown_yesterday
+            if shown == 0:
+                continue
+            if shown & TOXIC:
+                seen["toxic"] += 1
+                if self.chance_about(L.S_REPLY, other.slot) < p_reply_toxic:
+                    seen["replies"] += 1
+                    seen["toxic"] += 1  # feeding a troll sours the feeder twice
+            if shown & SPAM:
+                seen["spam"] += 1
+            if shown & (POSTED | FIRST_POST):
+                seen["posts"] += 1
+                if self.chance_about(L.S_REPLY, other.slot) < p_reply:
+                    seen["replies"] += 1
+                    other.got_reply = True
+            if shown & QUESTION and self.chance_about(L.S_ANSWER, other.slot) < p_answer:
+                seen["replies"] += 1
+                other.question_answered = True
+            if shown & COMPLAINT:
+                seen["complaints"] += 1
+                if champion and self.chance_about(L.S_CHAMP_ANSWER, other.slot) < p.dynamics.answer_rate:
+                    seen["replies"] += 1
+                    other.complaint_answered = True
+        return seen
+
+    def feel(self, seen: dict[str, int]) -> None:
+        """Good posts and the manager's content please; toxicity, spam and complaints sour."""
+        d, lv = self.model.p.dynamics, self.model.p.levers
+        s = self.satisfaction
+        s += d.content_joy * min(seen["posts"], 10) + lv.content_joy * self.model.today.content
+        s -= d.toxic_harm * seen["toxic"] + d.spam_harm * seen["spam"]
+        s -= d.complaint_harm * seen["complaints"]
+        self.satisfaction = s
+
+    def maybe_attend_event(self) -> None:
+        """The manager's events (or an AMA) boost the engagement and mood of those who attend."""
+        p_event = self.model.today.p_event
+        if p_event > 0.0 and self.chance(L.S_EVENT) < p_event:
+            boost = self.model.p.levers.event_boost
+            self.engagement += boost
+            self.satisfaction += EVENT_SAT * boost
+
+    def write(self, toxic_seen: int) -> bool:
+        """Complain if unhappy, else maybe post: something toxic, a question or a post.
+
+        The chance of a toxic post grows with temper, with a bad mood, with toxicity seen today
+        (trolling is contagious) and with the community's toxicity norm; some who troll become
+        trolls. Returns True when the member wrote something.
+        """
+        p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
+        s = self.satisfaction
+        if (
+            self.complaint_day is None
+            and s < p.dynamics.complaint_threshold
+            and self.chance(L.S_COMPLAIN) < p.dynamics.complaint_rate * today.complaint_mult
+        ):
+            self.complaint_day = day
+            self.complaint_answered = False
+            tally.complaints += 1
+            return True
+        if not self.chance(L.S_POST) < p.members.post_rate * self.activity * self.engagement:
+            return False
+        p_toxic = p.trolls.base_rate * self.temper / max(p.members.temper_mean, 1e-9)
+        if s < p.trolls.mood_threshold:
+            p_toxic *= p.trolls.mood_boost
+        if toxic_seen > 0:
+            p_toxic *= p.trolls.context_boost
+        p_toxic *= today.norm_mult
+        if self.chance(L.S_TOXIC) < p_toxic:
+            self.shown_today |= TOXIC
+            tally.toxic_posts += 1
+            tally.toxic_posts_members += 1
+            self.toxic_posts += 1
+            if self.chance(L.S_CONVERT) < p.trolls.conversion:
+                self.role = TROLL
+        elif self.question_day is None and self.chance(L.S_KIND) < p.members.question_share:
+            self.question_day = day
+            self.question_answered = False
+            tally.questions += 1
+        else:
+            self.shown_today |= POSTED
+        return True
+
+    def count_contributions(self, replies: int, posted: bool) -> None:
+        """Count today's writing; note a newcomer's first post and whether it posts again."""
+        tally, day = self.model.tally, self.model.day
+        if posted:
+            tally.posts += 1
+            if self.first_post_day is None and self.joined >= 0:
+                self.first_post_day = day
+                self.first_post = FP_OPEN
+                tally.first_posts += 1
+        tally.replies += replies
+        n = replies + (1 if posted else 0)
+        if n > 0:
+            self.posts += n
+            fp = self.first_post_day
+            if fp is not None and fp < day and self.second_post_day is None:
+                self.second_post_day = day
+
+    def leave_or_lapse(self) -> None:
+        """Leave for good (unhappy members leave sooner), or lapse after a long absence."""
+        p, day = self.model.p, self.model.day
+        unhappy = (1.0 - self.satisfaction) * (1.0 - self.satisfaction)
+        p_leave = (p.dynamics.churn_base + p.dynamics.churn_unhappy * unhappy) * self.model.today.churn_mult
+        if self.chance(L.S_CHURN) < p_leave:
+            self.status = LEFT
+            self.model.tally.churned += 1
+        elif day - self.last_visit >= p.dynamics.lapse_days:
+            self.status = LAPSED
+
+    def stay_away_or_come_back(self) -> None:
+        """A lapsed member may leave for good; every contact who posted yesterday may bring it back."""
+        p, tally = self.model.p, self.model.tally
+        if self.chance(L.S_LAPSED) < p.dynamics.lapsed_leave * self.model.today.churn_mult:
+            self.status = LEFT
+            tally.churned += 1
+            return
+        n_active = sum(1 for c in self.contacts if c.shown_yesterday & (POSTED | FIRST_POST | QUESTION))
+        if n_active > 0:
+            p_back = 1.0 - int_power(1.0 - p.dynamics.reengagement, n_active)
+            if self.chance(L.S_REENGAGE) < p_back:
+                self.status = ACTIVE
+                self.last_visit = self.model.day
+                self.engagement = 1.0
+                tally.reengaged += 1
+
+    # --- phase 2: threads resolve ----------------------------------------------------------------
+    def resolve(self) -> None:
+        """Phase 2: open threads get answers or expire; welcome, outreach and the day's counts."""
+        tally, day = self.model.tally, self.model.day
+        if self.comeback_day == day:
+            tally.comebacks += 1
+        if self.last_visit >= day - 6:
+            tally.wau += 1
+        if self.last_visit >= day - 29:
+            tally.mau += 1
+        if self.joined >= 0 and self.joined == day - 30 and not self.is_bad_actor:
+            tally.newcomers_due_30d += 1
+            if self.status == ACTIVE and self.last_visit >= day - 7:
+                tally.newcomers_retained_30d += 1
+        self.resolve_question()
+        self.resolve_complaint()
+        if self.status != ACTIVE:
+            self.got_reply = False
+            if self.status == LAPSED:
+                tally.lapsed += 1
+            return
+        g = self.greet_newcomer(self.engagement)
+        self.got_reply = False
+        if not self.is_bad_actor:
+            g = self.reach_out_if_at_risk(g)
+            if self.role == MEMBER and self.posts >= self.model.p.dynamics.champion_posts:
+                self.role = CHAMPION
+            self.engagement = min(max(g, 0.05), 3.0)
+            tally.ordinary += 1
+            tally.satisfaction_sum += self.satisfaction
+            tally.engagement_sum += self.engagement
+            if self.satisfaction >= self.model.p.members.satisfaction_baseline:
+                tally.satisfied += 1
+        tally.active += 1
+
+    def resolve_question(self) -> None:
+        """A question is answered by a peer today or by the manager, or expires, or stays open."""
+        qd = self.question_day
+        if qd is None:
+            return
+        tally, day = self.model.tally, self.model.day
+        tally.pending += 1
+        if self.question_answered or self.chance_about(L.S_MGR_ANSWER, 0) < self.model.today.p_manager:
+            tally.questions_answered += 1
+            tally.response_days_sum += day - qd
+            self.model.response_days[min(day - qd, L.MAX_OPEN_DAYS)] += 1.0
+            if self.first_post == FP_OPEN and self.first_post_day == qd:
+                self.got_reply = True  # the first post was this question
+            self.question_day = None
+            self.question_answered = False
+        elif day - qd >= self.model.p.dynamics.open_days or self.status != ACTIVE:
+            tally.questions_expired += 1
+            self.question_day = None
+        else:
+            self.shown_today |= QUESTION
+
+    def resolve_complaint(self) -> None:
+        """A champion or the manager answers a complaint; an empathetic answer turns many around."""
+        cd = self.complaint_day
+        if cd is None:
+            return
+        p, tally, day = self.model.p, self.model.tally, self.model.day
+        tally.pending += 1
+        peer = self.complaint_answered
+        if peer or self.chance_about(L.S_MGR_ANSWER, 1) < self.model.today.p_manager:
+            tally.complaints_answered += 1
+            if not peer:
+                tally.handled += 1
+            if self.chance(L.S_TURNAROUND) < p.dynamics.turnaround:
+                self.satisfaction = max(self.satisfaction, p.members.satisfaction_baseline)
+            self.complaint_day = None
+            self.complaint_answered = False
+        elif day - cd >= p.dynamics.open_days or self.status != ACTIVE:
+            self.complaint_day = None
+        else:
+            self.shown_today |= COMPLAINT
+
+    def greet_newcomer(self, g: float) -> float:
+        """A reply to the first post, or a welcome, keeps a newcomer; silence chills it.
+
+        Returns the engagement ``g`` after the greeting (or the chill).
+        """
+        p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
+        if day - self.joined < p.dynamics.newcomer_days and not self.is_bad_actor:
+            tally.newcomers += 1
+            if self.greeted == 0 and self.last_visit == day:
+                tally.unwelcomed_visitors += 1
+                if self.chance(L.S_WELCOME) < today.p_welcome:
+                    tally.welcomed += 1
+                    self.greeted = 1
+                    g *= p.dynamics.reply_welcome
+                    if self.first_post == FP_OPEN:
+                        self.got_reply = True
+        if self.first_post == FP_OPEN:
+            if self.got_reply:
+                self.first_post = FP_REPLIED
+                tally.first_posts_replied += 1
+                if self.greeted == 0:
+                    self.greeted = 1
+                    g *= p.dynamics.reply_welcome
+            elif day - self.first_post_day >= p.dynamics.open_days:
+                self.first_post = FP_UNANSWERED
+                tally.first_posts_unanswered += 1
+                if self.greeted == 0:
+                    self.greeted = 2
+                    g *= p.dynamics.no_reply_chill
+            else:
+                self.shown_today |= FIRST_POST
+        return g
+
+    def reach_out_if_at_risk(self, g: float) -> float:
+        """Spare welcoming hours reach members at risk (unhappy or long absent); analytics finds
+        them. Returns the engagement after outreach."""
+        p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
+        s = self.satisfaction
+        if s < p.trolls.mood_threshold or day - self.last_visit >= 0.5 * p.dynamics.lapse_days:
+            tally.at_risk += 1
+            if self.chance(L.S_OUTREACH) < today.p_outreach:
+                tally.outreach += 1
+                base = p.members.satisfaction_baseline
+                if s < base:
+                    self.satisfaction = s + p.levers.outreach_lift * (base - s)
+                g = max(g, 1.0)
+        return g
