@@ -97,7 +97,9 @@ def fig_engine(cfg: Config) -> list[Row]:
     size = f"{n:,} members, mean degree 10, {days} days, social_media"
     return [
         Row("engine_1m", m / 1e6, "M member-steps/s", ">= 50", m >= 50e6, size, [x / 1e6 for x in model]),
-        Row("walk_ratio", r, "x graph walk", ">= 0.5", r >= 0.5, f"walk {w / 1e6:.0f}M member-steps/s", ratios),
+        Row(
+            "walk_ratio", r, "x graph walk", ">= 0.5", r >= 0.5, f"walk {w / 1e6:.0f}M member-steps/s", ratios
+        ),
     ]
 
 
@@ -123,9 +125,14 @@ def fig_mesa(cfg: Config) -> list[Row]:
         ratio = mesa / fast
         last = k == len(sizes) - 1
         rows.append(
-            Row(f"mesa_ratio_{n // 1000}k" if n >= 1000 else f"mesa_ratio_{n}", ratio, "x faster than Mesa",
-                ">= 300" if last else "(report)", (ratio >= 300) if last else None,
-                f"forum, {days} days: fast {fast * 1e3:.0f} ms, Mesa {mesa:.1f} s")  # fmt: skip
+            Row(
+                f"mesa_ratio_{n // 1000}k" if n >= 1000 else f"mesa_ratio_{n}",
+                ratio,
+                "x faster than Mesa",
+                ">= 300" if last else "(report)",
+                (ratio >= 300) if last else None,
+                f"forum, {days} days: fast {fast * 1e3:.0f} ms, Mesa {mesa:.1f} s",
+            )  # fmt: skip
         )
     return rows
 
@@ -216,16 +223,26 @@ def fig_graph(cfg: Config) -> list[Row]:
 
 
 # --- (7) peak memory ----------------------------------------------------------------------------
+# The child reads its own high-water mark from /proc (VmHWM: this process image only) where it
+# can: getrusage's ru_maxrss survives exec on Linux, so it would report a big parent's peak.
 _MEM = """
 import resource, sys, json
 import cmsim
+def hwm():
+    try:
+        for line in open('/proc/self/status'):
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 cmsim.simulate('social_media', 'balanced', seed=1, members=300, days=3)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm()
 sim = cmsim.Simulation('social_media', 'balanced', seed=1, members={n}, days={days},
                        overrides={{'graph.mean_degree': 10}})
 edges = sim.state.graph.n_edges
 sim.advance({days})
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 print(json.dumps({{'base_kb': base, 'peak_kb': peak, 'edges': edges, 'n_used': sim.state.n_used}}))
 """
 
@@ -235,7 +252,9 @@ def fig_memory(cfg: Config) -> list[Row]:
     n, days = (20_000, 5) if cfg.quick else (1_000_000, 100)
 
     def once() -> tuple[float, dict[str, Any]]:
-        p = subprocess.run([sys.executable, "-c", _MEM.format(n=n, days=days)], capture_output=True, text=True)
+        p = subprocess.run(
+            [sys.executable, "-c", _MEM.format(n=n, days=days)], capture_output=True, text=True
+        )
         if p.returncode != 0:
             raise RuntimeError(p.stderr.strip().splitlines()[-1])
         info = json.loads(p.stdout.strip().splitlines()[-1])
@@ -280,7 +299,9 @@ def fig_ensemble(cfg: Config) -> list[Row]:
     ratios = [b / a for a, b in zip(one, two, strict=True)]
     r = statistics.median(ratios)
     return [
-        Row("ensemble_1core", r1, "runs/s", "(report)", None, f"forum, {runs_n} runs x {n} x {days} days", one),
+        Row(
+            "ensemble_1core", r1, "runs/s", "(report)", None, f"forum, {runs_n} runs x {n} x {days} days", one
+        ),
         Row("ensemble_2core", r2, "runs/s", "(report)", None, "", two),
         Row("ensemble_ratio", r, "x", goal, r >= 1.8, "2 workers / 1 worker", ratios),
     ]

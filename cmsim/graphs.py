@@ -18,7 +18,7 @@ from cmsim._kernels import graphs as _g
 __all__ = ["Graph", "build_graph", "from_networkx", "SLACK_INITIAL", "SLACK_NEW"]
 
 #: Spare contact slots given to each initial member for links from newcomers.
-SLACK_INITIAL = 2
+SLACK_INITIAL = 4
 #: Spare contact slots of a newcomer beyond its own ``graph.attach`` links.
 SLACK_NEW = 4
 
@@ -66,6 +66,10 @@ class Graph:
         indices[: len(self.indices)] = self.indices
         self.indices = indices
         self.deg = np.concatenate([self.deg, np.zeros(capacity - old, np.int32)])
+
+    def copy(self) -> Graph:
+        """A deep copy."""
+        return Graph(self.indptr.copy(), self.indices.copy(), self.deg.copy(), self.n, self.n_hubs)
 
     def to_networkx(self, n: int | None = None) -> Any:
         """The first ``n`` members (default all placed) as an undirected ``networkx.Graph``."""

@@ -118,8 +118,9 @@ class Param:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.type == "bool":
             return "true or false"
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
+        fmt = (lambda v: str(int(v))) if self.type == "int" else (lambda v: f"{v:g}")
+        lo = "-inf" if self.low is None else fmt(self.low)
+        hi = "inf" if self.high is None else fmt(self.high)
         word = "an integer" if self.type == "int" else "a number"
         return f"{word} in [{lo}, {hi}]"
 
@@ -131,7 +132,7 @@ def _p(key, default, unit, low=None, high=None, doc="", choices=None, source="as
 _SPECS = [
     # --- community: size, horizon, structure --------------------------------------------------
     _p("community.kind", "forum", "", doc="community kind: selects the member graph", choices=KINDS),
-    _p("community.initial_members", 2000, "members", 10, 50_000_000, "members at day 0"),
+    _p("community.initial_members", 2000, "members", 2, 50_000_000, "members at day 0"),
     _p("community.days", 180, "days", 1, 3650, "simulated horizon"),
     _p(
         "community.membership_given",

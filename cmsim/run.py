@@ -3,7 +3,8 @@
 Summary metrics (``Run.summary``), each computed from the run's own records:
 
 ``final_members``
-    Members (active or lapsed) at the end of the last day.
+    Members (active or lapsed) at the end of the last day, not counting troll and spammer
+    accounts (the daily ``members`` column counts every account; ``bad_accounts`` those).
 ``mean_dau``
     Mean daily active accounts (visits per day).
 ``dau_mau``
@@ -160,7 +161,7 @@ def summarize(
     replied, unanswered = fp == L.FP_REPLIED, fp == L.FP_UNANSWERED
     posts_total = float(d["posts"].sum())
     s: dict[str, float] = {
-        "final_members": float(d["members"].iloc[-1]),
+        "final_members": float(d["members"].iloc[-1] - d["bad_accounts"].iloc[-1]),
         "mean_dau": float(d["dau"].mean()),
         "dau_mau": dau_mau,
         "lurker_share": _ratio(float((posts[present] == 0).sum()), float(present.sum())),

@@ -129,7 +129,7 @@ class Simulation:
                 rewire=v["graph.rewire"], attach=attach, seed=self.seed,
             )  # fmt: skip
         elif isinstance(graph, Graph):
-            g = graph
+            g = graph.copy()  # the run grows its graph: never change the caller's
         else:
             g = from_networkx(graph, attach=attach)
         self.state: State = new_state(self.seed, P, TL, g, _manager_state(P))

@@ -78,10 +78,9 @@ class State:
 
     def copy(self) -> State:
         """A deep copy (to branch a run)."""
-        g = self.graph
         return State(
             self.seed, self.P.copy(), self.TL.copy(), self.M.copy(), self.OUT.copy(), self.hist.copy(),
-            self.meta.copy(), Graph(g.indptr.copy(), g.indices.copy(), g.deg.copy(), g.n, g.n_hubs),
+            self.meta.copy(), self.graph.copy(),
             self.F.copy(), self.B.copy(), self.I.copy(), self.U.copy(),
         )  # fmt: skip
 

@@ -66,9 +66,12 @@ class Intervention:
     def label(self) -> str:
         """Short text for plots."""
         if self.kind == "switch_strategy":
-            name = (
-                self.strategy if isinstance(self.strategy, str) else getattr(self.strategy, "name", "custom")
-            )
+            if isinstance(self.strategy, str):
+                name = self.strategy
+            elif isinstance(self.strategy, Mapping):
+                name = "fixed hours"
+            else:
+                name = getattr(self.strategy, "name", getattr(self.strategy, "__name__", "custom"))
             return f"switch to {name}"
         return self.kind.replace("_", " ")
 

@@ -69,7 +69,7 @@ def test_validate_reports_every_bad_file_and_keeps_going(tmp_path):
             "community:\n  initial_members: many\n",
             ["x.yaml: 'community.initial_members'", "an integer", "'many'"],
         ),
-        ("community:\n  initial_members: -1\n", ["x.yaml: 'community.initial_members'", "[10, ", "got -1"]),
+        ("community:\n  initial_members: -1\n", ["x.yaml: 'community.initial_members'", "[2, ", "got -1"]),
         ("members:\n  expert_share: 2\n", ["'members.expert_share' must be a number in [0, 1], got 2"]),
         ("manager:\n  hours: 170\n", ["'manager.hours' must be a number in [0, 168], got 170"]),
         ("extends: x.yaml\n", ["x.yaml: extends cycle x -> x"]),

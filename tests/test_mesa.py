@@ -37,7 +37,7 @@ def first_difference(fast: pd.DataFrame, other: pd.DataFrame, rtol: float = 1e-9
     if same.all():
         return None
     day, c = np.argwhere(~same)[0]
-    return f"day {day}, column {fast.columns[c]!r}: fast {a[day, c]!r} vs mesa {b[day, c]!r}"
+    return f"day {day}, column {fast.columns[c]!r}: fast {float(a[day, c])!r} vs mesa {float(b[day, c])!r}"
 
 
 def assert_same_runs(fast: cmsim.Run, other: cmsim.Run) -> None:

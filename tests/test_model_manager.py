@@ -114,15 +114,7 @@ def test_burned_out_manager_quits_and_a_successor_starts_fresh() -> None:
     assert run.summary["manager_quits"] == 1.0
 
 
-OFF_BY_ONE = pytest.mark.xfail(
-    strict=True,
-    reason="kernel off-by-one: a quit on day d sets vacant_until = d + vacancy_days and the successor "
-    "is hired at the end of day vacant_until - 1, so the post is empty vacancy_days - 1 days "
-    "(and 1 day for vacancy_days 0, 1 or 2)",
-)
-
-
-@pytest.mark.parametrize("vacancy", [1, pytest.param(2, marks=OFF_BY_ONE), pytest.param(5, marks=OFF_BY_ONE)])
+@pytest.mark.parametrize("vacancy", [1, 2, 5])
 def test_vacancy_lasts_vacancy_days(vacancy: int) -> None:
     sim = _quitting_sim(vacancy)
     sim.run()

@@ -127,5 +127,6 @@ def test_invariants_of_any_run(over: dict, name: str, seed: int) -> None:
         assert math.isnan(s[k]) or 0.0 <= s[k] <= 1.0, (k, s[k])
     assert s["top1_post_share"] <= s["top10_post_share"] + 1e-12
     assert math.isnan(s["health_index"]) or 0.0 <= s["health_index"] <= 100.0
-    assert s["final_members"] == d["members"].iloc[-1]
+    assert s["final_members"] == d["members"].iloc[-1] - d["bad_accounts"].iloc[-1]
+    assert 0 <= d["bad_accounts"].iloc[-1] <= d["members"].iloc[-1]
     assert s["burnout_days"] <= len(d)

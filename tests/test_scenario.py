@@ -203,13 +203,13 @@ BAD = [
     ("members:\n  visit_rate: 1.5\n", "'members.visit_rate' must be a number in [0, 1], got 1.5"),
     (
         "community:\n  initial_members: -5\n",
-        "'community.initial_members' must be an integer in [10, 5e+07], got -5",
+        "'community.initial_members' must be an integer in [2, 50000000], got -5",
     ),
     ("manager:\n  hours: 200\n", "'manager.hours' must be a number in [0, 168], got 200"),
     ("members:\n  expert_share: 1.2\n", "'members.expert_share' must be a number in [0, 1], got 1.2"),
     (
         "community:\n  initial_members: true\n",
-        "'community.initial_members' must be an integer in [10, 5e+07], got true",
+        "'community.initial_members' must be an integer in [2, 50000000], got true",
     ),
     ("members:\n  visit_rate: false\n", "'members.visit_rate' must be a number in [0, 1], got false"),
     ("members:\n  visit_rate: high\n", "'members.visit_rate' must be a number in [0, 1], got 'high'"),

@@ -3,5 +3,31 @@
 Kernels take arrays and scalars and fill arrays; they never import plotting, widgets, mesa or
 networkx. ``layout`` names the columns of the packed parameter, timeline, manager and output
 arrays; ``rng`` is the counter-based random number generator; ``graphs`` builds member graphs;
-``step`` advances a community by days.
+``members`` creates members; ``step`` advances a community by days.
+
+Numba's on-disk cache only notices changes to the file a kernel is defined in, not to the
+constants it imports from ``layout``. So the cache lives in a folder named after a hash of all
+kernel sources: any edit here gives a fresh cache (under ``NUMBA_CACHE_DIR`` when that is set,
+else in this package's ``__pycache__``).
 """
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+
+
+def _cache_dir() -> str:
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in sorted(p.name for p in here.glob("*.py")):
+        h.update((here / name).read_bytes())
+    tag = f"cmsim-kernels-{h.hexdigest()[:12]}"
+    root = os.environ.get("NUMBA_CACHE_DIR") or str(here / "__pycache__")
+    return str(Path(root) / tag)
+
+
+numba.config.CACHE_DIR = _cache_dir()

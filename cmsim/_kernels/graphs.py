@@ -172,29 +172,45 @@ def smallworld_edges(n, m, blocks, rewire, seed):
 def fill_csr(n, src, dst, indptr, indices, deg):
     """Write undirected links into CSR rows that already have room (``indptr`` preset).
 
-    Each link ``(u, v)`` is stored in both rows; a repeated link is stored once. ``deg`` counts
-    the used part of each row.
+    Each link ``(u, v)`` is stored in both rows; then every row is sorted and a repeated link
+    is kept once, so links stay mutual. ``deg`` counts the used part of each row.
     """
     for i in range(n):
         deg[i] = 0
     for e in range(src.shape[0]):
         u = src[e]
         v = dst[e]
-        _push(u, v, indptr, indices, deg)
-        _push(v, u, indptr, indices, deg)
+        if u == v:
+            continue
+        indices[indptr[u] + deg[u]] = v
+        deg[u] += 1
+        indices[indptr[v] + deg[v]] = u
+        deg[v] += 1
+    for i in range(n):
+        deg[i] = _sort_unique(indices, indptr[i], indptr[i] + deg[i])
 
 
-@njit(cache=True, inline="always")
-def _push(u, v, indptr, indices, deg):
-    e0 = indptr[u]
-    n = deg[u]
-    if e0 + n >= indptr[u + 1]:
-        return
-    # skip a repeated link only when it is the most recent one (cheap; generators avoid most)
-    if n > 0 and indices[e0 + n - 1] == v:
-        return
-    indices[e0 + n] = v
-    deg[u] = n + 1
+@njit(cache=True)
+def _sort_unique(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place, drop repeats; return the number kept."""
+    if hi - lo < 2:
+        return hi - lo
+    if hi - lo <= 32:
+        for k in range(lo + 1, hi):  # insertion sort: rows are short
+            x = a[k]
+            j = k - 1
+            while j >= lo and a[j] > x:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = x
+    else:
+        a[lo:hi] = np.sort(a[lo:hi])
+    w = lo + 1
+    for k in range(lo + 1, hi):
+        if a[k] != a[w - 1]:
+            a[w] = a[k]
+            w += 1
+    return w - lo
 
 
 @njit(cache=True)

@@ -271,14 +271,13 @@ M_VACANT_UNTIL = 3  # day the vacancy ends
 M_KNOW_HOW = 4  # platform know-how from learning, 0..1
 M_SHOCK = 5  # current reach loss from algorithm changes
 M_QUITS = 6
-M_NORM = 7  # community toxicity norm (share of toxic posts, smoothed)
-M_LOAD_OFFENDING = 8  # toxic + spam posts yesterday (moderation load)
-M_LOAD_OPEN = 9  # questions + complaints pending yesterday (responding load)
-M_LOAD_NEWCOMERS = 10  # unwelcomed newcomers who visited yesterday
-M_LOAD_AT_RISK = 11  # members at risk yesterday
-M_SATISFIED_ACTIVE = 12  # satisfied active members yesterday (word of mouth)
-M_MEMBERS = 13  # members (active + lapsed) at the end of yesterday
-N_M = 14
+M_LOAD_OFFENDING = 7  # toxic + spam posts yesterday (moderation load)
+M_LOAD_OPEN = 8  # questions + complaints pending yesterday (responding load)
+M_LOAD_NEWCOMERS = 9  # unwelcomed newcomers who visited yesterday
+M_LOAD_AT_RISK = 10  # members at risk yesterday
+M_SATISFIED_ACTIVE = 11  # satisfied active members yesterday (word of mouth)
+M_MEMBERS = 12  # members (active + lapsed) at the end of yesterday
+N_M = 13
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (
@@ -324,6 +323,7 @@ OUT_COLUMNS: tuple[str, ...] = (
     "newcomers_retained_30d",
     "comebacks",
     "truncated_joins",
+    "bad_accounts",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -369,6 +369,7 @@ N_OUT = len(OUT_COLUMNS)
     O_RET30,
     O_COMEBACKS,
     O_TRUNCATED,
+    O_BAD_ACCOUNTS,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.
@@ -381,7 +382,8 @@ F_EXPERTISE = 1  # ability to answer questions, 0..1
 F_TEMPER = 2  # proneness to trolling, 0..1
 F_SAT = 3  # satisfaction / belonging, 0..1
 F_ENG = 4  # engagement multiplier, 0.05..3
-N_F = 5
+F_EXPOSURE = 5  # smoothed count of toxic posts seen (normalises trolling)
+N_F = 6
 # B: int8[N_B, n]
 B_STATUS = 0  # EMPTY / ACTIVE / LAPSED / LEFT / REMOVED
 B_ROLE = 1  # MEMBER / CHAMPION / TROLL / SPAMMER

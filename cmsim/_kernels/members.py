@@ -45,6 +45,7 @@ def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
     F[L.F_TEMPER, i] = t
     F[L.F_SAT, i] = P[L.P_INITIAL_SAT]
     F[L.F_ENG, i] = 1.0
+    F[L.F_EXPOSURE, i] = 0.0
     for r in range(L.N_B):
         B[r, i] = 0
     B[L.B_STATUS, i] = L.ACTIVE

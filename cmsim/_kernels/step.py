@@ -35,7 +35,7 @@ from cmsim._kernels.rng import key, poisson, uniform, uniform2
 # Structural constants (documented in docs/model.md, "Structural constants").
 LEARN_SOFTEN = 0.7  # share of an algorithm shock that full know-how absorbs
 LEARN_SPEED = 0.5  # share of the recovery time that full know-how saves
-NORM_SMOOTHING = 0.1  # weight of today's toxic share in the community norm
+NORM_SMOOTHING = 0.1  # weight of today's toxic posts seen in a member's exposure
 MAX_VISIT = 0.95  # no member visits with certainty
 FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the member it found
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
@@ -80,7 +80,8 @@ K_DUE30 = 35
 K_RET30 = 36
 K_COMEBACKS = 37
 K_PENDING = 38
-K_HIST = 39
+K_BAD = 39
+K_HIST = 40
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 
@@ -137,13 +138,12 @@ Z_P_WELCOME = 4
 Z_P_OUTREACH = 5
 Z_P_EVENT = 6
 Z_VISIT_MULT = 7
-Z_NORM_MULT = 8
-Z_COMPLAINT_MULT = 9
-Z_SHOCK = 10
-Z_CHURN_MULT = 11
-Z_E = 12
-Z_REACH = 13
-N_Z = 14
+Z_COMPLAINT_MULT = 8
+Z_SHOCK = 9
+Z_CHURN_MULT = 10
+Z_E = 11
+Z_REACH = 12
+N_Z = 13
 
 
 @njit(cache=True)
@@ -171,7 +171,6 @@ def day_scalars(d, P, TL, M, H, Z):
     reach = P[L.P_REACH] * (1.0 - min(shock, 1.0)) + TL[d, L.TL_CHANNEL] * know
     Z[Z_REACH] = max(reach, 0.0)
     Z[Z_VISIT_MULT] = Z[Z_REACH] * TL[d, L.TL_SEASON] * (1.0 + P[L.P_CONTENT_VISITS] * content)
-    Z[Z_NORM_MULT] = 1.0 + P[L.P_NORM_GAIN] * M[L.M_NORM]
     Z[Z_COMPLAINT_MULT] = 3.0 if TL[d, L.TL_CRISIS] > 0.0 else 1.0
     Z[Z_SHOCK] = TL[d, L.TL_CRISIS_SHOCK]
     Z[Z_CHURN_MULT] = 1.0 + TL[d, L.TL_COMPETITOR]
@@ -194,6 +193,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
     f_expertise = F[L.F_EXPERTISE]
     f_sat = F[L.F_SAT]
     f_temper = F[L.F_TEMPER]
+    f_exposure = F[L.F_EXPOSURE]
     i_cday = I[L.I_CDAY]
     i_comeback = I[L.I_COMEBACK]
     i_first_post = I[L.I_FIRST_POST]
@@ -275,6 +275,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             g = f_eng[i]
             s = s + P[L.P_REVERSION] * (base - s) - Z[Z_SHOCK]
             g = g + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - g)
+            # Exposure: a smoothed count of toxic posts seen, which normalises trolling.
+            exposure = (1.0 - NORM_SMOOTHING) * f_exposure[i]
             activity = f_activity[i]
             pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[Z_VISIT_MULT]
             a = 0
@@ -322,6 +324,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                 s += P[L.P_CONTENT_JOY] * min(n_post, 10) + P[L.P_LEVER_CONTENT_JOY] * Z[Z_CONTENT]
                 s -= P[L.P_TOXIC_HARM] * n_toxic + P[L.P_SPAM_HARM] * n_spam
                 s -= P[L.P_COMPLAINT_HARM] * n_compl
+                exposure += NORM_SMOOTHING * n_toxic
                 if Z[Z_P_EVENT] > 0.0 and uniform(k_event, i) < Z[Z_P_EVENT]:
                     g += P[L.P_EVENT_BOOST]
                     s += EVENT_SAT * P[L.P_EVENT_BOOST]
@@ -343,7 +346,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                         p_toxic *= P[L.P_MOOD_BOOST]
                     if n_toxic > 0:
                         p_toxic *= P[L.P_CONTEXT_BOOST]
-                    p_toxic *= Z[Z_NORM_MULT]
+                    p_toxic *= 1.0 + P[L.P_NORM_GAIN] * exposure
                     if uniform(k_toxic, i) < p_toxic:
                         a |= L.A_TOXIC
                         pc[K_TOXIC] += 1.0
@@ -374,6 +377,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             g = min(max(g, 0.05), 3.0)
             f_sat[i] = s
             f_eng[i] = g
+            f_exposure[i] = exposure
             u_act_cur[i] = a
             # 7. Leave (unhappy members leave sooner) or lapse after a long absence.
             unhappy = (1.0 - s) * (1.0 - s)
@@ -547,6 +551,8 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             pc[K_ENG] += g
             if s >= base:
                 pc[K_SATISFIED] += 1.0
+        else:
+            pc[K_BAD] += 1.0
         pc[K_ACTIVE] += 1.0
 
 
@@ -565,13 +571,20 @@ def add_edge(u, v, indptr, indices, deg):
     return True
 
 
+@njit(cache=True, inline="always")
+def has_room(u, indptr, deg):
+    """True when ``u``'s contact row has a free slot."""
+    return indptr[u] + deg[u] < indptr[u + 1]
+
+
 @njit(cache=True)
 def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
     """Add ``n_new`` accounts of ``role``; each links to ``graph.attach`` active members.
 
     A link goes to a uniformly found active member or, with chance ``FRIEND_OF_FRIEND``, to one
-    of that member's contacts (so well-connected members attract more newcomers). Returns the
-    number added (fewer only if the capacity is full).
+    of that member's contacts (so well-connected members attract more newcomers). Links are
+    mutual; a member whose contact row is full is passed over (up to 8 tries per link). Returns
+    the number added (fewer only if the capacity is full).
     """
     k_attach = key(seed, L.S_ATTACH, d)
     attach = int(P[L.P_ATTACH])
@@ -592,11 +605,12 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
                 if deg[t] > 0 and uniform2(k_attach, slot, 4 * (8 * a + attempt) + 1) < FRIEND_OF_FRIEND:
                     r = int(uniform2(k_attach, slot, 4 * (8 * a + attempt) + 2) * deg[t])
                     t2 = indices[indptr[t] + r]
-                    if B[L.B_STATUS, t2] == L.ACTIVE:
+                    if B[L.B_STATUS, t2] == L.ACTIVE and t2 != slot:
                         t = t2
-                if add_edge(slot, t, indptr, indices, deg):
+                # links are mutual: a member whose contact list is full takes no newcomer
+                if has_room(t, indptr, deg) and has_room(slot, indptr, deg) and add_edge(slot, t, indptr, indices, deg):
                     add_edge(t, slot, indptr, indices, deg)
-                break
+                    break
     return added
 
 
@@ -621,9 +635,10 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     n_back = int(tot[K_COMEBACKS])
     want = n_join + n_troll + n_spam + n_back
     joins = arrive(d, seed, n_join, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U)
+    joins_members = joins
     joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U)
     joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U)
-    # Loads seen by tomorrow's manager, and the community's toxicity norm.
+    # Loads seen by tomorrow's manager.
     posts = tot[K_POSTS]
     M[L.M_LOAD_OFFENDING] = tot[K_TOXIC] + tot[K_SPAM]
     M[L.M_LOAD_OPEN] = tot[K_PENDING]
@@ -631,13 +646,12 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_AT_RISK] = tot[K_AT_RISK]
     M[L.M_SATISFIED_ACTIVE] = tot[K_SATISFIED]
     M[L.M_MEMBERS] = members + joins
-    share = tot[K_TOXIC] / posts if posts > 0 else 0.0
-    M[L.M_NORM] = (1.0 - NORM_SMOOTHING) * M[L.M_NORM] + NORM_SMOOTHING * share
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
     n_mgr = max(P[L.P_MGR_COUNT], 1.0)
     E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)
     hours = 0.0
-    if M[L.M_PRESENT] > 0.0:
+    present = M[L.M_PRESENT]
+    if present > 0.0:
         for lever in range(8):
             hours += H[lever]
         work = (hours - H[7]) / n_mgr
@@ -653,8 +667,10 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
         k = M[L.M_KNOW_HOW]
         M[L.M_KNOW_HOW] = k + P[L.P_LEARNING_RATE] / 7.0 * learn * (1.0 - k)
         if M[L.M_BURNED_OUT] > 0.0 and uniform(key(seed, L.S_QUIT, d), 0) < P[L.P_QUIT_RATE]:
+            # The post stays empty from tomorrow for `vacancy_days` days.
             M[L.M_PRESENT] = 0.0
-            M[L.M_VACANT_UNTIL] = d + P[L.P_VACANCY_DAYS]
+            M[L.M_BURNED_OUT] = 0.0
+            M[L.M_VACANT_UNTIL] = d + 1 + P[L.P_VACANCY_DAYS]
             M[L.M_QUITS] += 1.0
     elif P[L.P_MGR_COUNT] > 0.0 and d + 1 >= M[L.M_VACANT_UNTIL]:
         # A new manager starts tomorrow, fresh but without the predecessor's know-how.
@@ -700,13 +716,14 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_MGR_HOURS] = hours
     o[L.O_MGR_STRESS] = M[L.M_STRESS]
     o[L.O_MGR_BURNED] = M[L.M_BURNED_OUT]
-    o[L.O_MGR_PRESENT] = 1.0 if hours > 0.0 or M[L.M_PRESENT] > 0.0 else 0.0
+    o[L.O_MGR_PRESENT] = present
     o[L.O_KNOW_HOW] = M[L.M_KNOW_HOW]
     o[L.O_RESP_DAYS_SUM] = tot[K_RESP_SUM]
     o[L.O_DUE30] = tot[K_DUE30]
     o[L.O_RET30] = tot[K_RET30]
     o[L.O_COMEBACKS] = n_back
     o[L.O_TRUNCATED] = want - joins
+    o[L.O_BAD_ACCOUNTS] = tot[K_BAD] + joins - joins_members
 
 
 @njit(cache=True)
