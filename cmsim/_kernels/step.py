@@ -621,7 +621,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     members = tot[K_ACTIVE] + tot[K_LAPSED]
     reach = Z[Z_REACH]
     season = TL[d, L.TL_SEASON]
-    # Arrivals: acquisition and word of mouth (none when membership is given), trolls,
+    # Arrivals: acquisition (hires when membership is given), word of mouth (not then), trolls,
     # spammers, and removed trolls coming back under new accounts.
     n0 = P[L.P_INITIAL_MEMBERS]
     lam = P[L.P_ACQUISITION] * n0
