@@ -133,7 +133,10 @@ def _cumulative(d: pd.DataFrame, num: str, den: str) -> np.ndarray:
 #: Daily series for plots: name -> (function of ``Run.daily`` -> float array, description).
 #: Any column of ``Run.daily`` may also be used by name.
 SERIES: dict[str, tuple[Callable[[pd.DataFrame], np.ndarray], str]] = {
-    "members": (lambda d: d["members"].to_numpy(float), "members that day"),
+    "members": (
+        lambda d: (d["members"] - d["bad_accounts"]).to_numpy(float),
+        "members that day (people, not troll or spammer accounts)",
+    ),
     "dau": (lambda d: d["dau"].to_numpy(float), "active members that day"),
     "answered_share": (
         lambda d: _rolling(d, "questions_answered", ["questions_answered", "questions_expired"]),

@@ -6,7 +6,7 @@ Summary metrics (``Run.summary``), each computed from the run's own records:
     Members (active or lapsed) at the end of the last day, not counting troll and spammer
     accounts (the daily ``members`` column counts every account; ``bad_accounts`` those).
 ``mean_dau``
-    Mean daily active accounts (visits per day).
+    Mean daily active members (members who visited; troll and spammer accounts not counted).
 ``dau_mau``
     Mean of DAU / MAU over the days from day 29 on (over all days for shorter runs).
 ``lurker_share``

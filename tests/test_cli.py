@@ -107,7 +107,12 @@ def test_params_table_and_markdown():
     assert lines[0].split()[:5] == ["key", "default", "unit", "range", "description"]
     assert len(lines) == len(PARAMS) + 1
     row = next(line for line in lines if line.startswith("members.visit_rate "))
-    assert f"{PARAMS['members.visit_rate'].default:g}" in row and "per day" in row and "[0, 1]" in row and PARAMS["members.visit_rate"].doc in row
+    assert (
+        f"{PARAMS['members.visit_rate'].default:g}" in row
+        and "per day" in row
+        and "[0, 1]" in row
+        and PARAMS["members.visit_rate"].doc in row
+    )
     md = run("params", "--markdown", "manager").stdout.splitlines()
     assert md[0] == "| key | default | unit | range | description |"
     assert len(md) == 2 + sum(k.startswith("manager") for k in PARAMS)

@@ -23,7 +23,10 @@ SMALL = dict(members=300, days=35)
 
 
 def _ens(strategy: str, members: list[list[float]], summaries: list[dict[str, float]]) -> Ensemble:
-    daily = [pd.DataFrame({"day": np.arange(len(m)), "members": np.asarray(m, float)}) for m in members]
+    daily = [
+        pd.DataFrame({"day": np.arange(len(m)), "members": np.asarray(m, float), "bad_accounts": 0.0})
+        for m in members
+    ]
     return Ensemble(
         "toy", strategy, list(range(len(members))), daily, summaries, [{"day": 1, "label": "raid"}]
     )

@@ -250,8 +250,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                 f_temper[i] *= P[L.P_WARNING]
             # 2. Trolls and spammers come every day and post what they post.
             if role == L.TROLL or role == L.SPAMMER:
-                i_last_visit[i] = d
-                pc[K_VISITS] += 1.0
+                i_last_visit[i] = d  # (not counted in dau/wau/mau, which count people)
                 a = 0
                 if role == L.TROLL:
                     pc[K_TROLLS] += 1.0
@@ -449,10 +448,11 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         role = b_role[i]
         join = i_join[i]
         last = i_last_visit[i]
-        if last >= d - 6:
-            pc[K_WAU] += 1.0
-        if last >= d - 29:
-            pc[K_MAU] += 1.0
+        if role < L.TROLL:
+            if last >= d - 6:
+                pc[K_WAU] += 1.0
+            if last >= d - 29:
+                pc[K_MAU] += 1.0
         if join >= 0 and join == d - 30 and role < L.TROLL:
             pc[K_DUE30] += 1.0
             if st == L.ACTIVE and last >= d - 7:
@@ -608,7 +608,11 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
                     if B[L.B_STATUS, t2] == L.ACTIVE and t2 != slot:
                         t = t2
                 # links are mutual: a member whose contact list is full takes no newcomer
-                if has_room(t, indptr, deg) and has_room(slot, indptr, deg) and add_edge(slot, t, indptr, indices, deg):
+                if (
+                    has_room(t, indptr, deg)
+                    and has_room(slot, indptr, deg)
+                    and add_edge(slot, t, indptr, indices, deg)
+                ):
                     add_edge(t, slot, indptr, indices, deg)
                     break
     return added

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.step import EVENT_SAT, MAX_VISIT  # structural constants (docs/model.md)
+from cmsim._kernels.step import EVENT_SAT, MAX_VISIT, NORM_SMOOTHING  # structural constants (docs/model.md)
 from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
 
@@ -66,13 +66,15 @@ class Member(FixedAgent):
 
     Traits (fixed): ``activity`` (heavy-tailed propensity to visit and post), ``expertise``
     (ability to answer questions) and ``temper`` (proneness to trolling). State: ``satisfaction``
-    (belonging, 0-1), ``engagement`` (0.05-3), ``status`` (active, lapsed, left, removed),
+    (belonging, 0-1), ``engagement`` (0.05-3), ``exposure`` (a smoothed count of the toxic posts
+    it has seen, which makes trolling feel normal), ``status`` (active, lapsed, left, removed),
     ``role`` (member, champion, troll, spammer), and the member's open threads.
 
     ``slot`` is the member's index (0, 1, 2... in order of arrival), the same in both engines.
     ``contacts`` is the member's contact list, in the order it met them: the members whose
-    activity it sees. The list has room for ``room`` more contacts (a full list accepts no new
-    contact). The model keeps Mesa's network space in step with these lists.
+    activity it sees. Contacts are mutual (each is in the other's list). The list has room for
+    ``room`` more contacts; a member whose list is full takes no newcomer as a contact. The model
+    keeps Mesa's network space in step with these lists.
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class Member(FixedAgent):
         self.activity, self.expertise, self.temper = traits
         self.satisfaction = model.p.members.initial_satisfaction
         self.engagement = 1.0
+        self.exposure = 0.0  # smoothed count of toxic posts seen
         self.status = ACTIVE
         self.role = role
         self.joined = joined  # day joined (negative for the members present at day 0)
@@ -126,12 +129,20 @@ class Member(FixedAgent):
         """Today's draw of this member for a decision about ``other`` (a member slot or counter)."""
         return uniform2(self.model.keys[stream], self.slot, other)
 
-    def add_contact(self, other: Member) -> bool:
-        """Add ``other`` to the contact list if there is room and it is not there yet."""
-        if self.room <= 0 or other in self.contacts:
+    @property
+    def has_room(self) -> bool:
+        """True when the contact list can take one more contact."""
+        return self.room > 0
+
+    def befriend(self, other: Member) -> bool:
+        """Become mutual contacts with ``other`` if both lists have room and they are not yet
+        contacts. Returns True when the link was made."""
+        if not (self.has_room and other.has_room) or other in self.contacts:
             return False
         self.contacts.append(other)
+        other.contacts.append(self)
         self.room -= 1
+        other.room -= 1
         self.model.connect(self, other)
         return True
 
@@ -184,8 +195,7 @@ class Member(FixedAgent):
     def post_as_bad_actor(self) -> None:
         """Trolls and spammers come every day and post what they post."""
         p, tally = self.model.p, self.model.tally
-        self.last_visit = self.model.day
-        tally.visits += 1
+        self.last_visit = self.model.day  # (not counted in dau/wau/mau, which count people)
         shown = 0
         if self.role == TROLL:
             tally.active_trolls += 1
@@ -211,6 +221,8 @@ class Member(FixedAgent):
         s, g = self.satisfaction, self.engagement
         self.satisfaction = s + p.dynamics.reversion * (p.members.satisfaction_baseline - s) - today.shock
         self.engagement = g + p.dynamics.engagement_drift * (1.0 - g)
+        # Toxicity seen in the past fades from memory (a visit adds what is seen today).
+        self.exposure = (1.0 - NORM_SMOOTHING) * self.exposure
         self.shown_today = 0
         if self.decides_to_visit():
             self.visit()
@@ -275,13 +287,18 @@ class Member(FixedAgent):
         return seen
 
     def feel(self, seen: dict[str, int]) -> None:
-        """Good posts and the manager's content please; toxicity, spam and complaints sour."""
+        """Good posts and the manager's content please; toxicity, spam and complaints sour.
+
+        The toxic posts seen also add to the member's ``exposure``: toxicity one keeps seeing
+        comes to feel normal.
+        """
         d, lv = self.model.p.dynamics, self.model.p.levers
         s = self.satisfaction
         s += d.content_joy * min(seen["posts"], 10) + lv.content_joy * self.model.today.content
         s -= d.toxic_harm * seen["toxic"] + d.spam_harm * seen["spam"]
         s -= d.complaint_harm * seen["complaints"]
         self.satisfaction = s
+        self.exposure += NORM_SMOOTHING * seen["toxic"]
 
     def maybe_attend_event(self) -> None:
         """The manager's events (or an AMA) boost the engagement and mood of those who attend."""
@@ -295,8 +312,8 @@ class Member(FixedAgent):
         """Complain if unhappy, else maybe post: something toxic, a question or a post.
 
         The chance of a toxic post grows with temper, with a bad mood, with toxicity seen today
-        (trolling is contagious) and with the community's toxicity norm; some who troll become
-        trolls. Returns True when the member wrote something.
+        (trolling is contagious) and with the member's exposure to toxicity (it becomes the norm);
+        some who troll become trolls. Returns True when the member wrote something.
         """
         p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
         s = self.satisfaction
@@ -316,7 +333,7 @@ class Member(FixedAgent):
             p_toxic *= p.trolls.mood_boost
         if toxic_seen > 0:
             p_toxic *= p.trolls.context_boost
-        p_toxic *= today.norm_mult
+        p_toxic *= 1.0 + p.trolls.norm_gain * self.exposure
         if self.chance(L.S_TOXIC) < p_toxic:
             self.shown_today |= TOXIC
             tally.toxic_posts += 1
@@ -382,10 +399,11 @@ class Member(FixedAgent):
         tally, day = self.model.tally, self.model.day
         if self.comeback_day == day:
             tally.comebacks += 1
-        if self.last_visit >= day - 6:
-            tally.wau += 1
-        if self.last_visit >= day - 29:
-            tally.mau += 1
+        if not self.is_bad_actor:  # wau and mau count people, not troll or spammer accounts
+            if self.last_visit >= day - 6:
+                tally.wau += 1
+            if self.last_visit >= day - 29:
+                tally.mau += 1
         if self.joined >= 0 and self.joined == day - 30 and not self.is_bad_actor:
             tally.newcomers_due_30d += 1
             if self.status == ACTIVE and self.last_visit >= day - 7:
@@ -409,6 +427,8 @@ class Member(FixedAgent):
             tally.engagement_sum += self.engagement
             if self.satisfaction >= self.model.p.members.satisfaction_baseline:
                 tally.satisfied += 1
+        else:
+            tally.bad_accounts += 1
         tally.active += 1
 
     def resolve_question(self) -> None:

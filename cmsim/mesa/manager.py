@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mesa import Agent
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED, NORM_SMOOTHING  # docs/model.md
+from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
 from cmsim.mesa.draws import uniform
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ class Manager(Agent):
         self.know_how = 0.0
         self.reach_shock = 0.0  # reach lost to algorithm changes, decaying as the manager adapts
         self.quits = 0
-        self.toxicity_norm = 0.0  # smoothed share of toxic posts: the community's norm
         # What the manager saw yesterday: the loads that today's hours are spread over.
         self.offending_posts = 0.0
         self.open_threads = 0.0
@@ -112,21 +111,18 @@ class Manager(Agent):
         reach = p.platform.reach * (1.0 - min(shock, 1.0)) + tl[L.TL_CHANNEL] * know
         t.reach = max(reach, 0.0)
         t.visit_mult = t.reach * tl[L.TL_SEASON] * (1.0 + p.levers.content_visits * e["content"])
-        t.norm_mult = 1.0 + p.trolls.norm_gain * self.toxicity_norm
         t.complaint_mult = 3.0 if tl[L.TL_CRISIS] > 0.0 else 1.0
         t.shock = tl[L.TL_CRISIS_SHOCK]
         t.churn_mult = 1.0 + tl[L.TL_COMPETITOR]
         return t
 
-    def see_the_day(self, tally: Tally, members: float) -> None:
-        """Note today's loads (for tomorrow's hours) and update the community's toxicity norm."""
+    def see_the_day(self, tally: Tally) -> None:
+        """Note today's loads, which tomorrow's hours are spread over."""
         self.offending_posts = float(tally.toxic_posts + tally.spam_posts)
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.members_at_risk = float(tally.at_risk)
         self.satisfied_members = float(tally.satisfied)
-        share = tally.toxic_posts / tally.posts if tally.posts > 0 else 0.0
-        self.toxicity_norm = (1.0 - NORM_SMOOTHING) * self.toxicity_norm + NORM_SMOOTHING * share
 
     def end_day(self, tally: Tally) -> float:
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;
@@ -151,8 +147,10 @@ class Manager(Agent):
             k = self.know_how
             self.know_how = k + p.levers.learning_rate / 7.0 * levers["learning"] * (1.0 - k)
             if self.burned_out and uniform(self.model.keys[L.S_QUIT], 0) < m.quit_rate:
+                # The post stays empty from tomorrow for `vacancy_days` days.
                 self.present = False
-                self.vacant_until = day + m.vacancy_days
+                self.burned_out = False
+                self.vacant_until = day + 1 + m.vacancy_days
                 self.quits += 1
         elif m.count > 0.0 and day + 1 >= self.vacant_until:
             # A new manager starts tomorrow, fresh but without the predecessor's know-how.
@@ -183,7 +181,6 @@ class Today:
     p_event: float  # chance a visitor attends an event
     reach: float  # platform reach
     visit_mult: float  # reach x season x content
-    norm_mult: float  # toxicity norm's push on situational trolling
     complaint_mult: float  # 3 during a product crisis
     shock: float  # satisfaction shock of a product crisis starting today
     churn_mult: float  # 1 + competitor pull
@@ -199,7 +196,7 @@ class Tally:
         "first_posts", "first_posts_replied", "first_posts_unanswered", "welcomed", "outreach",
         "satisfaction_sum", "engagement_sum", "ordinary", "active", "lapsed", "wau", "mau",
         "response_days_sum", "unwelcomed_visitors", "at_risk", "satisfied", "handled",
-        "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending",
+        "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
     )  # fmt: skip
 
     def __init__(self) -> None:

@@ -88,7 +88,7 @@ class CommunityModel(mesa.Model):
         Every member ever present (``status`` tells who is still here), in order of arrival.
     manager : Manager
     space : mesa.discrete_space.Network
-        The contact network: one cell per member, a directed link for each contact.
+        The contact network: one cell per member, a link between each pair of contacts.
     datacollector : mesa.DataCollector
         One row a day (row ``k`` is day ``k``), the columns of ``Run.daily`` without the hours.
 
@@ -166,9 +166,9 @@ class CommunityModel(mesa.Model):
         roles and histories as the fast engine draws (``cmsim._kernels.members.init_members``)."""
         n = g.n
         rows = [g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]].tolist() for i in range(n)]
-        G = nx.DiGraph()
+        G = nx.Graph()  # contacts are mutual: row i lists j exactly when row j lists i
         G.add_nodes_from(range(n))
-        G.add_edges_from((i, j) for i in range(n) for j in rows[i])
+        G.add_edges_from((i, j) for i in range(n) for j in rows[i] if i < j)
         self.space = Network(G, capacity=1, random=self.random)
         p = self.p
         kr = key(self.seed, L.S_TRAIT_ROLE, -1)
@@ -196,9 +196,8 @@ class CommunityModel(mesa.Model):
         return m
 
     def connect(self, member: A.Member, other: A.Member) -> None:
-        """Mirror a new contact of ``member`` on the network space (a directed link)."""
-        member.cell.connect(other.cell)
-        self.space.G.add_edge(member.slot, other.slot)
+        """Mirror two members' new mutual contact on the network space."""
+        self.space.add_connection(member.cell, other.cell)
 
     # --- the manager's plan ----------------------------------------------------------------------
     @property
@@ -265,10 +264,11 @@ class CommunityModel(mesa.Model):
         self.members.do("act")
         self.members.do("resolve")
         members = float(tally.active + tally.lapsed)
-        joins, wanted = self.welcome_arrivals(tl, members)
-        self.manager.see_the_day(tally, members)
+        joins, bad_joins, wanted = self.welcome_arrivals(tl, members)
+        self.manager.see_the_day(tally)
+        present = self.manager.present  # in post today (a quit takes effect tomorrow)
         hours = self.manager.end_day(tally)
-        self._record(members, joins, wanted, hours)
+        self._record(members, joins, bad_joins, wanted, hours, present)
         self.datacollector.collect(self)
         self.hours_log.append(list(self.manager.hours) if hours > 0 else [0.0] * len(LEVERS))
         self.day += 1
@@ -279,7 +279,9 @@ class CommunityModel(mesa.Model):
         """Newcomers arrive (acquisition and word of mouth from satisfied members, unless membership
         is given), trolls and spammers too, and removed trolls come back under new accounts.
 
-        Returns ``(joined, wanted)``: the Mesa engine has no capacity limit, so both are equal.
+        Returns ``(joined, bad, wanted)``: the accounts that joined, how many of them are trolls
+        or spammers, and the accounts that wanted to join (the Mesa engine has no capacity limit,
+        so all join).
         """
         p, d = self.p, self.day
         lam = p.growth.acquisition * p.community.initial_members
@@ -293,15 +295,17 @@ class CommunityModel(mesa.Model):
         n_spam = poisson(k, 2, p.spam.arrival_rate * per_k)
         n_back = self.tally.comebacks
         joins = self.arrive(n_join, A.MEMBER)
-        joins += self.arrive(n_troll + n_back, A.TROLL)
-        joins += self.arrive(n_spam, A.SPAMMER)
-        return joins, n_join + n_troll + n_spam + n_back
+        bad = self.arrive(n_troll + n_back, A.TROLL)
+        bad += self.arrive(n_spam, A.SPAMMER)
+        return joins + bad, bad, n_join + n_troll + n_spam + n_back
 
     def arrive(self, count: int, role: str) -> int:
         """Add ``count`` accounts of ``role``; each links to ``graph.attach`` active members.
 
         A link goes to an active member found at random or, with chance ``FRIEND_OF_FRIEND``, to
-        one of that member's contacts (so well-connected members attract more newcomers).
+        one of that member's contacts (so well-connected members attract more newcomers). Links
+        are mutual: a member whose contact list is full (or who is already a contact) is passed
+        over and the next try is made, up to 8 tries per link.
         """
         d = self.day
         k = key(self.seed, L.S_ATTACH, d)
@@ -318,14 +322,15 @@ class CommunityModel(mesa.Model):
                         continue
                     if found.contacts and uniform2(k, slot, c + 1) < FRIEND_OF_FRIEND:
                         friend = found.contacts[int(uniform2(k, slot, c + 2) * len(found.contacts))]
-                        if friend.status == A.ACTIVE:
+                        if friend.status == A.ACTIVE and friend is not newcomer:
                             found = friend
-                    if newcomer.add_contact(found):
-                        found.add_contact(newcomer)
-                    break
+                    if newcomer.befriend(found):
+                        break
         return count
 
-    def _record(self, members: float, joins: int, wanted: int, hours: float) -> None:
+    def _record(
+        self, members: float, joins: int, bad_joins: int, wanted: int, hours: float, present: bool
+    ) -> None:
         """The day's report, one value per column of ``Run.daily`` (read by the DataCollector)."""
         t, mgr = self.tally, self.manager
         r = {c: float(getattr(t, c)) for c in _TALLY_COLUMNS}
@@ -336,8 +341,8 @@ class CommunityModel(mesa.Model):
             mean_engagement=t.engagement_sum / t.ordinary if t.ordinary > 0 else 0.0,
             reach=self.today.reach, manager_hours=hours, manager_stress=mgr.stress,
             manager_burned_out=1.0 if mgr.burned_out else 0.0,
-            manager_present=1.0 if hours > 0.0 or mgr.present else 0.0,
-            know_how=mgr.know_how, truncated_joins=float(wanted - joins),
+            manager_present=1.0 if present else 0.0, know_how=mgr.know_how,
+            truncated_joins=float(wanted - joins), bad_accounts=float(t.bad_accounts + bad_joins),
         )  # fmt: skip
         self.report = r
 
@@ -363,7 +368,7 @@ class CommunityModel(mesa.Model):
         I = np.full((L.N_I, n), -1, np.int32)  # noqa: E741
         deg = np.array([len(m.contacts) for m in ms], np.int32)
         for i, m in enumerate(ms):
-            F[:, i] = (m.activity, m.expertise, m.temper, m.satisfaction, m.engagement)
+            F[:, i] = (m.activity, m.expertise, m.temper, m.satisfaction, m.engagement, m.exposure)
             B[:, i] = (_STATUS[m.status], _ROLE[m.role], _FP[m.first_post], m.greeted, m.question_answered,
                        m.complaint_answered)  # fmt: skip
             for row, value in ((L.I_JOIN, m.joined), (L.I_LAST_VISIT, m.last_visit), (L.I_POSTS, m.posts),
