@@ -115,60 +115,72 @@ def trolling_experiment(seed: int, quick: bool = False) -> dict[str, float]:
     }
 
 
-def _ban_run(seed: int, ban: bool, days: int, members: int) -> Simulation:
-    ivs = [Intervention(BAN_DAY, "switch_strategy", strategy="moderation_first")]
-    if ban:
-        ivs.append(Intervention(BAN_DAY, "ban_wave"))
-    return Simulation("troll_raid", "absent", seed=seed, days=days, members=members, interventions=ivs)
+#: Size of the ban experiment and its moderation team (one manager per 2,000 members, as in the
+#: forum scenario, so that returning raiders meet the same moderation as at the default size).
+BAN_MEMBERS = 100_000
+BAN_TEAM = 50
+
+
+def _ban_run(seed: int, days: int) -> Simulation:
+    ivs = [
+        Intervention(BAN_DAY, "switch_strategy", strategy="moderation_first"),
+        Intervention(BAN_DAY, "ban_wave"),
+    ]
+    return Simulation(
+        "troll_raid",
+        "absent",
+        seed=seed,
+        days=days,
+        members=BAN_MEMBERS,
+        interventions=ivs,
+        overrides={"manager.count": BAN_TEAM},
+    )
 
 
 def ban_wave(seed: int, quick: bool = False) -> dict[str, float]:
-    """Toxic posting by the members who stay, before and after a ban wave, and their churn.
+    """Toxic posting by the members who stay in the banned accounts' circles, and their churn.
 
-    The ``troll_raid`` forum gets a ban wave on day 74 (the raid's last day). Stayers are the
-    ordinary members present on the ban day and still present at the end. Their toxic posts per
-    member-day in the 14 days before the ban are compared with days 14-41 after it. The same seed
-    without the ban is the control. Circles are the engaged ordinary contacts (active, seen in
-    the 14 days before the ban) of the accounts the ban removed; churn is the share of them, and
-    of all other engaged ordinary members, who have left 42 days later.
+    The ``troll_raid`` forum (``BAN_MEMBERS`` members, a team of ``BAN_TEAM`` managers who stay
+    away until the ban) gets a ban wave on day 74, the raid's last day, and moderation_first
+    from then on. Circles are the ordinary members linked to an account the ban removed: the
+    analogue of the banned subreddits' users whom Chandrasekharan et al. followed. Stayers are
+    the circle members present on the ban day and still present (and not turned troll) at the
+    end. Their toxic posts per member-day in the 14 days before the ban are compared with days
+    14-41 after it (``stayer_drop``; ``stayer_drop_all`` is the same for every stayer, exposed
+    or not). Churn compares engaged circle members (active, seen in the 14 days before the ban)
+    with all other engaged ordinary members, 42 days later.
     """
     before, gap, after = 14, 14, 28
-    end = BAN_DAY + gap + after
-    out: dict[str, float] = {}
-    for ban in (True, False):
-        sim = _ban_run(seed, ban, end, 8000)
-        sim.advance(BAN_DAY - before)
-        t0 = sim.state.I[L.I_TOXIC, : sim.state.n_used].copy()
-        sim.advance(before)
-        st = sim.state
-        m = st.n_used
-        t0 = np.concatenate([t0, np.zeros(m - len(t0), t0.dtype)])
-        t1 = st.I[L.I_TOXIC, :m].copy()
-        present = (st.B[L.B_ROLE, :m] < L.TROLL) & np.isin(st.B[L.B_STATUS, :m], (L.ACTIVE, L.LAPSED))
-        engaged = present & (st.B[L.B_STATUS, :m] == L.ACTIVE) & (st.I[L.I_LAST_VISIT, :m] >= BAN_DAY - 14)
-        sim.advance(1)  # the ban day
-        removed = st.I[L.I_REMOVED, :m] == BAN_DAY
-        circles = _neighbour_any(sim, np.concatenate([removed, np.zeros(st.n_used - m, bool)]))[:m]
-        sim.advance(gap - 1)
-        t2 = st.I[L.I_TOXIC, :m].copy()
-        sim.advance(after)
-        t3 = st.I[L.I_TOXIC, :m]
-        status = st.B[L.B_STATUS, :m]
-        stay = present & np.isin(status, (L.ACTIVE, L.LAPSED)) & (st.B[L.B_ROLE, :m] < L.TROLL)
-        pre = (t1[stay] - t0[stay]).sum() / max(1, stay.sum() * before)
-        post = (t3[stay] - t2[stay]).sum() / max(1, stay.sum() * after)
-        drop = 1.0 - post / pre if pre > 0 else float("nan")
-        if ban:
-            out["stayer_drop"] = drop
-            left = status == L.LEFT
-            circ = engaged & circles
-            other = engaged & ~circles
-            c_rate = left[circ].mean() if circ.any() else float("nan")
-            o_rate = left[other].mean() if other.any() else float("nan")
-            out["circle_churn_ratio"] = c_rate / o_rate if o_rate > 0 else float("nan")
-            out["removed"] = float(removed.sum())
-        else:
-            out["control_drop"] = drop
+    sim = _ban_run(seed, BAN_DAY + gap + after)
+    sim.advance(BAN_DAY - before)
+    t0 = sim.state.I[L.I_TOXIC, : sim.state.n_used].copy()
+    sim.advance(before)
+    st = sim.state
+    m = st.n_used
+    t0 = np.concatenate([t0, np.zeros(m - len(t0), t0.dtype)])
+    t1 = st.I[L.I_TOXIC, :m].copy()
+    present = (st.B[L.B_ROLE, :m] < L.TROLL) & np.isin(st.B[L.B_STATUS, :m], (L.ACTIVE, L.LAPSED))
+    engaged = present & (st.B[L.B_STATUS, :m] == L.ACTIVE) & (st.I[L.I_LAST_VISIT, :m] >= BAN_DAY - 14)
+    sim.advance(1)  # the ban day
+    removed = st.I[L.I_REMOVED, :m] == BAN_DAY
+    circles = _neighbour_any(sim, np.concatenate([removed, np.zeros(st.n_used - m, bool)]))[:m]
+    sim.advance(gap - 1)
+    t2 = st.I[L.I_TOXIC, :m].copy()
+    sim.advance(after)
+    t3 = st.I[L.I_TOXIC, :m]
+    status = st.B[L.B_STATUS, :m]
+    stay = present & np.isin(status, (L.ACTIVE, L.LAPSED)) & (st.B[L.B_ROLE, :m] < L.TROLL)
+    out: dict[str, float] = {"removed": float(removed.sum())}
+    for name, sel in (("stayer_drop", stay & circles), ("stayer_drop_all", stay)):
+        pre = (t1[sel] - t0[sel]).sum() / max(1, sel.sum() * before)
+        post = (t3[sel] - t2[sel]).sum() / max(1, sel.sum() * after)
+        out[name] = 1.0 - post / pre if pre > 0 else float("nan")
+    left = status == L.LEFT
+    circ = engaged & circles
+    other = engaged & ~circles
+    c_rate = left[circ].mean() if circ.any() else float("nan")
+    o_rate = left[other].mean() if other.any() else float("nan")
+    out["circle_churn_ratio"] = c_rate / o_rate if o_rate > 0 else float("nan")
     return out
 
 

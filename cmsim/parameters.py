@@ -222,7 +222,7 @@ _SPECS = [
         1.0,
         "satisfaction gained per useful post seen (saturating)",
     ),
-    _p("dynamics.toxic_harm", 0.06, "satisfaction/post", 0.0, 1.0, "satisfaction lost per toxic post seen"),
+    _p("dynamics.toxic_harm", 0.12, "satisfaction/post", 0.0, 1.0, "satisfaction lost per toxic post seen"),
     _p("dynamics.spam_harm", 0.01, "satisfaction/post", 0.0, 1.0, "satisfaction lost per spam post seen"),
     _p(
         "dynamics.complaint_harm",
@@ -276,7 +276,7 @@ _SPECS = [
     ),
     _p(
         "dynamics.no_reply_chill",
-        0.75,
+        0.65,
         "multiplier",
         0.0,
         10.0,
@@ -319,7 +319,7 @@ _SPECS = [
     _p("trolls.post_rate", 0.5, "per day", 0.0, 1.0, "chance an active troll posts something toxic on a day"),
     _p(
         "trolls.base_rate",
-        0.01,
+        0.005,
         "per post",
         0.0,
         1.0,
@@ -347,7 +347,7 @@ _SPECS = [
     _p("trolls.mood_threshold", 0.4, "0-1", 0.0, 1.0, "satisfaction below which a member is in a bad mood"),
     _p(
         "trolls.norm_gain",
-        8.0,
+        100.0,
         "multiplier",
         0.0,
         100.0,
@@ -443,7 +443,7 @@ _SPECS = [
     _p("manager.vacancy_days", 42, "days", 0, 3650, "days the post stays empty after a manager quits"),
     _p("manager.initial_stress", 0.2, "0-1", 0.0, 1.0, "manager's stress at day 0"),
     # --- levers: diminishing returns (effective hours = scale * (1 - exp(-hours/scale))) -----------
-    _p("levers.moderation_rate", 60.0, "items/hour", 0.0, 10_000.0, "toxic or spam posts reviewed per hour"),
+    _p("levers.moderation_rate", 3.0, "items/hour", 0.0, 10_000.0, "toxic or spam posts reviewed per hour"),
     _p("levers.moderation_scale", 10.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of moderation hours"),
     _p(
         "levers.detection",
@@ -455,7 +455,7 @@ _SPECS = [
     ),
     _p(
         "levers.responding_rate",
-        10.0,
+        5.0,
         "items/hour",
         0.0,
         10_000.0,
@@ -475,7 +475,7 @@ _SPECS = [
     _p("levers.content_scale", 8.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of content hours"),
     _p(
         "levers.welcome_rate",
-        10.0,
+        3.0,
         "members/hour",
         0.0,
         10_000.0,

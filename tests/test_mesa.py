@@ -18,9 +18,11 @@ import pytest
 
 import cmsim
 from cmsim import Intervention
+from cmsim._kernels import layout as L
 from cmsim.mesa import CommunityModel, Manager, Member, simulate_mesa
 from cmsim.mesa import agents as A
 from cmsim.mesa.draws import key
+from cmsim.mesa.manager import Tally
 
 SCENARIOS = sorted(cmsim.list_scenarios())
 INT_COLUMNS = [c for c in cmsim.simulation.DAILY_COLUMNS if not c.startswith("hours_")]
@@ -89,7 +91,7 @@ def test_interventions_callables_and_a_custom_graph_agree() -> None:
     assert fast.daily["welcomed"].iloc[9] > 0
 
 
-def test_a_burned_out_manager_quits_identically() -> None:
+def test_a_burned_out_manager_quits_identically_and_the_post_stays_empty_exactly_vacancy_days() -> None:
     over = {
         "manager.quit_rate": 0.3,
         "manager.burnout_threshold": 0.2,
@@ -99,7 +101,28 @@ def test_a_burned_out_manager_quits_identically() -> None:
     fast, other = both("understaffed", "balanced", seed=5, members=300, days=60, overrides=over)
     assert_same_runs(fast, other)
     assert fast.summary["manager_quits"] >= 1
-    assert (fast.daily["manager_present"] == 0).any()
+    present = other.daily["manager_present"].to_numpy()
+    # the quitter is still in post on the day it quits; the post is empty the next 5 days
+    starts = [d for d in range(1, len(present)) if present[d - 1] == 1 and present[d] == 0]
+    assert starts
+    for d in starts:
+        gap = present[d : d + 6]
+        assert list(gap) == [0, 0, 0, 0, 0, 1][: len(gap)], (d, gap)
+        assert (other.daily["manager_hours"].iloc[d : d + 5] == 0).all()
+    assert present.sum() + 5 * len(starts) >= len(present) - 5  # vacancies are the only absences
+
+
+def test_toxic_exposure_and_mutual_newcomer_links_agree_in_a_toxic_crowded_community() -> None:
+    # many trolls and touchy members: exposure often tips a post into trolling; high acquisition
+    # on a small graph fills contact lists, so newcomers are often passed over or meet themselves
+    # as a contact's contact
+    over = {"trolls.initial_share": 0.08, "trolls.base_rate": 0.08, "trolls.norm_gain": 20.0,
+            "members.post_rate": 0.5, "members.visit_rate": 0.5, "growth.acquisition": 0.05,
+            "graph.attach": 3}  # fmt: skip
+    fast, other = both("troll_raid", "moderation_first", seed=6, members=60, days=50, overrides=over)
+    assert_same_runs(fast, other)
+    assert fast.daily["toxic_posts_members"].sum() >= 100
+    assert fast.daily["joins"].sum() >= 100
 
 
 # --- a Mesa model: steps, agents, space, data collection ---------------------------------------
@@ -152,6 +175,11 @@ def test_agents_can_be_inspected_and_agree_with_the_daily_counts() -> None:
         assert m.room >= 0
     newcomer = model.member_list[-1]
     assert newcomer.joined >= 0 and newcomer.contacts  # newcomers are linked when they arrive
+    # bad_accounts counts the troll and spammer accounts still here; final_members the people
+    here = members.select(lambda m: m.status in (A.ACTIVE, A.LAPSED))
+    bad = here.select(lambda m: m.is_bad_actor)
+    assert last["bad_accounts"] == len(bad) > 0
+    assert model.result().summary["final_members"] == len(here) - len(bad)
 
 
 def test_data_collector_holds_one_row_a_day() -> None:
@@ -199,6 +227,61 @@ def test_a_member_beside_a_troll_sees_the_toxic_post_and_feeding_it_counts_twice
     troll, reader = model.member_list[:2]
     troll.shown_yesterday = A.TOXIC
     assert reader.read_feed() == {"posts": 0, "toxic": 2, "spam": 0, "complaints": 0, "replies": 1}
+
+
+def test_toxic_posts_seen_build_exposure_that_fades_day_by_day() -> None:
+    model = _pair(**{"trolls.reply_draw": 0.0, "members.visit_rate": 1.0})
+    model.today = model.manager.plan_day(model.timeline[0].tolist())
+    model.tally = Tally()
+    troll, reader, other = model.member_list[:3]
+    troll.shown_yesterday = A.TOXIC
+    reader.exposure = 1.0
+    reader.live_the_day()
+    assert reader.last_visit == 0  # it visited: saw one toxic post
+    assert reader.exposure == pytest.approx(0.9 * 1.0 + 0.1 * 1)
+    other.exposure = 1.0  # sees nothing toxic (its contacts showed nothing)
+    other.live_the_day()
+    assert other.exposure == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("exposure, toxic", [(0.0, False), (0.25, True)])
+def test_exposure_multiplies_the_chance_of_a_toxic_post(exposure: float, toxic: bool) -> None:
+    model = _pair(**{"members.post_rate": 1.0, "trolls.norm_gain": 8.0})
+    model.today = model.manager.plan_day(model.timeline[0].tolist())
+    model.tally = Tally()
+    reader = model.member_list[1]
+    reader.temper = model.p.members.temper_mean
+    reader.satisfaction = 0.9  # good mood, no complaint
+    u = reader.chance(L.S_TOXIC)
+    model.p.trolls.base_rate = u / 2  # p_toxic = u/2 at no exposure, 3u/2 at exposure 0.25
+    reader.exposure = exposure
+    assert reader.write(toxic_seen=0)
+    assert bool(reader.shown_today & A.TOXIC) == toxic
+
+
+def test_a_newcomer_is_linked_only_to_members_with_room_and_never_to_itself() -> None:
+    # a triangle and a loner; member 2 has no room left for a newcomer, the others one slot each
+    G = nx.Graph([(0, 1), (1, 2), (2, 0)])
+    G.add_node(3)
+    linked: set[int] = set()
+    for seed in range(12):
+        model = CommunityModel("forum", "absent", graph=G, days=5, seed=seed,
+                               overrides={"graph.attach": 3, "trolls.initial_share": 0.0,
+                                          "spam.initial_share": 0.0})  # fmt: skip
+        for m, room in zip(model.member_list, (1, 1, 0, 1), strict=True):
+            m.room = room
+        model.keys = [key(seed, s, 0) for s in range(32)]
+        model.arrive(1, A.MEMBER)
+        newcomer = model.member_list[4]
+        slots = [c.slot for c in newcomer.contacts]
+        assert len(set(slots)) == len(slots) and set(slots) <= {0, 1, 3}, slots  # not 2, not itself
+        assert all(newcomer in model.member_list[j].contacts for j in slots)  # mutual
+        assert [m.room for m in model.member_list[:4]] == [0 if j in slots else r
+                                                            for j, r in enumerate((1, 1, 0, 1))]  # fmt: skip
+        assert newcomer.room == 3 + cmsim.graphs.SLACK_NEW - len(slots)
+        assert set(model.space.G.neighbors(4)) == set(slots)
+        linked |= set(slots)
+    assert linked == {0, 1, 3}
 
 
 def test_a_reply_to_a_first_post_is_noticed_by_its_author() -> None:

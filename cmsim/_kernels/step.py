@@ -225,6 +225,10 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
     base = P[L.P_SAT_BASELINE]
     temper_mean = max(P[L.P_TEMPER_MEAN], 1e-9)
     churn_mult = Z[Z_CHURN_MULT]
+    # Busy tallies in locals, added in member order (see resolve_chunk).
+    n_visits = pc[K_VISITS]
+    n_posts = pc[K_POSTS]
+    n_replies = pc[K_REPLIES]
     for i in range(lo, hi):
         st = b_status[i]
         if st == L.ACTIVE:
@@ -257,7 +261,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                     if uniform(k_post, i) < P[L.P_TROLL_POST_RATE]:
                         a = L.A_TOXIC
                         pc[K_TOXIC] += 1.0
-                        pc[K_POSTS] += 1.0
+                        n_posts += 1.0
                         i_toxic[i] += 1
                         i_posts[i] += 1
                 else:
@@ -265,7 +269,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                     if uniform(k_post, i) < P[L.P_SPAM_POST_RATE]:
                         a = L.A_SPAM
                         pc[K_SPAM] += 1.0
-                        pc[K_POSTS] += 1.0
+                        n_posts += 1.0
                         i_posts[i] += 1
                 u_act_cur[i] = a
                 continue
@@ -281,7 +285,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             a = 0
             if uniform(k_visit, i) < min(pv, MAX_VISIT):
                 i_last_visit[i] = d
-                pc[K_VISITS] += 1.0
+                n_visits += 1.0
                 # 4. Read what each neighbour showed yesterday; reply, answer.
                 p_reply = min(1.0, P[L.P_REPLY_RATE] * math.sqrt(activity))
                 p_reply_toxic = min(1.0, p_reply * P[L.P_REPLY_DRAW])
@@ -360,12 +364,12 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                     else:
                         a |= L.A_POSTED
                 if posted:
-                    pc[K_POSTS] += 1.0
+                    n_posts += 1.0
                     if i_first_post[i] < 0 and i_join[i] >= 0:
                         i_first_post[i] = d
                         b_fp[i] = L.FP_OPEN
                         pc[K_FIRST] += 1.0
-                pc[K_REPLIES] += n_out
+                n_replies += n_out
                 n_contrib = n_out + (1 if posted else 0)
                 if n_contrib > 0:
                     i_posts[i] += n_contrib
@@ -407,6 +411,9 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                     pc[K_REENGAGED] += 1.0
         elif st != L.EMPTY:
             u_act_cur[i] = 0
+    pc[K_VISITS] = n_visits
+    pc[K_POSTS] = n_posts
+    pc[K_REPLIES] = n_replies
 
 
 @njit(cache=True)
@@ -439,6 +446,16 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     open_days = P[L.P_OPEN_DAYS]
     p_mgr = Z[Z_P_MGR]
     newcomer_days = P[L.P_NEWCOMER_DAYS]
+    # The busiest tallies live in locals (the compiler cannot keep ``pc`` in registers: it may
+    # alias the member arrays); they are added in member order, so sums are bit-identical.
+    n_wau = pc[K_WAU]
+    n_mau = pc[K_MAU]
+    n_lapsed = pc[K_LAPSED]
+    n_ordinary = pc[K_ORDINARY]
+    sum_sat = pc[K_SAT]
+    sum_eng = pc[K_ENG]
+    n_satisfied = pc[K_SATISFIED]
+    n_active = pc[K_ACTIVE]
     for i in range(lo, hi):
         st = b_status[i]
         if st == L.EMPTY:
@@ -450,9 +467,9 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         last = i_last_visit[i]
         if role < L.TROLL:
             if last >= d - 6:
-                pc[K_WAU] += 1.0
+                n_wau += 1.0
             if last >= d - 29:
-                pc[K_MAU] += 1.0
+                n_mau += 1.0
         if join >= 0 and join == d - 30 and role < L.TROLL:
             pc[K_DUE30] += 1.0
             if st == L.ACTIVE and last >= d - 7:
@@ -499,7 +516,7 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         if st != L.ACTIVE:
             u_got_cur[i] = 0
             if st == L.LAPSED:
-                pc[K_LAPSED] += 1.0
+                n_lapsed += 1.0
             continue
         # Newcomers: a reply to the first post, or a welcome, keeps them; silence chills them.
         newcomer = d - join < newcomer_days and role < L.TROLL
@@ -546,14 +563,22 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             g = min(max(g, 0.05), 3.0)
             f_sat[i] = s
             f_eng[i] = g
-            pc[K_ORDINARY] += 1.0
-            pc[K_SAT] += s
-            pc[K_ENG] += g
+            n_ordinary += 1.0
+            sum_sat += s
+            sum_eng += g
             if s >= base:
-                pc[K_SATISFIED] += 1.0
+                n_satisfied += 1.0
         else:
             pc[K_BAD] += 1.0
-        pc[K_ACTIVE] += 1.0
+        n_active += 1.0
+    pc[K_WAU] = n_wau
+    pc[K_MAU] = n_mau
+    pc[K_LAPSED] = n_lapsed
+    pc[K_ORDINARY] = n_ordinary
+    pc[K_SAT] = sum_sat
+    pc[K_ENG] = sum_eng
+    pc[K_SATISFIED] = n_satisfied
+    pc[K_ACTIVE] = n_active
 
 
 @njit(cache=True)
