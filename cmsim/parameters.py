@@ -316,7 +316,7 @@ _SPECS = [
     _p(
         "trolls.arrival_rate", 0.05, "per day per 1000", 0.0, 1000.0, "trolls arriving per 1000 members a day"
     ),
-    _p("trolls.post_rate", 0.5, "per day", 0.0, 1.0, "chance an active troll posts something toxic on a day"),
+    _p("trolls.post_rate", 0.8, "per day", 0.0, 1.0, "chance an active troll posts something toxic on a day"),
     _p(
         "trolls.base_rate",
         0.005,
@@ -447,7 +447,7 @@ _SPECS = [
     _p("levers.moderation_scale", 10.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of moderation hours"),
     _p(
         "levers.detection",
-        0.9,
+        0.95,
         "probability",
         0.0,
         1.0,

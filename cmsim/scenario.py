@@ -436,9 +436,10 @@ def _resolve(name_or_path: str | Path, base: Path | None = None) -> Path:
     raise ScenarioError(f"no such scenario {text!r}: not a shipped name ({names}) nor an existing file")
 
 
-def _load_file(path: Path, chain: tuple[Path, ...]) -> Scenario:
+def _load_file(path: Path, chain: tuple[Path, ...], read: list[Path]) -> Scenario:
     where = _display(path)
     real = path.resolve()
+    read.append(real)
     if real in chain:
         loop = [p.stem for p in chain[chain.index(real) :]] + [real.stem]
         raise ScenarioError(f"{_display(chain[chain.index(real)])}: extends cycle {' -> '.join(loop)}")
@@ -458,7 +459,7 @@ def _load_file(path: Path, chain: tuple[Path, ...]) -> Scenario:
             parent_path = _resolve(ext, base=path.parent)
         except ScenarioError as e:
             raise ScenarioError(f"{where}: 'extends': {e}") from None
-        parent = _load_file(parent_path, (*chain, real))
+        parent = _load_file(parent_path, (*chain, real), read)
         parent_values = dict(parent.values)
         if events is None:
             events = parent.events
@@ -486,7 +487,31 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
     """
     if isinstance(name_or_path, Scenario):
         return name_or_path
-    return _load_file(_resolve(name_or_path), ())
+    path = _resolve(name_or_path)
+    real = path.resolve()
+    hit = _CACHE.get(real)
+    if hit is not None and hit[0] == _stamps(stamp[0] for stamp in hit[0]):
+        return hit[1]
+    read: list[Path] = []
+    sc = _load_file(path, (), read)
+    _CACHE[real] = (_stamps(read), sc)
+    return sc
+
+
+#: Loaded scenarios by file, with the (path, mtime, size) of every file read (``extends``
+#: included): a scenario is immutable, so a file is parsed again only when one of them changed.
+_CACHE: dict[Path, tuple[tuple[tuple[Path, int, int], ...], Scenario]] = {}
+
+
+def _stamps(paths) -> tuple[tuple[Path, int, int], ...]:
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            return ()
+        out.append((p, st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 def list_scenarios() -> dict[str, str]:

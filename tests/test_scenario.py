@@ -397,3 +397,17 @@ def test_list_scenarios_one_line_each():
     assert list(listed) == sorted(listed)
     for name, text in listed.items():
         assert text and "\n" not in text and len(text) < 250, name
+
+
+def test_loading_is_cached_until_a_file_in_the_chain_changes(tmp_path) -> None:
+    parent = tmp_path / "parent.yaml"
+    child = tmp_path / "child.yaml"
+    parent.write_text("community:\n  initial_members: 500\n")
+    child.write_text("extends: parent.yaml\nmanager:\n  hours: 20\n")
+    first = load_scenario(child)
+    assert load_scenario(child) is first  # parsed once
+    parent.write_text("community:\n  initial_members: 7000\n")  # a different size and content
+    again = load_scenario(child)
+    assert again is not first and again["community.initial_members"] == 7000
+    child.write_text("extends: parent.yaml\nmanager:\n  hours: 25.5\n")
+    assert load_scenario(child)["manager.hours"] == 25.5
