@@ -115,13 +115,14 @@ def trolling_experiment(seed: int, quick: bool = False) -> dict[str, float]:
     }
 
 
-#: Size of the ban experiment and its moderation team (one manager per 2,000 members, as in the
-#: forum scenario, so that returning raiders meet the same moderation as at the default size).
-BAN_MEMBERS = 100_000
-BAN_TEAM = 50
+#: Size of the ban experiment (full, quick): large, because ordinary members post rarely and
+#: toxic posts by the banned accounts' circles are counted. The moderation team has one manager
+#: per 2,000 members, as in the forum scenario, so returning raiders meet the same moderation.
+BAN_MEMBERS = (100_000, 50_000)
+MEMBERS_PER_MANAGER = 2_000
 
 
-def _ban_run(seed: int, days: int) -> Simulation:
+def _ban_run(seed: int, days: int, members: int) -> Simulation:
     ivs = [
         Intervention(BAN_DAY, "switch_strategy", strategy="moderation_first"),
         Intervention(BAN_DAY, "ban_wave"),
@@ -131,17 +132,17 @@ def _ban_run(seed: int, days: int) -> Simulation:
         "absent",
         seed=seed,
         days=days,
-        members=BAN_MEMBERS,
+        members=members,
         interventions=ivs,
-        overrides={"manager.count": BAN_TEAM},
+        overrides={"manager.count": members // MEMBERS_PER_MANAGER},
     )
 
 
 def ban_wave(seed: int, quick: bool = False) -> dict[str, float]:
     """Toxic posting by the members who stay in the banned accounts' circles, and their churn.
 
-    The ``troll_raid`` forum (``BAN_MEMBERS`` members, a team of ``BAN_TEAM`` managers who stay
-    away until the ban) gets a ban wave on day 74, the raid's last day, and moderation_first
+    The ``troll_raid`` forum (``BAN_MEMBERS`` members, one manager per ``MEMBERS_PER_MANAGER``,
+    the team staying away until the ban) gets a ban wave on day 74, the raid's last day, and moderation_first
     from then on. Circles are the ordinary members linked to an account the ban removed: the
     analogue of the banned subreddits' users whom Chandrasekharan et al. followed. Stayers are
     the circle members present on the ban day and still present (and not turned troll) at the
@@ -151,7 +152,7 @@ def ban_wave(seed: int, quick: bool = False) -> dict[str, float]:
     with all other engaged ordinary members, 42 days later.
     """
     before, gap, after = 14, 14, 28
-    sim = _ban_run(seed, BAN_DAY + gap + after)
+    sim = _ban_run(seed, BAN_DAY + gap + after, BAN_MEMBERS[1] if quick else BAN_MEMBERS[0])
     sim.advance(BAN_DAY - before)
     t0 = sim.state.I[L.I_TOXIC, : sim.state.n_used].copy()
     sim.advance(before)

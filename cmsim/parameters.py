@@ -222,7 +222,15 @@ _SPECS = [
         1.0,
         "satisfaction gained per useful post seen (saturating)",
     ),
-    _p("dynamics.toxic_harm", 0.12, "satisfaction/post", 0.0, 1.0, "satisfaction lost per toxic post seen"),
+    _p(
+        "dynamics.toxic_harm",
+        0.12,
+        "satisfaction/post",
+        0.0,
+        1.0,
+        "satisfaction lost per toxic post seen",
+        source="calibrated: Chandrasekharan 2017 (the banned accounts' circles churn more)",
+    ),
     _p("dynamics.spam_harm", 0.01, "satisfaction/post", 0.0, 1.0, "satisfaction lost per spam post seen"),
     _p(
         "dynamics.complaint_harm",
@@ -324,7 +332,7 @@ _SPECS = [
         0.0,
         1.0,
         "chance an ordinary member's post is toxic, at mean temper, good mood, clean context",
-        source="assumption",
+        source="calibrated: Chandrasekharan 2017 (low, so that exposure drives trolling)",
     ),
     _p(
         "trolls.mood_boost",
@@ -350,9 +358,9 @@ _SPECS = [
         100.0,
         "multiplier",
         0.0,
-        100.0,
-        "how much a toxic community norm (smoothed toxic share of posts) multiplies trolling",
-        source="assumption (Chandrasekharan 2017 not yet reproduced: see docs/validation.md)",
+        1000.0,
+        "how much a member's exposure (smoothed toxic posts seen a day) multiplies trolling",
+        source="calibrated: Chandrasekharan 2017 (stayers' trolling falls 80% after a ban)",
     ),
     _p(
         "trolls.warning",
@@ -443,7 +451,15 @@ _SPECS = [
     _p("manager.vacancy_days", 42, "days", 0, 3650, "days the post stays empty after a manager quits"),
     _p("manager.initial_stress", 0.2, "0-1", 0.0, 1.0, "manager's stress at day 0"),
     # --- levers: diminishing returns (effective hours = scale * (1 - exp(-hours/scale))) -----------
-    _p("levers.moderation_rate", 3.0, "items/hour", 0.0, 10_000.0, "toxic or spam posts reviewed per hour"),
+    _p(
+        "levers.moderation_rate",
+        3.0,
+        "items/hour",
+        0.0,
+        10_000.0,
+        "toxic or spam posts reviewed per hour",
+        source="assumption: low enough that moderation hours matter in a 2,000-member forum",
+    ),
     _p("levers.moderation_scale", 10.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of moderation hours"),
     _p(
         "levers.detection",
@@ -460,7 +476,7 @@ _SPECS = [
         0.0,
         10_000.0,
         "questions or complaints answered per hour",
-        source="calibrated: Mamykina 2011 (over 85% of questions answered)",
+        source="assumption (customer.yaml sets 12, calibrated: Mamykina 2011)",
     ),
     _p("levers.responding_scale", 12.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of responding hours"),
     _p(

@@ -124,13 +124,15 @@ FACTS: tuple[Fact, ...] = (
         "After Reddit's 2015 bans, hate-speech use by remaining members fell by at least 80%; "
         "many of the accounts left.",
         "Chandrasekharan et al., 'You Can't Stay Here', CSCW 2017",
-        "The study measured an 80-90% fall; we ask for at least 70% (a smaller, simulated "
-        "ban), and that the circles of banned accounts churn more than other members (by at least "
+        "The study measured an 80-90% fall among the banned communities' users who stayed; we "
+        "ask for at least 70% (a smaller, simulated ban), and that the circles of banned accounts churn more than other members (by at least "
         "10%, above the seed-to-seed noise).",
-        f"troll_raid (forum), 8,000 members, no manager until day {fm.BAN_DAY}, when a ban wave "
-        "hits and moderation_first takes over; toxic posts per day of the members who stay, "
-        "14 days before vs days 14-41 after; churn of the ban's circles vs other engaged "
-        "members over the 42 days after",
+        f"troll_raid (forum), {fm.BAN_MEMBERS[0]:,} members ({fm.BAN_MEMBERS[1]:,} in quick mode) and "
+        f"one manager per {fm.MEMBERS_PER_MANAGER:,}, who stay away until day {fm.BAN_DAY}, when a "
+        "ban wave hits and moderation_first takes over; toxic posts per day of the members who "
+        "stay in the banned accounts' circles (their ordinary contacts: the analogue of the "
+        "banned subreddits' users the study followed), 14 days before vs days 14-41 after; "
+        "churn of the ban's circles vs other engaged members over the 42 days after",
         fm.ban_wave,
         (
             Criterion("stayer_drop", "fall in stayers' toxic posting", 0.70, 1.0),

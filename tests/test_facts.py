@@ -8,10 +8,6 @@ import pytest
 
 from cmsim.validation import FACTS, Criterion, Fact, FactResult, check_facts
 
-# Facts the current mechanisms cannot reproduce (see docs/validation.md): strict, so the test
-# fails as soon as one starts passing and the marker must go.
-KNOWN_FAILING = {"banning works on those who stay"}
-
 
 def _fact(values, criteria, seeds=3):
     it = iter(values)
@@ -88,16 +84,7 @@ def test_declared_facts_are_complete():
 
 
 # --- the facts at CI size -----------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "fact",
-    [
-        pytest.param(f, marks=pytest.mark.xfail(strict=True, reason="mechanism gap, see docs/validation.md"))
-        if f.name in KNOWN_FAILING
-        else f
-        for f in FACTS
-    ],
-    ids=[f.name.replace(" ", "_") for f in FACTS],
-)
+@pytest.mark.parametrize("fact", FACTS, ids=[f.name.replace(" ", "_") for f in FACTS])
 def test_fact_reproduced_at_ci_size(fact):
     rep = check_facts(quick=True, facts=[fact])
     assert rep.passed, rep.to_text()

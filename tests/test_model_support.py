@@ -62,6 +62,9 @@ QUIET: dict[str, Any] = {
     "dynamics.reply_welcome": 1.35,
     "dynamics.no_reply_chill": 0.75,
     "levers.detection": 1.0,
+    "levers.moderation_rate": 60.0,
+    "levers.responding_rate": 10.0,
+    "levers.welcome_rate": 10.0,
     "manager.count": 1,
     "manager.hours": 30.0,
 }
