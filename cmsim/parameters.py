@@ -497,6 +497,15 @@ _SPECS = [
         10_000.0,
         "newcomers or at-risk members reached per hour",
     ),
+    _p(
+        "levers.welcome_boost",
+        1.3,
+        "multiplier",
+        0.0,
+        10.0,
+        "engagement multiplier for a newcomer the manager welcomes",
+        source="assumption (a personal welcome builds belonging; no fact pins its size)",
+    ),
     _p("levers.welcoming_scale", 6.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of welcoming hours"),
     _p(
         "levers.outreach_lift",

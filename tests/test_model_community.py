@@ -260,3 +260,23 @@ def test_members_are_conserved_every_day(name: str) -> None:
     assert (status == L.LEFT).sum() == d["churned"].sum()
     assert st.n_used == 300 + d["joins"].sum()
     assert (run.members["status"].isin(["active", "lapsed"])).sum() == m[-1]
+
+
+def test_a_full_contact_list_makes_room_only_in_place_of_a_contact_who_left() -> None:
+    from cmsim._kernels.step import free_slot, link
+
+    # three members, rows of two slots: 0 knows 1 and 2 (full); 1 knows 0; 2 knows 0
+    indptr = np.array([0, 2, 4, 6, 9], np.int64)
+    indices = np.array([1, 2, 0, 0, 0, 0, 0, 0, 0], np.int32)
+    deg = np.array([2, 1, 1, 0], np.int32)
+    status = np.array([L.ACTIVE, L.ACTIVE, L.ACTIVE, L.ACTIVE], np.int8)
+    assert free_slot(0, indptr, indices, deg, status) == -1  # full, everyone still here
+    assert not link(3, 0, indptr, indices, deg, status)  # so the newcomer 3 cannot link to 0
+    status[2] = L.LEFT
+    assert free_slot(0, indptr, indices, deg, status) == 1  # the place of member 2
+    assert link(3, 0, indptr, indices, deg, status)
+    assert indices[0:2].tolist() == [1, 3] and deg[0] == 2  # 3 took 2's place
+    assert indices[6:7].tolist() == [0] and deg[3] == 1  # and the link is mutual
+    assert not link(3, 0, indptr, indices, deg, status)  # no repeated link
+    status[1] = L.REMOVED
+    assert free_slot(0, indptr, indices, deg, status) == 0

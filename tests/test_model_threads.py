@@ -204,11 +204,12 @@ def test_newcomer_first_post_unanswered_lowers_engagement_by_no_reply_chill() ->
     assert sim.result().summary["first_post_reply_share"] == 0.0
 
 
-def test_welcoming_hours_greet_newcomers_even_without_a_reply() -> None:
-    sim = _newcomer_sim([], dynamics__reply_welcome=1.35)
+def test_welcoming_lifts_newcomers_by_welcome_boost_apart_from_first_post_replies() -> None:
+    sim = _newcomer_sim([], dynamics__reply_welcome=1.35, levers__welcome_boost=1.5)
     sim.set_allocation({"welcoming": 30.0})
     sim.advance(10)
     st = sim.state
-    assert st.F[L.F_ENG, 0] == pytest.approx(1.35)
-    assert st.B[L.B_FP, 0] == L.FP_REPLIED  # a welcome counts as a reply to the first post
+    # welcomed once (x1.5); the first post itself still went unanswered (x0.75, QUIET's chill)
+    assert st.F[L.F_ENG, 0] == pytest.approx(1.5 * 0.75)
+    assert st.B[L.B_FP, 0] == L.FP_UNANSWERED
     assert col(sim, "welcomed").sum() == 1

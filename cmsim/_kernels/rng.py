@@ -27,7 +27,7 @@ _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def mix(x):
     """SplitMix64 finaliser of a uint64 ``x`` (returns uint64)."""
     z = x + _GOLDEN
@@ -36,20 +36,20 @@ def mix(x):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def key(seed, stream, day):
     """The key of one decision stream on one day: uint64 from int seed, stream and day."""
     k = mix(np.uint64(seed) ^ (np.uint64(stream) * _GOLDEN))
     return mix(k ^ np.uint64(day + 1))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def uniform(k, i):
     """A float64 in [0, 1) for member ``i`` under day-stream key ``k``."""
     return float(mix(k ^ np.uint64(i)) >> _S11) * _INV53
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def uniform2(k, i, j):
     """A float64 in [0, 1) for the pair (member ``i``, member or counter ``j``) under key ``k``."""
     return float(mix(mix(k ^ np.uint64(i)) ^ np.uint64(j)) >> _S11) * _INV53

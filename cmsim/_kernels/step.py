@@ -39,6 +39,7 @@ NORM_SMOOTHING = 0.1  # weight of today's toxic posts seen in a member's exposur
 MAX_VISIT = 0.95  # no member visits with certainty
 FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the member it found
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
+REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
 
 # Per-chunk tallies: part[c, K_*].
 K_VISITS = 0
@@ -518,7 +519,8 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             if st == L.LAPSED:
                 n_lapsed += 1.0
             continue
-        # Newcomers: a reply to the first post, or a welcome, keeps them; silence chills them.
+        # Newcomers: the manager's welcome lifts them; a reply to the first post keeps them,
+        # silence chills them (each applies once).
         newcomer = d - join < newcomer_days and role < L.TROLL
         if newcomer:
             pc[K_NEWCOMERS] += 1.0
@@ -527,22 +529,16 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
                 if uniform(k_welcome, i) < Z[Z_P_WELCOME]:
                     pc[K_WELCOMED] += 1.0
                     b_greeted[i] = 1
-                    g *= P[L.P_REPLY_WELCOME]
-                    if b_fp[i] == L.FP_OPEN:
-                        u_got_cur[i] = 1
+                    g *= P[L.P_WELCOME_BOOST]
         if b_fp[i] == L.FP_OPEN:
             if u_got_cur[i] == 1:
                 b_fp[i] = L.FP_REPLIED
                 pc[K_FIRST_REPL] += 1.0
-                if b_greeted[i] == 0:
-                    b_greeted[i] = 1
-                    g *= P[L.P_REPLY_WELCOME]
+                g *= P[L.P_REPLY_WELCOME]
             elif d - i_first_post[i] >= open_days:
                 b_fp[i] = L.FP_UNANSWERED
                 pc[K_FIRST_UNANS] += 1.0
-                if b_greeted[i] == 0:
-                    b_greeted[i] = 2
-                    g *= P[L.P_NO_REPLY_CHILL]
+                g *= P[L.P_NO_REPLY_CHILL]
             else:
                 a |= L.A_FIRST
         u_got_cur[i] = 0
@@ -582,24 +578,43 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
 
 
 @njit(cache=True)
-def add_edge(u, v, indptr, indices, deg):
-    """Add ``v`` to ``u``'s contacts if ``u``'s row has room and ``v`` is not there yet."""
+def free_slot(u, indptr, indices, deg, status):
+    """Where ``u``'s contact row can take a new contact: its next free slot or, when the row is
+    full, the slot of one of its first ``REUSE_SCAN`` contacts who left or was removed; -1 when
+    there is none."""
     e0 = indptr[u]
     n = deg[u]
-    if e0 + n >= indptr[u + 1]:
-        return False
-    for e in range(e0, e0 + n):
+    if e0 + n < indptr[u + 1]:
+        return e0 + n
+    for e in range(e0, e0 + min(n, REUSE_SCAN)):
+        s = status[indices[e]]
+        if s == L.LEFT or s == L.REMOVED:
+            return e
+    return -1
+
+
+@njit(cache=True)
+def link(u, v, indptr, indices, deg, status):
+    """Make ``u`` and ``v`` mutual contacts if both rows can take one and they are not already
+    contacts (``u``'s row is scanned: it is a newcomer's short row). Returns True on success."""
+    e0 = indptr[u]
+    for e in range(e0, e0 + deg[u]):
         if indices[e] == v:
             return False
-    indices[e0 + n] = v
-    deg[u] = n + 1
+    eu = free_slot(u, indptr, indices, deg, status)
+    ev = free_slot(v, indptr, indices, deg, status)
+    if eu < 0 or ev < 0:
+        return False
+    _put(u, eu, v, indptr, indices, deg)
+    _put(v, ev, u, indptr, indices, deg)
     return True
 
 
 @njit(cache=True, inline="always")
-def has_room(u, indptr, deg):
-    """True when ``u``'s contact row has a free slot."""
-    return indptr[u] + deg[u] < indptr[u + 1]
+def _put(u, e, v, indptr, indices, deg):
+    indices[e] = v
+    if e == indptr[u] + deg[u]:
+        deg[u] += 1
 
 
 @njit(cache=True)
@@ -608,8 +623,9 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
 
     A link goes to a uniformly found active member or, with chance ``FRIEND_OF_FRIEND``, to one
     of that member's contacts (so well-connected members attract more newcomers). Links are
-    mutual; a member whose contact row is full is passed over (up to 8 tries per link). Returns
-    the number added (fewer only if the capacity is full).
+    mutual; a member whose contact row is full takes the newcomer in the place of a contact who
+    left, or is passed over (up to 8 tries per link). Returns the number added (fewer only if
+    the capacity is full).
     """
     k_attach = key(seed, L.S_ATTACH, d)
     attach = int(P[L.P_ATTACH])
@@ -632,13 +648,7 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
                     t2 = indices[indptr[t] + r]
                     if B[L.B_STATUS, t2] == L.ACTIVE and t2 != slot:
                         t = t2
-                # links are mutual: a member whose contact list is full takes no newcomer
-                if (
-                    has_room(t, indptr, deg)
-                    and has_room(slot, indptr, deg)
-                    and add_edge(slot, t, indptr, indices, deg)
-                ):
-                    add_edge(t, slot, indptr, indices, deg)
+                if link(slot, t, indptr, indices, deg, B[L.B_STATUS]):
                     break
     return added
 
@@ -679,6 +689,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     n_mgr = max(P[L.P_MGR_COUNT], 1.0)
     E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)
     hours = 0.0
+    burned = 0.0
     present = M[L.M_PRESENT]
     if present > 0.0:
         for lever in range(8):
@@ -695,7 +706,8 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
             M[L.M_BURNED_OUT] = 0.0
         k = M[L.M_KNOW_HOW]
         M[L.M_KNOW_HOW] = k + P[L.P_LEARNING_RATE] / 7.0 * learn * (1.0 - k)
-        if M[L.M_BURNED_OUT] > 0.0 and uniform(key(seed, L.S_QUIT, d), 0) < P[L.P_QUIT_RATE]:
+        burned = M[L.M_BURNED_OUT]
+        if burned > 0.0 and uniform(key(seed, L.S_QUIT, d), 0) < P[L.P_QUIT_RATE]:
             # The post stays empty from tomorrow for `vacancy_days` days.
             M[L.M_PRESENT] = 0.0
             M[L.M_BURNED_OUT] = 0.0
@@ -744,7 +756,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_REACH] = reach
     o[L.O_MGR_HOURS] = hours
     o[L.O_MGR_STRESS] = M[L.M_STRESS]
-    o[L.O_MGR_BURNED] = M[L.M_BURNED_OUT]
+    o[L.O_MGR_BURNED] = burned
     o[L.O_MGR_PRESENT] = present
     o[L.O_KNOW_HOW] = M[L.M_KNOW_HOW]
     o[L.O_RESP_DAYS_SUM] = tot[K_RESP_SUM]

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.step import EVENT_SAT, MAX_VISIT, NORM_SMOOTHING  # structural constants (docs/model.md)
+from cmsim._kernels.step import (  # structural constants (docs/model.md)
+    EVENT_SAT,
+    MAX_VISIT,
+    NORM_SMOOTHING,
+    REUSE_SCAN,
+)
 from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
 
@@ -73,8 +78,9 @@ class Member(FixedAgent):
     ``slot`` is the member's index (0, 1, 2... in order of arrival), the same in both engines.
     ``contacts`` is the member's contact list, in the order it met them: the members whose
     activity it sees. Contacts are mutual (each is in the other's list). The list has room for
-    ``room`` more contacts; a member whose list is full takes no newcomer as a contact. The model
-    keeps Mesa's network space in step with these lists.
+    ``room`` more contacts; a member whose list is full makes room for a newcomer only in the place
+    of one of its first ``REUSE_SCAN`` contacts who has left or been removed. The model keeps
+    Mesa's network space in step with these lists.
     """
 
     def __init__(
@@ -104,7 +110,7 @@ class Member(FixedAgent):
         self.first_post = FP_NONE  # fate of the first post written during the run
         self.first_post_day: int | None = None
         self.second_post_day: int | None = None  # next contribution after the first post
-        self.greeted = 0  # 1 once welcomed or replied to, 2 once chilled by silence
+        self.greeted = 0  # 1 once the manager welcomed this newcomer
         self.question_day: int | None = None  # day the open question was asked
         self.complaint_day: int | None = None  # day the open complaint was made
         self.question_answered = False  # a peer answered the open question today
@@ -129,22 +135,38 @@ class Member(FixedAgent):
         """Today's draw of this member for a decision about ``other`` (a member slot or counter)."""
         return uniform2(self.model.keys[stream], self.slot, other)
 
-    @property
-    def has_room(self) -> bool:
-        """True when the contact list can take one more contact."""
-        return self.room > 0
+    def free_place(self) -> int | None:
+        """Where the contact list can take a new contact: at its end while it has room, else in
+        the place of one of its first ``REUSE_SCAN`` contacts who left or was removed."""
+        if self.room > 0:
+            return len(self.contacts)
+        for k, contact in enumerate(self.contacts[:REUSE_SCAN]):
+            if contact.status in (LEFT, REMOVED):
+                return k
+        return None
 
     def befriend(self, other: Member) -> bool:
-        """Become mutual contacts with ``other`` if both lists have room and they are not yet
+        """Become mutual contacts with ``other`` if both lists can take one and they are not yet
         contacts. Returns True when the link was made."""
-        if not (self.has_room and other.has_room) or other in self.contacts:
+        if other in self.contacts:
             return False
-        self.contacts.append(other)
-        other.contacts.append(self)
-        self.room -= 1
-        other.room -= 1
+        mine, theirs = self.free_place(), other.free_place()
+        if mine is None or theirs is None:
+            return False
+        self._take(mine, other)
+        other._take(theirs, self)
         self.model.connect(self, other)
         return True
+
+    def _take(self, place: int, other: Member) -> None:
+        """Put ``other`` at ``place`` of the contact list (replacing a contact who left)."""
+        if place == len(self.contacts):
+            self.contacts.append(other)
+            self.room -= 1
+        else:
+            gone = self.contacts[place]
+            self.contacts[place] = other
+            self.model.disconnect(self, gone)
 
     @property
     def is_bad_actor(self) -> bool:
@@ -486,22 +508,16 @@ class Member(FixedAgent):
                 if self.chance(L.S_WELCOME) < today.p_welcome:
                     tally.welcomed += 1
                     self.greeted = 1
-                    g *= p.dynamics.reply_welcome
-                    if self.first_post == FP_OPEN:
-                        self.got_reply = True
+                    g *= p.levers.welcome_boost
         if self.first_post == FP_OPEN:
             if self.got_reply:
                 self.first_post = FP_REPLIED
                 tally.first_posts_replied += 1
-                if self.greeted == 0:
-                    self.greeted = 1
-                    g *= p.dynamics.reply_welcome
+                g *= p.dynamics.reply_welcome
             elif day - self.first_post_day >= p.dynamics.open_days:
                 self.first_post = FP_UNANSWERED
                 tally.first_posts_unanswered += 1
-                if self.greeted == 0:
-                    self.greeted = 2
-                    g *= p.dynamics.no_reply_chill
+                g *= p.dynamics.no_reply_chill
             else:
                 self.shown_today |= FIRST_POST
         return g

@@ -131,6 +131,7 @@ class Manager(Agent):
         m = p.manager
         n = max(m.count, 1.0)
         hours = 0.0
+        self.burned_today = False
         if self.present:
             for h in self.hours:
                 hours += h
@@ -144,6 +145,7 @@ class Manager(Agent):
                 self.burned_out = True
             elif self.burned_out and self.stress <= m.recover_threshold:
                 self.burned_out = False
+            self.burned_today = self.burned_out  # what the day's report shows, even on a quit day
             k = self.know_how
             self.know_how = k + p.levers.learning_rate / 7.0 * levers["learning"] * (1.0 - k)
             if self.burned_out and uniform(self.model.keys[L.S_QUIT], 0) < m.quit_rate:

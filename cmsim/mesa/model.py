@@ -199,6 +199,11 @@ class CommunityModel(mesa.Model):
         """Mirror two members' new mutual contact on the network space."""
         self.space.add_connection(member.cell, other.cell)
 
+    def disconnect(self, member: A.Member, gone: A.Member) -> None:
+        """Drop the link to a member who left, whose place in a contact list was taken."""
+        if self.space.G.has_edge(member.cell.coordinate, gone.cell.coordinate):
+            self.space.remove_connection(member.cell, gone.cell)
+
     # --- the manager's plan ----------------------------------------------------------------------
     @property
     def allocation(self) -> dict[str, float]:
@@ -340,7 +345,7 @@ class CommunityModel(mesa.Model):
             mean_satisfaction=t.satisfaction_sum / t.ordinary if t.ordinary > 0 else 0.0,
             mean_engagement=t.engagement_sum / t.ordinary if t.ordinary > 0 else 0.0,
             reach=self.today.reach, manager_hours=hours, manager_stress=mgr.stress,
-            manager_burned_out=1.0 if mgr.burned_out else 0.0,
+            manager_burned_out=1.0 if mgr.burned_today else 0.0,
             manager_present=1.0 if present else 0.0, know_how=mgr.know_how,
             truncated_joins=float(wanted - joins), bad_accounts=float(t.bad_accounts + bad_joins),
         )  # fmt: skip
