@@ -110,13 +110,14 @@ class ShareStrategy:
 
 
 class DataDriven:
-    """Analytics-led: reallocates every week towards last week's biggest pressures.
+    """Analytics-led: every week, more hours where last week's work fell short.
 
-    It keeps 10% on analytics and a self-care share that grows with stress; the rest goes to
-    moderation, responding, welcoming, content and events in proportion to pressure scores:
-    toxic and spam posts per 100 members, unanswered questions and complaints, newcomers and
-    their unanswered first posts, low satisfaction. Shares move halfway towards the new target
-    each week (managers do not turn on a dime).
+    It starts from ``balanced`` and keeps 10% on analytics. Each other lever's share is the
+    balanced share scaled by ``1 + 3 * shortfall``, where the shortfall (0-1) is what last week's
+    dashboard shows was left undone: toxic and spam posts not removed (moderation), questions
+    and complaints not answered (responding), first posts left without a reply (welcoming),
+    satisfaction below 0.65 (content and events), reach below 1 (learning). Self-care grows
+    with stress. Shares move halfway towards the new target each week (no lurching).
     """
 
     name = "data_driven"
@@ -127,27 +128,34 @@ class DataDriven:
     def reset(self) -> None:
         self.shares = dict(SHARES["balanced"])
 
+    @staticmethod
+    def _short(undone: float, total: float) -> float:
+        return min(1.0, max(0.0, undone / total)) if total > 0 else 0.0
+
     def allocate(self, obs: Observation) -> Mapping[str, float]:
-        members = max(obs.get("members", 1.0), 1.0)
-        per100 = 100.0 / members
-        offending = (obs.get("toxic_posts", 0.0) + obs.get("spam_posts", 0.0)) * per100
-        unanswered = (obs.get("questions", 0.0) - obs.get("questions_answered", 0.0)) + (
-            obs.get("complaints", 0.0) - obs.get("complaints_answered", 0.0)
-        )
-        pressure = {
-            "moderation": 0.5 + 4.0 * offending,
-            "responding": 0.5 + 2.0 * max(unanswered, 0.0) * per100,
-            "welcoming": 0.5
-            + 2.0 * (obs.get("newcomers", 0.0) + obs.get("first_posts_unanswered", 0.0)) * per100,
-            "content": 0.5 + 2.0 * max(0.0, 0.65 - obs.get("mean_satisfaction", 0.65)),
-            "events": 0.3 + 1.0 * max(0.0, 0.65 - obs.get("mean_satisfaction", 0.65)),
-            "learning": 0.2 + 2.0 * max(0.0, 1.0 - obs.get("reach", 1.0)),
+        g = obs.get
+        offending = g("toxic_posts", 0.0) + g("spam_posts", 0.0)
+        asked = g("questions", 0.0) + g("complaints", 0.0)
+        answered = g("questions_answered", 0.0) + g("complaints_answered", 0.0)
+        sat = g("mean_satisfaction", 0.65)
+        sat = 0.65 if sat != sat else sat  # NaN before the first week
+        mood = min(1.0, max(0.0, (0.65 - sat) / 0.3))
+        short = {
+            "moderation": self._short(offending - g("removals", 0.0), offending),
+            "responding": self._short(asked - answered, asked),
+            "welcoming": self._short(
+                g("first_posts_unanswered", 0.0), g("first_posts_unanswered", 0.0) + 1.0
+            ),
+            "content": mood,
+            "events": mood,
+            "learning": min(1.0, max(0.0, 1.0 - g("reach", 1.0))),
         }
-        stress = obs.get("manager_stress", 0.0)
-        care = 0.05 + 0.25 * max(0.0, stress - 0.3)
+        base = SHARES["balanced"]
+        care = base["self_care"] + 0.3 * max(0.0, g("manager_stress", 0.0) - 0.4)
+        weights = {k: base[k] * (1.0 + 3.0 * v) for k, v in short.items()}
         spread = 1.0 - 0.10 - care
-        total = sum(pressure.values())
-        target = {k: spread * v / total for k, v in pressure.items()}
+        total = sum(weights.values())
+        target = {k: spread * w / total for k, w in weights.items()}
         target["analytics"] = 0.10
         target["self_care"] = care
         self.shares = {k: 0.5 * self.shares.get(k, 0.0) + 0.5 * target[k] for k in LEVERS}

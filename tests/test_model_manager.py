@@ -284,3 +284,22 @@ def test_builtin_strategies_spend_their_shares_of_the_budget() -> None:
         hours = run.daily[[f"hours_{lever}" for lever in LEVERS]].sum(axis=1)
         assert hours.tolist() == pytest.approx([0.0 if name == "absent" else budget] * 8), name
         assert np.allclose(run.daily["manager_hours"], hours)
+
+
+def test_data_driven_moves_hours_to_where_last_week_fell_short() -> None:
+    from cmsim.strategies import SHARES, DataDriven
+
+    calm = {"budget": 40.0, "members": 1000.0, "questions": 50.0, "questions_answered": 50.0,
+            "toxic_posts": 10.0, "removals": 10.0, "mean_satisfaction": 0.7, "reach": 1.0}  # fmt: skip
+    s = DataDriven()
+    first = s.allocate(calm)
+    assert sum(first.values()) == pytest.approx(40.0)
+    assert first["analytics"] > SHARES["balanced"]["analytics"] * 40.0  # analytics-led
+    backlog = {**calm, "questions_answered": 10.0}  # 80% of questions left unanswered
+    s2 = DataDriven()
+    shifted = s2.allocate(backlog)
+    assert shifted["responding"] > first["responding"] + 1.0
+    assert shifted["moderation"] < first["moderation"]
+    stressed = DataDriven().allocate({**calm, "manager_stress": 0.9})
+    assert stressed["self_care"] > first["self_care"] + 2.0
+    assert sum(stressed.values()) == pytest.approx(40.0)
