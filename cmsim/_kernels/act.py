@@ -1,0 +1,255 @@
+"""Phase 1 of the day (compiled): every active or lapsed member acts, in parallel chunks.
+
+A member writes only its own state, plus idempotent "1" flags on the neighbours it replies to or
+answers, so the result does not depend on the order members are processed. See
+``docs/model.md``, "Phase 1: members act".
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from cmsim._kernels import layout as L
+from cmsim._kernels import tally as T
+from cmsim._kernels.rng import key, uniform, uniform2
+
+
+@njit(cache=True)
+def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
+    """Phase 1 for members ``lo..hi-1``: every active or lapsed member's day (see module doc)."""
+    cur = d & 1
+    prev = 1 - cur
+    pc = part[c]
+    b_cans = B[L.B_CANS]
+    b_fp = B[L.B_FP]
+    b_qans = B[L.B_QANS]
+    b_role = B[L.B_ROLE]
+    b_status = B[L.B_STATUS]
+    f_activity = F[L.F_ACTIVITY]
+    f_eng = F[L.F_ENG]
+    f_expertise = F[L.F_EXPERTISE]
+    f_sat = F[L.F_SAT]
+    f_temper = F[L.F_TEMPER]
+    f_exposure = F[L.F_EXPOSURE]
+    i_cday = I[L.I_CDAY]
+    i_comeback = I[L.I_COMEBACK]
+    i_first_post = I[L.I_FIRST_POST]
+    i_join = I[L.I_JOIN]
+    i_last_visit = I[L.I_LAST_VISIT]
+    i_posts = I[L.I_POSTS]
+    i_qday = I[L.I_QDAY]
+    i_removed = I[L.I_REMOVED]
+    i_second_post = I[L.I_SECOND_POST]
+    i_toxic = I[L.I_TOXIC]
+    u_act_cur = U[L.U_ACT + cur]
+    u_act_prev = U[L.U_ACT + prev]
+    u_got_cur = U[L.U_GOT + cur]
+    k_detect = key(seed, L.S_DETECT, d)
+    k_comeback = key(seed, L.S_COMEBACK, d)
+    k_visit = key(seed, L.S_VISIT, d)
+    k_reply = key(seed, L.S_REPLY, d)
+    k_answer = key(seed, L.S_ANSWER, d)
+    k_champ = key(seed, L.S_CHAMP_ANSWER, d)
+    k_event = key(seed, L.S_EVENT, d)
+    k_post = key(seed, L.S_POST, d)
+    k_toxic = key(seed, L.S_TOXIC, d)
+    k_kind = key(seed, L.S_KIND, d)
+    k_complain = key(seed, L.S_COMPLAIN, d)
+    k_convert = key(seed, L.S_CONVERT, d)
+    k_churn = key(seed, L.S_CHURN, d)
+    k_lapsed = key(seed, L.S_LAPSED, d)
+    k_reengage = key(seed, L.S_REENGAGE, d)
+    base = P[L.P_SAT_BASELINE]
+    temper_mean = max(P[L.P_TEMPER_MEAN], 1e-9)
+    churn_mult = Z[T.Z_CHURN_MULT]
+    # Busy tallies in locals, added in member order (see resolve_chunk).
+    n_visits = pc[T.K_VISITS]
+    n_posts = pc[T.K_POSTS]
+    n_replies = pc[T.K_REPLIES]
+    for i in range(lo, hi):
+        st = b_status[i]
+        if st == L.ACTIVE:
+            role = b_role[i]
+            seen = u_act_prev[i]
+            # 1. Moderation reviews yesterday's toxic or spam post (a ban wave reviews every
+            #    troll and spammer): offenders are removed, ordinary members are warned.
+            offended = (seen & (L.A_TOXIC | L.A_SPAM)) != 0
+            pd = Z[T.Z_P_DETECT] if offended else 0.0
+            if Z[T.Z_BAN] > 0.0 and role >= L.TROLL:
+                pd = max(pd, P[L.P_DETECTION])
+            if pd > 0.0 and uniform(k_detect, i) < pd:
+                pc[T.K_HANDLED] += 1.0
+                if role >= L.TROLL:
+                    b_status[i] = L.REMOVED
+                    i_removed[i] = d
+                    pc[T.K_REMOVALS] += 1.0
+                    if role == L.TROLL and uniform2(k_comeback, i, 0) < P[L.P_COMEBACK]:
+                        wait = -P[L.P_COMEBACK_DAYS] * math.log(1.0 - uniform2(k_comeback, i, 1))
+                        i_comeback[i] = d + 1 + int(wait)
+                    u_act_cur[i] = 0
+                    continue
+                f_temper[i] *= P[L.P_WARNING]
+            # 2. Trolls and spammers come every day and post what they post.
+            if role == L.TROLL or role == L.SPAMMER:
+                i_last_visit[i] = d  # (not counted in dau/wau/mau, which count people)
+                a = 0
+                if role == L.TROLL:
+                    pc[T.K_TROLLS] += 1.0
+                    if uniform(k_post, i) < P[L.P_TROLL_POST_RATE]:
+                        a = L.A_TOXIC
+                        pc[T.K_TOXIC] += 1.0
+                        n_posts += 1.0
+                        i_toxic[i] += 1
+                        i_posts[i] += 1
+                else:
+                    pc[T.K_SPAMMERS] += 1.0
+                    if uniform(k_post, i) < P[L.P_SPAM_POST_RATE]:
+                        a = L.A_SPAM
+                        pc[T.K_SPAM] += 1.0
+                        n_posts += 1.0
+                        i_posts[i] += 1
+                u_act_cur[i] = a
+                continue
+            # 3. An ordinary member: satisfaction drifts to its baseline, engagement to 1.
+            s = f_sat[i]
+            g = f_eng[i]
+            s = s + P[L.P_REVERSION] * (base - s) - Z[T.Z_SHOCK]
+            g = g + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - g)
+            # Exposure: a smoothed count of toxic posts seen, which normalises trolling.
+            exposure = (1.0 - T.NORM_SMOOTHING) * f_exposure[i]
+            activity = f_activity[i]
+            pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
+            a = 0
+            if uniform(k_visit, i) < min(pv, T.MAX_VISIT):
+                i_last_visit[i] = d
+                n_visits += 1.0
+                # 4. Read what each neighbour showed yesterday; reply, answer.
+                p_reply = min(1.0, P[L.P_REPLY_RATE] * math.sqrt(activity))
+                p_reply_toxic = min(1.0, p_reply * P[L.P_REPLY_DRAW])
+                p_answer = P[L.P_ANSWER_RATE] * f_expertise[i]
+                champion = role == L.CHAMPION
+                n_post = 0
+                n_toxic = 0
+                n_spam = 0
+                n_compl = 0
+                n_out = 0
+                e0 = indptr[i]
+                for e in range(e0, e0 + deg[i]):
+                    j = indices[e]
+                    aj = u_act_prev[j]
+                    if aj == 0:
+                        continue
+                    if aj & L.A_TOXIC:
+                        n_toxic += 1
+                        if uniform2(k_reply, i, j) < p_reply_toxic:
+                            n_out += 1
+                            n_toxic += 1  # feeding a troll sours the feeder twice
+                    if aj & L.A_SPAM:
+                        n_spam += 1
+                    if aj & (L.A_POSTED | L.A_FIRST):
+                        n_post += 1
+                        if uniform2(k_reply, i, j) < p_reply:
+                            n_out += 1
+                            u_got_cur[j] = 1
+                    if aj & L.A_QUESTION:
+                        if uniform2(k_answer, i, j) < p_answer:
+                            n_out += 1
+                            b_qans[j] = 1
+                    if aj & L.A_COMPLAINT:
+                        n_compl += 1
+                        if champion and uniform2(k_champ, i, j) < P[L.P_ANSWER_RATE]:
+                            n_out += 1
+                            b_cans[j] = 1
+                # 5. What they saw changes how they feel.
+                s += P[L.P_CONTENT_JOY] * min(n_post, 10) + P[L.P_LEVER_CONTENT_JOY] * Z[T.Z_CONTENT]
+                s -= P[L.P_TOXIC_HARM] * n_toxic + P[L.P_SPAM_HARM] * n_spam
+                s -= P[L.P_COMPLAINT_HARM] * n_compl
+                exposure += T.NORM_SMOOTHING * n_toxic
+                if Z[T.Z_P_EVENT] > 0.0 and uniform(k_event, i) < Z[T.Z_P_EVENT]:
+                    g += P[L.P_EVENT_BOOST]
+                    s += T.EVENT_SAT * P[L.P_EVENT_BOOST]
+                # 6. Complain, or post: toxic (situational trolling), a question, or a post.
+                posted = False
+                if (
+                    i_cday[i] < 0
+                    and s < P[L.P_COMPLAINT_THRESHOLD]
+                    and uniform(k_complain, i) < P[L.P_COMPLAINT_RATE] * Z[T.Z_COMPLAINT_MULT]
+                ):
+                    i_cday[i] = d
+                    b_cans[i] = 0
+                    pc[T.K_COMPL] += 1.0
+                    posted = True
+                elif uniform(k_post, i) < P[L.P_POST_RATE] * activity * g:
+                    posted = True
+                    p_toxic = P[L.P_TROLL_BASE_RATE] * f_temper[i] / temper_mean
+                    if s < P[L.P_MOOD_THRESHOLD]:
+                        p_toxic *= P[L.P_MOOD_BOOST]
+                    if n_toxic > 0:
+                        p_toxic *= P[L.P_CONTEXT_BOOST]
+                    p_toxic *= 1.0 + P[L.P_NORM_GAIN] * exposure
+                    if uniform(k_toxic, i) < p_toxic:
+                        a |= L.A_TOXIC
+                        pc[T.K_TOXIC] += 1.0
+                        pc[T.K_TOXIC_MEM] += 1.0
+                        i_toxic[i] += 1
+                        if uniform(k_convert, i) < P[L.P_CONVERSION]:
+                            b_role[i] = L.TROLL
+                    elif i_qday[i] < 0 and uniform(k_kind, i) < P[L.P_QUESTION_SHARE]:
+                        i_qday[i] = d
+                        b_qans[i] = 0
+                        pc[T.K_QUESTIONS] += 1.0
+                    else:
+                        a |= L.A_POSTED
+                if posted:
+                    n_posts += 1.0
+                    if i_first_post[i] < 0 and i_join[i] >= 0:
+                        i_first_post[i] = d
+                        b_fp[i] = L.FP_OPEN
+                        pc[T.K_FIRST] += 1.0
+                n_replies += n_out
+                n_contrib = n_out + (1 if posted else 0)
+                if n_contrib > 0:
+                    i_posts[i] += n_contrib
+                    fp = i_first_post[i]
+                    if fp >= 0 and fp < d and i_second_post[i] < 0:
+                        i_second_post[i] = d
+            s = min(max(s, 0.0), 1.0)
+            g = min(max(g, 0.05), 3.0)
+            f_sat[i] = s
+            f_eng[i] = g
+            f_exposure[i] = exposure
+            u_act_cur[i] = a
+            # 7. Leave (unhappy members leave sooner) or lapse after a long absence.
+            unhappy = (1.0 - s) * (1.0 - s)
+            p_leave = (P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * unhappy) * churn_mult
+            if uniform(k_churn, i) < p_leave:
+                b_status[i] = L.LEFT
+                pc[T.K_CHURNED] += 1.0
+            elif d - i_last_visit[i] >= P[L.P_LAPSE_DAYS]:
+                b_status[i] = L.LAPSED
+        elif st == L.LAPSED:
+            u_act_cur[i] = 0
+            if uniform(k_lapsed, i) < P[L.P_LAPSED_LEAVE] * churn_mult:
+                b_status[i] = L.LEFT
+                pc[T.K_CHURNED] += 1.0
+                continue
+            # Re-engagement: every contact who posted yesterday may bring them back.
+            n_active = 0
+            e0 = indptr[i]
+            for e in range(e0, e0 + deg[i]):
+                if u_act_prev[indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
+                    n_active += 1
+            if n_active > 0:
+                p_back = 1.0 - (1.0 - P[L.P_REENGAGEMENT]) ** n_active
+                if uniform(k_reengage, i) < p_back:
+                    b_status[i] = L.ACTIVE
+                    i_last_visit[i] = d
+                    f_eng[i] = 1.0
+                    pc[T.K_REENGAGED] += 1.0
+        elif st != L.EMPTY:
+            u_act_cur[i] = 0
+    pc[T.K_VISITS] = n_visits
+    pc[T.K_POSTS] = n_posts
+    pc[T.K_REPLIES] = n_replies

@@ -1,0 +1,204 @@
+"""Phase 3 of the day (compiled, serial): arrivals join the graph, the manager's day, the output row.
+
+See ``docs/model.md``, "Phase 3: the community changes".
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from cmsim._kernels import layout as L
+from cmsim._kernels import tally as T
+from cmsim._kernels.levers import manager_levers
+from cmsim._kernels.members import set_member
+from cmsim._kernels.rng import key, poisson, uniform, uniform2
+
+
+@njit(cache=True)
+def free_slot(u, indptr, indices, deg, status):
+    """Where ``u``'s contact row can take a new contact: its next free slot or, when the row is
+    full, the slot of one of its first ``T.REUSE_SCAN`` contacts who left or was removed; -1 when
+    there is none."""
+    e0 = indptr[u]
+    n = deg[u]
+    if e0 + n < indptr[u + 1]:
+        return e0 + n
+    for e in range(e0, e0 + min(n, T.REUSE_SCAN)):
+        s = status[indices[e]]
+        if s == L.LEFT or s == L.REMOVED:
+            return e
+    return -1
+
+
+@njit(cache=True)
+def link(u, v, indptr, indices, deg, status):
+    """Make ``u`` and ``v`` mutual contacts if both rows can take one and they are not already
+    contacts (``u``'s row is scanned: it is a newcomer's short row). Returns True on success."""
+    e0 = indptr[u]
+    for e in range(e0, e0 + deg[u]):
+        if indices[e] == v:
+            return False
+    eu = free_slot(u, indptr, indices, deg, status)
+    ev = free_slot(v, indptr, indices, deg, status)
+    if eu < 0 or ev < 0:
+        return False
+    _put(u, eu, v, indptr, indices, deg)
+    _put(v, ev, u, indptr, indices, deg)
+    return True
+
+
+@njit(cache=True, inline="always")
+def _put(u, e, v, indptr, indices, deg):
+    indices[e] = v
+    if e == indptr[u] + deg[u]:
+        deg[u] += 1
+
+
+@njit(cache=True)
+def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
+    """Add ``n_new`` accounts of ``role``; each links to ``graph.attach`` active members.
+
+    A link goes to a uniformly found active member or, with chance ``T.FRIEND_OF_FRIEND``, to one
+    of that member's contacts (so well-connected members attract more newcomers). Links are
+    mutual; a member whose contact row is full takes the newcomer in the place of a contact who
+    left, or is passed over (up to 8 tries per link). Returns the number added (fewer only if
+    the capacity is full).
+    """
+    k_attach = key(seed, L.S_ATTACH, d)
+    attach = int(P[L.P_ATTACH])
+    added = 0
+    for _ in range(n_new):
+        slot = meta[0]
+        if slot >= meta[1]:
+            break
+        n_before = slot
+        set_member(seed, d, slot, role, False, d, d, P, F, B, I, U)
+        meta[0] = slot + 1
+        added += 1
+        for a in range(attach):
+            for attempt in range(8):
+                t = int(uniform2(k_attach, slot, 4 * (8 * a + attempt)) * n_before)
+                if B[L.B_STATUS, t] != L.ACTIVE:
+                    continue
+                if deg[t] > 0 and uniform2(k_attach, slot, 4 * (8 * a + attempt) + 1) < T.FRIEND_OF_FRIEND:
+                    r = int(uniform2(k_attach, slot, 4 * (8 * a + attempt) + 2) * deg[t])
+                    t2 = indices[indptr[t] + r]
+                    if B[L.B_STATUS, t2] == L.ACTIVE and t2 != slot:
+                        t = t2
+                if link(slot, t, indptr, indices, deg, B[L.B_STATUS]):
+                    break
+    return added
+
+
+@njit(cache=True)
+def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, indices, deg, F, B, I, U):
+    """Phase 3 (serial): arrivals, the manager's day and the output row ``OUT[d]``."""
+    k_joins = key(seed, L.S_JOINS, d)
+    members = tot[T.K_ACTIVE] + tot[T.K_LAPSED]
+    reach = Z[T.Z_REACH]
+    season = TL[d, L.TL_SEASON]
+    # Arrivals: acquisition (hires when membership is given), word of mouth (not then), trolls,
+    # spammers, and removed trolls coming back under new accounts.
+    n0 = P[L.P_INITIAL_MEMBERS]
+    lam = P[L.P_ACQUISITION] * n0
+    if P[L.P_MEMBERSHIP_GIVEN] == 0.0:
+        lam = (lam + P[L.P_WORD_OF_MOUTH] * tot[T.K_SATISFIED]) * reach * season
+        lam *= (1.0 + TL[d, L.TL_VIRAL]) / (1.0 + TL[d, L.TL_COMPETITOR])
+    n_join = poisson(k_joins, 0, lam)
+    per_k = members / 1000.0
+    n_troll = poisson(k_joins, 1, (P[L.P_TROLL_ARRIVAL] + TL[d, L.TL_RAID]) * per_k)
+    n_spam = poisson(k_joins, 2, P[L.P_SPAM_ARRIVAL] * per_k)
+    n_back = int(tot[T.K_COMEBACKS])
+    want = n_join + n_troll + n_spam + n_back
+    joins = arrive(d, seed, n_join, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U)
+    joins_members = joins
+    joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U)
+    joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U)
+    # Loads seen by tomorrow's manager.
+    posts = tot[T.K_POSTS]
+    M[L.M_LOAD_OFFENDING] = tot[T.K_TOXIC] + tot[T.K_SPAM]
+    M[L.M_LOAD_OPEN] = tot[T.K_PENDING]
+    M[L.M_LOAD_NEWCOMERS] = tot[T.K_LOAD_NEW]
+    M[L.M_LOAD_AT_RISK] = tot[T.K_AT_RISK]
+    M[L.M_SATISFIED_ACTIVE] = tot[T.K_SATISFIED]
+    M[L.M_MEMBERS] = members + joins
+    # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
+    n_mgr = max(P[L.P_MGR_COUNT], 1.0)
+    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)
+    hours = 0.0
+    burned = 0.0
+    present = M[L.M_PRESENT]
+    if present > 0.0:
+        for lever in range(8):
+            hours += H[lever]
+        work = (hours - H[7]) / n_mgr
+        load = P[L.P_OVERWORK_STRESS] * max(0.0, work - P[L.P_SUSTAINABLE_HOURS]) / 7.0
+        load += P[L.P_TOXICITY_STRESS] * tot[T.K_HANDLED] / n_mgr
+        rec = P[L.P_RECOVERY] + P[L.P_SELF_CARE_RECOVERY] * care * P[L.P_SELF_CARE_SCALE]
+        stress = min(max(M[L.M_STRESS] + load - rec * M[L.M_STRESS], 0.0), 1.0)
+        M[L.M_STRESS] = stress
+        if stress >= P[L.P_BURNOUT_THRESHOLD]:
+            M[L.M_BURNED_OUT] = 1.0
+        elif M[L.M_BURNED_OUT] > 0.0 and stress <= P[L.P_RECOVER_THRESHOLD]:
+            M[L.M_BURNED_OUT] = 0.0
+        k = M[L.M_KNOW_HOW]
+        M[L.M_KNOW_HOW] = k + P[L.P_LEARNING_RATE] / 7.0 * learn * (1.0 - k)
+        burned = M[L.M_BURNED_OUT]
+        if burned > 0.0 and uniform(key(seed, L.S_QUIT, d), 0) < P[L.P_QUIT_RATE]:
+            # The post stays empty from tomorrow for `vacancy_days` days.
+            M[L.M_PRESENT] = 0.0
+            M[L.M_BURNED_OUT] = 0.0
+            M[L.M_VACANT_UNTIL] = d + 1 + P[L.P_VACANCY_DAYS]
+            M[L.M_QUITS] += 1.0
+    elif P[L.P_MGR_COUNT] > 0.0 and d + 1 >= M[L.M_VACANT_UNTIL]:
+        # A new manager starts tomorrow, fresh but without the predecessor's know-how.
+        M[L.M_PRESENT] = 1.0
+        M[L.M_BURNED_OUT] = 0.0
+        M[L.M_STRESS] = P[L.P_INITIAL_STRESS]
+        M[L.M_KNOW_HOW] = 0.0
+    for b in range(L.MAX_OPEN_DAYS + 1):
+        hist[b] += tot[T.K_HIST + b]
+    o = OUT[d]
+    o[L.O_DAY] = d
+    o[L.O_MEMBERS] = members + joins
+    o[L.O_ACTIVE] = tot[T.K_ACTIVE] + joins
+    o[L.O_LAPSED] = tot[T.K_LAPSED]
+    o[L.O_DAU] = tot[T.K_VISITS]
+    o[L.O_WAU] = tot[T.K_WAU]
+    o[L.O_MAU] = tot[T.K_MAU]
+    o[L.O_POSTS] = posts
+    o[L.O_REPLIES] = tot[T.K_REPLIES]
+    o[L.O_QUESTIONS] = tot[T.K_QUESTIONS]
+    o[L.O_Q_ANSWERED] = tot[T.K_Q_ANS]
+    o[L.O_Q_EXPIRED] = tot[T.K_Q_EXP]
+    o[L.O_COMPLAINTS] = tot[T.K_COMPL]
+    o[L.O_C_ANSWERED] = tot[T.K_C_ANS]
+    o[L.O_TOXIC] = tot[T.K_TOXIC]
+    o[L.O_TOXIC_MEMBERS] = tot[T.K_TOXIC_MEM]
+    o[L.O_SPAM] = tot[T.K_SPAM]
+    o[L.O_TROLLS] = tot[T.K_TROLLS]
+    o[L.O_SPAMMERS] = tot[T.K_SPAMMERS]
+    o[L.O_REMOVALS] = tot[T.K_REMOVALS]
+    o[L.O_JOINS] = joins
+    o[L.O_CHURNED] = tot[T.K_CHURNED]
+    o[L.O_REENGAGED] = tot[T.K_REENGAGED]
+    o[L.O_NEWCOMERS] = tot[T.K_NEWCOMERS]
+    o[L.O_FIRST_POSTS] = tot[T.K_FIRST]
+    o[L.O_FIRST_REPLIED] = tot[T.K_FIRST_REPL]
+    o[L.O_FIRST_UNANSWERED] = tot[T.K_FIRST_UNANS]
+    o[L.O_WELCOMED] = tot[T.K_WELCOMED]
+    o[L.O_OUTREACH] = tot[T.K_OUTREACH]
+    o[L.O_MEAN_SAT] = tot[T.K_SAT] / tot[T.K_ORDINARY] if tot[T.K_ORDINARY] > 0 else 0.0
+    o[L.O_MEAN_ENG] = tot[T.K_ENG] / tot[T.K_ORDINARY] if tot[T.K_ORDINARY] > 0 else 0.0
+    o[L.O_REACH] = reach
+    o[L.O_MGR_HOURS] = hours
+    o[L.O_MGR_STRESS] = M[L.M_STRESS]
+    o[L.O_MGR_BURNED] = burned
+    o[L.O_MGR_PRESENT] = present
+    o[L.O_KNOW_HOW] = M[L.M_KNOW_HOW]
+    o[L.O_RESP_DAYS_SUM] = tot[T.K_RESP_SUM]
+    o[L.O_DUE30] = tot[T.K_DUE30]
+    o[L.O_RET30] = tot[T.K_RET30]
+    o[L.O_COMEBACKS] = n_back
+    o[L.O_TRUNCATED] = want - joins
+    o[L.O_BAD_ACCOUNTS] = tot[T.K_BAD] + joins - joins_members

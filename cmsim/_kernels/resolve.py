@@ -1,0 +1,173 @@
+"""Phase 2 of the day (compiled): threads resolve; welcoming, outreach, promotion and tallies.
+
+Each member reads the flags its neighbours set in phase 1 and changes only its own state. See
+``docs/model.md``, "Phase 2: threads resolve".
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from cmsim._kernels import layout as L
+from cmsim._kernels import tally as T
+from cmsim._kernels.rng import key, uniform, uniform2
+
+
+@njit(cache=True)
+def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
+    """Phase 2 for members ``lo..hi-1``: threads resolve, welcoming, outreach and tallies."""
+    cur = d & 1
+    pc = part[c]
+    b_cans = B[L.B_CANS]
+    b_fp = B[L.B_FP]
+    b_greeted = B[L.B_GREETED]
+    b_qans = B[L.B_QANS]
+    b_role = B[L.B_ROLE]
+    b_status = B[L.B_STATUS]
+    f_eng = F[L.F_ENG]
+    f_sat = F[L.F_SAT]
+    i_cday = I[L.I_CDAY]
+    i_comeback = I[L.I_COMEBACK]
+    i_first_post = I[L.I_FIRST_POST]
+    i_join = I[L.I_JOIN]
+    i_last_visit = I[L.I_LAST_VISIT]
+    i_posts = I[L.I_POSTS]
+    i_qday = I[L.I_QDAY]
+    u_act_cur = U[L.U_ACT + cur]
+    u_got_cur = U[L.U_GOT + cur]
+    k_mgr = key(seed, L.S_MGR_ANSWER, d)
+    k_turn = key(seed, L.S_TURNAROUND, d)
+    k_welcome = key(seed, L.S_WELCOME, d)
+    k_outreach = key(seed, L.S_OUTREACH, d)
+    base = P[L.P_SAT_BASELINE]
+    open_days = P[L.P_OPEN_DAYS]
+    p_mgr = Z[T.Z_P_MGR]
+    newcomer_days = P[L.P_NEWCOMER_DAYS]
+    # The busiest tallies live in locals (the compiler cannot keep ``pc`` in registers: it may
+    # alias the member arrays); they are added in member order, so sums are bit-identical.
+    n_wau = pc[T.K_WAU]
+    n_mau = pc[T.K_MAU]
+    n_lapsed = pc[T.K_LAPSED]
+    n_ordinary = pc[T.K_ORDINARY]
+    sum_sat = pc[T.K_SAT]
+    sum_eng = pc[T.K_ENG]
+    n_satisfied = pc[T.K_SATISFIED]
+    n_active = pc[T.K_ACTIVE]
+    for i in range(lo, hi):
+        st = b_status[i]
+        if st == L.EMPTY:
+            continue
+        if i_comeback[i] == d:
+            pc[T.K_COMEBACKS] += 1.0
+        role = b_role[i]
+        join = i_join[i]
+        last = i_last_visit[i]
+        if role < L.TROLL:
+            if last >= d - 6:
+                n_wau += 1.0
+            if last >= d - 29:
+                n_mau += 1.0
+        if join >= 0 and join == d - 30 and role < L.TROLL:
+            pc[T.K_DUE30] += 1.0
+            if st == L.ACTIVE and last >= d - 7:
+                pc[T.K_RET30] += 1.0
+        a = u_act_cur[i]
+        g = f_eng[i]
+        # Questions: answered by a peer today, or by the manager, or expire.
+        qd = i_qday[i]
+        if qd >= 0:
+            pc[T.K_PENDING] += 1.0
+            if b_qans[i] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
+                pc[T.K_Q_ANS] += 1.0
+                wait = d - qd
+                pc[T.K_RESP_SUM] += wait
+                pc[T.K_HIST + min(wait, L.MAX_OPEN_DAYS)] += 1.0
+                if b_fp[i] == L.FP_OPEN and i_first_post[i] == qd:
+                    u_got_cur[i] = 1
+                i_qday[i] = -1
+                b_qans[i] = 0
+            elif d - qd >= open_days or st != L.ACTIVE:
+                pc[T.K_Q_EXP] += 1.0
+                i_qday[i] = -1
+            else:
+                a |= L.A_QUESTION
+                pc[T.K_OPEN] += 1.0
+        # Complaints: a champion or the manager answers; an empathetic answer turns many around.
+        cd = i_cday[i]
+        if cd >= 0:
+            pc[T.K_PENDING] += 1.0
+            peer = b_cans[i] == 1
+            if peer or uniform2(k_mgr, i, 1) < p_mgr:
+                pc[T.K_C_ANS] += 1.0
+                if not peer:
+                    pc[T.K_HANDLED] += 1.0
+                if uniform(k_turn, i) < P[L.P_TURNAROUND]:
+                    f_sat[i] = max(f_sat[i], base)
+                i_cday[i] = -1
+                b_cans[i] = 0
+            elif d - cd >= open_days or st != L.ACTIVE:
+                i_cday[i] = -1
+            else:
+                a |= L.A_COMPLAINT
+                pc[T.K_OPEN] += 1.0
+        if st != L.ACTIVE:
+            u_got_cur[i] = 0
+            if st == L.LAPSED:
+                n_lapsed += 1.0
+            continue
+        # Newcomers: the manager's welcome lifts them; a reply to the first post keeps them,
+        # silence chills them (each applies once).
+        newcomer = d - join < newcomer_days and role < L.TROLL
+        if newcomer:
+            pc[T.K_NEWCOMERS] += 1.0
+            if b_greeted[i] == 0 and last == d:
+                pc[T.K_LOAD_NEW] += 1.0
+                if uniform(k_welcome, i) < Z[T.Z_P_WELCOME]:
+                    pc[T.K_WELCOMED] += 1.0
+                    b_greeted[i] = 1
+                    g *= P[L.P_WELCOME_BOOST]
+        if b_fp[i] == L.FP_OPEN:
+            if u_got_cur[i] == 1:
+                b_fp[i] = L.FP_REPLIED
+                pc[T.K_FIRST_REPL] += 1.0
+                g *= P[L.P_REPLY_WELCOME]
+            elif d - i_first_post[i] >= open_days:
+                b_fp[i] = L.FP_UNANSWERED
+                pc[T.K_FIRST_UNANS] += 1.0
+                g *= P[L.P_NO_REPLY_CHILL]
+            else:
+                a |= L.A_FIRST
+        u_got_cur[i] = 0
+        u_act_cur[i] = a
+        s = f_sat[i]
+        if role < L.TROLL:
+            # Outreach: spare welcoming hours reach members at risk; analytics finds them.
+            at_risk = s < P[L.P_MOOD_THRESHOLD] or d - last >= 0.5 * P[L.P_LAPSE_DAYS]
+            if at_risk:
+                pc[T.K_AT_RISK] += 1.0
+                if uniform(k_outreach, i) < Z[T.Z_P_OUTREACH]:
+                    pc[T.K_OUTREACH] += 1.0
+                    if s < base:
+                        s += P[L.P_OUTREACH_LIFT] * (base - s)
+                    g = max(g, 1.0)
+            if role == L.MEMBER and i_posts[i] >= P[L.P_CHAMPION_POSTS]:
+                b_role[i] = L.CHAMPION
+            g = min(max(g, 0.05), 3.0)
+            f_sat[i] = s
+            f_eng[i] = g
+            n_ordinary += 1.0
+            sum_sat += s
+            sum_eng += g
+            if s >= base:
+                n_satisfied += 1.0
+        else:
+            pc[T.K_BAD] += 1.0
+        n_active += 1.0
+    pc[T.K_WAU] = n_wau
+    pc[T.K_MAU] = n_mau
+    pc[T.K_LAPSED] = n_lapsed
+    pc[T.K_ORDINARY] = n_ordinary
+    pc[T.K_SAT] = sum_sat
+    pc[T.K_ENG] = sum_eng
+    pc[T.K_SATISFIED] = n_satisfied
+    pc[T.K_ACTIVE] = n_active
