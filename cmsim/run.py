@@ -114,21 +114,22 @@ class Run:
         )
 
 
-def _gini(x: np.ndarray) -> float:
-    n = len(x)
-    if n == 0 or x.sum() <= 0:
+def _gini(xs: np.ndarray) -> float:
+    """Gini coefficient of values sorted ascending."""
+    n = len(xs)
+    if n == 0 or xs[-1] <= 0:
         return 0.0
-    xs = np.sort(x.astype(np.float64))
     cum = np.cumsum(xs)
     return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
 
 
-def _top_share(x: np.ndarray, frac: float) -> float:
-    total = x.sum()
-    if len(x) == 0 or total <= 0:
+def _top_share(xs: np.ndarray, frac: float) -> float:
+    """Share of the total held by the top ``frac`` of values sorted ascending."""
+    total = xs.sum()
+    if len(xs) == 0 or total <= 0:
         return 0.0
-    k = max(1, int(math.ceil(frac * len(x))))
-    return float(np.sort(x)[::-1][:k].sum() / total)
+    k = max(1, int(math.ceil(frac * len(xs))))
+    return float(xs[len(xs) - k :].sum() / total)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -143,14 +144,17 @@ def summarize(
     ``members`` holds per-member arrays ``status``, ``role``, ``posts``, ``fp_state``,
     ``second_post_day`` over every slot used.
     """
-    d = daily
+    cols = ("members", "bad_accounts", "dau", "mau", "questions_answered", "questions_expired", "posts",
+            "toxic_posts", "spam_posts", "newcomers_retained_30d", "newcomers_due_30d",
+            "manager_burned_out", "removals", "mean_satisfaction")  # fmt: skip
+    d = dict(zip(cols, daily[list(cols)].to_numpy(float).T, strict=True))
     status, role, posts = members["status"], members["role"], members["posts"]
     ordinary = role < L.TROLL
     present = ordinary & ((status == L.ACTIVE) | (status == L.LAPSED))
     ever = ordinary & (status != L.EMPTY)
-    contrib = posts[ever].astype(np.float64)
-    mau = d["mau"].to_numpy(float)
-    ratio = np.divide(d["dau"].to_numpy(float), mau, out=np.zeros_like(mau), where=mau > 0)
+    contrib = np.sort(posts[ever].astype(np.float64))
+    mau = d["mau"]
+    ratio = np.divide(d["dau"], mau, out=np.zeros_like(mau), where=mau > 0)
     dau_mau = float(ratio[29:].mean() if len(ratio) > 29 else ratio.mean())
     answered, expired = float(d["questions_answered"].sum()), float(d["questions_expired"].sum())
     n_ans = hist.sum()
@@ -161,7 +165,7 @@ def summarize(
     replied, unanswered = fp == L.FP_REPLIED, fp == L.FP_UNANSWERED
     posts_total = float(d["posts"].sum())
     s: dict[str, float] = {
-        "final_members": float(d["members"].iloc[-1] - d["bad_accounts"].iloc[-1]),
+        "final_members": float(d["members"][-1] - d["bad_accounts"][-1]),
         "mean_dau": float(d["dau"].mean()),
         "dau_mau": dau_mau,
         "lurker_share": _ratio(float((posts[present] == 0).sum()), float(present.sum())),
@@ -182,7 +186,7 @@ def summarize(
         "manager_quits": float(quits),
         "removals": float(d["removals"].sum()),
     }
-    s["health_index"] = health_index(s, initial, float(d["mean_satisfaction"].iloc[-1]))
+    s["health_index"] = health_index(s, initial, float(d["mean_satisfaction"][-1]))
     return s
 
 
