@@ -8,7 +8,7 @@ arrays; ``rng`` is the counter-based random number generator; ``graphs`` builds 
 Numba's on-disk cache only notices changes to the file a kernel is defined in, not to the
 constants it imports from ``layout``. So the cache lives in a folder named after a hash of all
 kernel sources: any edit here gives a fresh cache (under ``NUMBA_CACHE_DIR`` when that is set,
-else in this package's ``__pycache__``).
+else in this package's ``__pycache__``, or ``~/.cache/cmsim`` when the package is read-only).
 """
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ def _cache_dir() -> str:
     for name in sorted(p.name for p in here.glob("*.py")):
         h.update((here / name).read_bytes())
     tag = f"cmsim-kernels-{h.hexdigest()[:12]}"
-    root = os.environ.get("NUMBA_CACHE_DIR") or str(here / "__pycache__")
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if not root:
+        # beside the sources when they are writable (a checkout), else in the user's cache
+        root = (
+            str(here / "__pycache__") if os.access(here, os.W_OK) else str(Path.home() / ".cache" / "cmsim")
+        )
     return str(Path(root) / tag)
 
 
