@@ -31,7 +31,7 @@ $(PY):
 
 # Reinstalls only when pyproject.toml changes (or the stamp is missing).
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -e '.[lab,test,distributed]'
+	$(PY) -m pip install -e '.[lab,test,distributed,viz]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -80,7 +80,7 @@ def test_required_runtime_dependencies_and_extras():
     ]:
         assert needed in names
     extras = PYPROJECT["project"]["optional-dependencies"]
-    assert {"lab", "distributed", "test"} <= set(extras)
+    assert {"lab", "distributed", "test", "viz"} <= set(extras)
     assert any(d.startswith("voila") for d in extras["lab"]) and any(
         d.startswith("jupyterlab") for d in extras["lab"]
     )
@@ -148,7 +148,7 @@ def test_makefile_targets(target):
 
 def test_makefile_install_is_stamped_on_pyproject():
     assert re.search(r"^\$\(STAMP\): pyproject\.toml", MAKEFILE, re.M)
-    assert "pip install -e '.[lab,test,distributed]'" in MAKEFILE
+    assert "pip install -e '.[lab,test,distributed,viz]'" in MAKEFILE
     assert re.search(r"^export MPLBACKEND\s*:?=\s*Agg$", MAKEFILE, re.M)
     assert "--ip=127.0.0.1" in MAKEFILE and "--no-browser" in MAKEFILE
 
