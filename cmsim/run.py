@@ -41,8 +41,7 @@ Summary metrics (``Run.summary``), each computed from the run's own records:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -79,7 +78,6 @@ _ROLE = {L.MEMBER: "member", L.CHAMPION: "champion", L.TROLL: "troll", L.SPAMMER
 _FP = {L.FP_NONE: "none", L.FP_OPEN: "open", L.FP_REPLIED: "replied", L.FP_UNANSWERED: "unanswered"}
 
 
-@dataclass
 class Run:
     """One simulated run.
 
@@ -95,16 +93,43 @@ class Run:
         Names. ``seed``: the seed. ``engine``: ``"fast"`` or ``"mesa"``.
     events : list of dict
         Scenario events and interventions ``{day, label}`` (for plots).
+
+    ``daily`` and ``members`` may be given as tables or as functions that build them: a table is
+    then built on first use (most of a small run's cost is building tables nobody reads), from
+    arrays copied when the run ended, so it is the same whenever it is built. Runs pickle.
     """
 
-    daily: pd.DataFrame
-    summary: dict[str, float]
-    members: pd.DataFrame
-    scenario: str = ""
-    strategy: str = ""
-    seed: int = 0
-    engine: str = "fast"
-    events: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(
+        self,
+        daily: pd.DataFrame | Callable[[], pd.DataFrame],
+        summary: dict[str, float],
+        members: pd.DataFrame | Callable[[], pd.DataFrame],
+        scenario: str = "",
+        strategy: str = "",
+        seed: int = 0,
+        engine: str = "fast",
+        events: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self._daily = daily
+        self.summary = summary
+        self._members = members
+        self.scenario = scenario
+        self.strategy = strategy
+        self.seed = seed
+        self.engine = engine
+        self.events = list(events or [])
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        if callable(self._daily):
+            self._daily = self._daily()
+        return self._daily
+
+    @property
+    def members(self) -> pd.DataFrame:
+        if callable(self._members):
+            self._members = self._members()
+        return self._members
 
     def __repr__(self) -> str:
         s = self.summary
@@ -137,7 +162,11 @@ def _ratio(a: float, b: float) -> float:
 
 
 def summarize(
-    daily: pd.DataFrame, hist: np.ndarray, members: Mapping[str, np.ndarray], initial: int, quits: int = 0
+    daily: pd.DataFrame | Mapping[str, np.ndarray],
+    hist: np.ndarray,
+    members: Mapping[str, np.ndarray],
+    initial: int,
+    quits: int = 0,
 ) -> dict[str, float]:
     """Compute the summary metrics of a run from its daily table, histogram and member arrays.
 
@@ -147,7 +176,10 @@ def summarize(
     cols = ("members", "bad_accounts", "dau", "mau", "questions_answered", "questions_expired", "posts",
             "toxic_posts", "spam_posts", "newcomers_retained_30d", "newcomers_due_30d",
             "manager_burned_out", "removals", "mean_satisfaction")  # fmt: skip
-    d = dict(zip(cols, daily[list(cols)].to_numpy(float).T, strict=True))
+    if isinstance(daily, pd.DataFrame):
+        d = dict(zip(cols, daily[list(cols)].to_numpy(float).T, strict=True))
+    else:
+        d = {c: np.asarray(daily[c], float) for c in cols}
     status, role, posts = members["status"], members["role"], members["posts"]
     ordinary = role < L.TROLL
     present = ordinary & ((status == L.ACTIVE) | (status == L.LAPSED))

@@ -9,6 +9,7 @@ lab and the sweeps all stand on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -234,13 +235,19 @@ class Simulation:
             raise ValueError("nothing simulated yet: call advance(days) first")
         st = self.state
         n = st.n_used
-        daily = self.daily
+        out = st.OUT[: self.day].copy()
+        columns = {c: out[:, k] for k, c in enumerate(L.OUT_COLUMNS)}
         arrays = {
             "status": st.B[L.B_STATUS, :n], "role": st.B[L.B_ROLE, :n], "posts": st.I[L.I_POSTS, :n],
             "fp_state": st.B[L.B_FP, :n], "second_post_day": st.I[L.I_SECOND_POST, :n],
         }  # fmt: skip
-        summary = summarize(daily, st.hist, arrays, int(st.P[L.P_INITIAL_MEMBERS]), int(st.M[L.M_QUITS]))
-        members = members_table(st.F, st.B, st.I, st.graph.deg, n, self.day - 1)
+        summary = summarize(columns, st.hist, arrays, int(st.P[L.P_INITIAL_MEMBERS]), int(st.M[L.M_QUITS]))
+        # the tables are built on first use, from copies of today's arrays
+        daily = partial(daily_frame, out, self.hours[: self.day].copy())
+        members = partial(
+            members_table, st.F[:, :n].copy(), st.B[:, :n].copy(), st.I[:, :n].copy(), st.graph.deg[:n].copy(),
+            n, self.day - 1,
+        )  # fmt: skip
         events = [
             {"day": int(e["day"]), "label": e["type"].replace("_", " ")}
             for e in self.scenario.events

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -196,3 +197,17 @@ def test_a_strategy_switch_leaves_the_past_untouched() -> None:
     ra, rb = a.run(), b.run()
     pd.testing.assert_frame_equal(ra.daily.iloc[:21], rb.daily.iloc[:21], check_exact=True)
     assert not ra.daily.iloc[21:].equals(rb.daily.iloc[21:])
+
+
+def test_a_result_keeps_its_tables_when_the_simulation_goes_on() -> None:
+    sim = cmsim.Simulation("forum", "balanced", seed=5, members=300, days=40)
+    early = sim.advance(20).result()  # tables not built yet
+    sim.advance(20)
+    late = sim.result()
+    assert len(early.daily) == 20 and len(late.daily) == 40
+    pd.testing.assert_frame_equal(early.daily, late.daily.iloc[:20])
+    assert (early.members["tenure"] <= 19 + 365).all() and early.members["last_visit"].max() <= 19
+    assert len(early.members) <= len(late.members)
+    again = pickle.loads(pickle.dumps(sim.advance(0).result()))
+    pd.testing.assert_frame_equal(again.daily, late.daily)
+    pd.testing.assert_frame_equal(again.members, late.members)
