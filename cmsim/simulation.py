@@ -213,7 +213,10 @@ class Simulation:
         members = float(st.M[L.M_MEMBERS]) * 1.1
         st.ensure_capacity(st.n_used + arrivals_bound(st.P, st.TL, d0, d1, members, pending))
         kernel = run_days_par if st.n_used >= PARALLEL_MIN_MEMBERS else run_days_ser
-        chunks = st.chunks()
+        share = 0.1
+        if d0 > 0:
+            share = st.OUT[d0 - 1, L.O_DAU] / max(1.0, st.OUT[d0 - 1, L.O_MEMBERS])
+        chunks = st.chunks(share)
         if st.part.shape[0] != len(chunks):
             st.part = np.zeros((len(chunks), st.part.shape[1]))
         g = st.graph

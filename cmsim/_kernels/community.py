@@ -188,8 +188,9 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_FIRST_UNANSWERED] = tot[T.K_FIRST_UNANS]
     o[L.O_WELCOMED] = tot[T.K_WELCOMED]
     o[L.O_OUTREACH] = tot[T.K_OUTREACH]
-    o[L.O_MEAN_SAT] = tot[T.K_SAT] / tot[T.K_ORDINARY] if tot[T.K_ORDINARY] > 0 else 0.0
-    o[L.O_MEAN_ENG] = tot[T.K_ENG] / tot[T.K_ORDINARY] if tot[T.K_ORDINARY] > 0 else 0.0
+    ordinary = tot[T.K_ORDINARY]
+    o[L.O_MEAN_SAT] = tot[T.K_SAT] / T.FIXED_POINT / ordinary if ordinary > 0 else 0.0
+    o[L.O_MEAN_ENG] = tot[T.K_ENG] / T.FIXED_POINT / ordinary if ordinary > 0 else 0.0
     o[L.O_REACH] = reach
     o[L.O_MGR_HOURS] = hours
     o[L.O_MGR_STRESS] = M[L.M_STRESS]

@@ -6,6 +6,8 @@ Each member reads the flags its neighbours set in phase 1 and changes only its o
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 
 from cmsim._kernels import layout as L
@@ -156,8 +158,9 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             f_sat[i] = s
             f_eng[i] = g
             n_ordinary += 1.0
-            sum_sat += s
-            sum_eng += g
+            # whole multiples of 2**-24: exact sums, whatever the order members are added in
+            sum_sat += math.floor(s * T.FIXED_POINT)
+            sum_eng += math.floor(g * T.FIXED_POINT)
             if s >= base:
                 n_satisfied += 1.0
         else:

@@ -35,6 +35,7 @@ from cmsim._kernels.levers import day_scalars, manager_levers, saturation
 from cmsim._kernels.resolve import resolve_chunk
 from cmsim._kernels.tally import (  # re-exported: structural constants and array sizes
     EVENT_SAT,
+    FIXED_POINT,
     FRIEND_OF_FRIEND,
     LEARN_SOFTEN,
     LEARN_SPEED,
@@ -47,6 +48,7 @@ from cmsim._kernels.tally import (  # re-exported: structural constants and arra
 
 __all__ = [
     "EVENT_SAT",
+    "FIXED_POINT",
     "FRIEND_OF_FRIEND",
     "LEARN_SOFTEN",
     "LEARN_SPEED",

@@ -16,6 +16,7 @@ NORM_SMOOTHING = 0.1  # weight of today's toxic posts seen in a member's exposur
 MAX_VISIT = 0.95  # no member visits with certainty
 FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the member it found
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
+FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as whole multiples of 2**-24
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
 
 # Per-chunk tallies: part[c, K_*].

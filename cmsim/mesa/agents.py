@@ -25,6 +25,7 @@ from mesa.discrete_space import FixedAgent
 from cmsim._kernels import layout as L
 from cmsim._kernels.step import (  # structural constants (docs/model.md)
     EVENT_SAT,
+    FIXED_POINT,
     MAX_VISIT,
     NORM_SMOOTHING,
     REUSE_SCAN,
@@ -445,8 +446,9 @@ class Member(FixedAgent):
                 self.role = CHAMPION
             self.engagement = min(max(g, 0.05), 3.0)
             tally.ordinary += 1
-            tally.satisfaction_sum += self.satisfaction
-            tally.engagement_sum += self.engagement
+            # summed in whole multiples of 2**-24, exactly as the fast engine does
+            tally.satisfaction_sum += math.floor(self.satisfaction * FIXED_POINT)
+            tally.engagement_sum += math.floor(self.engagement * FIXED_POINT)
             if self.satisfaction >= self.model.p.members.satisfaction_baseline:
                 tally.satisfied += 1
         else:

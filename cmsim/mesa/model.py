@@ -23,7 +23,7 @@ from mesa.discrete_space import Cell, Network
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.members import draw_traits
-from cmsim._kernels.step import FRIEND_OF_FRIEND
+from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
 from cmsim.graphs import SLACK_NEW, Graph, build_graph, from_networkx
 from cmsim.mesa import agents as A
 from cmsim.mesa.draws import key, poisson, uniform, uniform2
@@ -342,8 +342,8 @@ class CommunityModel(mesa.Model):
         r.update(
             day=float(self.day), members=members + joins, active_members=t.active + float(joins),
             lapsed_members=float(t.lapsed), dau=float(t.visits), joins=float(joins),
-            mean_satisfaction=t.satisfaction_sum / t.ordinary if t.ordinary > 0 else 0.0,
-            mean_engagement=t.engagement_sum / t.ordinary if t.ordinary > 0 else 0.0,
+            mean_satisfaction=t.satisfaction_sum / FIXED_POINT / t.ordinary if t.ordinary > 0 else 0.0,
+            mean_engagement=t.engagement_sum / FIXED_POINT / t.ordinary if t.ordinary > 0 else 0.0,
             reach=self.today.reach, manager_hours=hours, manager_stress=mgr.stress,
             manager_burned_out=1.0 if mgr.burned_today else 0.0,
             manager_present=1.0 if present else 0.0, know_how=mgr.know_how,
