@@ -195,16 +195,18 @@ def _sort_unique(a, lo, hi):
     """Sort ``a[lo:hi]`` in place, drop repeats; return the number kept."""
     if hi - lo < 2:
         return hi - lo
-    if hi - lo <= 32:
-        for k in range(lo + 1, hi):  # insertion sort: rows are short
+    # Shell sort (Ciura's gaps, ending with a plain insertion sort): short rows sort in one pass,
+    # hubs' long rows in O(n^1.3); and it compiles in a fraction of the time np.sort takes.
+    for gap in (701, 301, 132, 57, 23, 10, 4, 1):
+        if gap >= hi - lo:
+            continue
+        for k in range(lo + gap, hi):
             x = a[k]
-            j = k - 1
-            while j >= lo and a[j] > x:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = x
-    else:
-        a[lo:hi] = np.sort(a[lo:hi])
+            j = k
+            while j - gap >= lo and a[j - gap] > x:
+                a[j] = a[j - gap]
+                j -= gap
+            a[j] = x
     w = lo + 1
     for k in range(lo + 1, hi):
         if a[k] != a[w - 1]:
