@@ -23,7 +23,7 @@ from cmsim.run import Run, members_table, summarize
 from cmsim.scenario import Scenario, load_scenario
 from cmsim.state import PARALLEL_MIN_MEMBERS, State, arrivals_bound, new_state
 from cmsim.strategies import StrategyLike, as_strategy, validate_allocation
-from cmsim.timeline import Intervention, as_interventions, build_timeline
+from cmsim.timeline import Intervention, as_interventions, build_timeline, schedule
 
 __all__ = ["Simulation", "simulate", "resolve_scenario", "pack_params", "DAILY_COLUMNS"]
 
@@ -162,12 +162,8 @@ class Simulation:
 
     def add_intervention(self, intervention: Intervention | tuple | Mapping) -> None:
         """Schedule a one-off action on a day not yet simulated."""
-        (iv,) = as_interventions([intervention])
-        if iv.day < self.day:
-            raise ValueError(f"the intervention's 'day' must be >= the current day {self.day}; got {iv.day}")
-        self.interventions = sorted([*self.interventions, iv], key=lambda x: x.day)
-        v = self.scenario.values
-        tl = build_timeline(v, self.scenario.events, self.days, self.interventions)
+        self.interventions = schedule(self.interventions, intervention, self.day)
+        tl = build_timeline(self.scenario.values, self.scenario.events, self.days, self.interventions)
         self.state.TL[self.day :] = tl[self.day :]
 
     # --- stepping ------------------------------------------------------------------------------

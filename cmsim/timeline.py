@@ -17,7 +17,7 @@ from cmsim._kernels import layout as L
 from cmsim.errors import ScenarioError
 from cmsim.parameters import INTERVENTION_TYPES
 
-__all__ = ["Intervention", "build_timeline", "as_interventions"]
+__all__ = ["Intervention", "build_timeline", "as_interventions", "schedule"]
 
 #: Attendance chance of an AMA event when an intervention gives no value.
 AMA_DEFAULT_REACH = 0.3
@@ -87,6 +87,17 @@ def as_interventions(items: Iterable[Any] | None) -> list[Intervention]:
         else:
             out.append(Intervention(*it))
     return sorted(out, key=lambda x: x.day)
+
+
+def schedule(interventions: Iterable[Intervention], intervention: Any, day: int) -> list[Intervention]:
+    """Add one intervention to a run now at ``day``: it may not be in the past.
+
+    Returns the new list, sorted by day (both engines then lay their timelines out again).
+    """
+    (iv,) = as_interventions([intervention])
+    if iv.day < day:
+        raise ValueError(f"the intervention's 'day' must be >= the current day {day}; got {iv.day}")
+    return sorted([*interventions, iv], key=lambda x: x.day)
 
 
 def build_timeline(values: Mapping[str, Any], events: Iterable[Mapping[str, Any]], days: int,

@@ -277,9 +277,8 @@ M_LOAD_OFFENDING = 7  # toxic + spam posts yesterday (moderation load)
 M_LOAD_OPEN = 8  # questions + complaints pending yesterday (responding load)
 M_LOAD_NEWCOMERS = 9  # unwelcomed newcomers who visited yesterday
 M_LOAD_AT_RISK = 10  # members at risk yesterday
-M_SATISFIED_ACTIVE = 11  # satisfied active members yesterday (word of mouth)
-M_MEMBERS = 12  # members (active + lapsed) at the end of yesterday
-N_M = 13
+M_MEMBERS = 11  # members (active + lapsed) at the end of yesterday
+N_M = 12
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (

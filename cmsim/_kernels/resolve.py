@@ -93,7 +93,6 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
                 i_qday[i] = -1
             else:
                 a |= L.A_QUESTION
-                pc[T.K_OPEN] += 1.0
         # Complaints: a champion or the manager answers; an empathetic answer turns many around.
         cd = i_cday[i]
         if cd >= 0:
@@ -111,7 +110,6 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
                 i_cday[i] = -1
             else:
                 a |= L.A_COMPLAINT
-                pc[T.K_OPEN] += 1.0
         if st != L.ACTIVE:
             u_got_cur[i] = 0
             if st == L.LAPSED:

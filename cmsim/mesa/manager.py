@@ -48,7 +48,6 @@ class Manager(Agent):
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
         self.members_at_risk = 0.0
-        self.satisfied_members = 0.0
 
     def __repr__(self) -> str:
         return f"Manager(stress={self.stress:.2f}, burned_out={self.burned_out}, present={self.present})"
@@ -122,7 +121,6 @@ class Manager(Agent):
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.members_at_risk = float(tally.at_risk)
-        self.satisfied_members = float(tally.satisfied)
 
     def end_day(self, tally: Tally) -> float:
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;

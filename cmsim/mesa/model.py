@@ -33,7 +33,7 @@ from cmsim.run import Run, members_table, summarize
 from cmsim.scenario import Scenario
 from cmsim.simulation import daily_frame, observe, pack_params, resolve_scenario
 from cmsim.strategies import StrategyLike, as_strategy, validate_allocation
-from cmsim.timeline import Intervention, as_interventions, build_timeline
+from cmsim.timeline import Intervention, as_interventions, build_timeline, schedule
 
 __all__ = ["CommunityModel"]
 
@@ -227,10 +227,7 @@ class CommunityModel(mesa.Model):
 
     def add_intervention(self, intervention: Intervention | tuple | Mapping) -> None:
         """Schedule a one-off action on a day not yet simulated."""
-        (iv,) = as_interventions([intervention])
-        if iv.day < self.day:
-            raise ValueError(f"the intervention's 'day' must be >= the current day {self.day}; got {iv.day}")
-        self.interventions = sorted([*self.interventions, iv], key=lambda x: x.day)
+        self.interventions = schedule(self.interventions, intervention, self.day)
         tl = build_timeline(self.scenario.values, self.scenario.events, self.days, self.interventions)
         self.timeline[self.day :] = tl[self.day :]
 
