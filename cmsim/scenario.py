@@ -70,10 +70,20 @@ def scenario_dirs() -> list[Path]:
 
 def _shipped() -> dict[str, Path]:
     for d in scenario_dirs():
-        files = sorted(d.glob("*.yaml"))
-        if files:
-            return {f.stem: f for f in files}
+        try:
+            stamp = d.stat().st_mtime_ns  # changes when a file is added, removed or renamed
+        except OSError:
+            continue
+        hit = _SHIPPED.get(d)
+        if hit is None or hit[0] != stamp:
+            hit = _SHIPPED[d] = (stamp, {f.stem: f for f in sorted(d.glob("*.yaml"))})
+        if hit[1]:
+            return dict(hit[1])
     return {}
+
+
+#: The shipped scenario files of each folder, with the folder's mtime when listed.
+_SHIPPED: dict[Path, tuple[int, dict[str, Path]]] = {}
 
 
 def _display(path: Path) -> str:
@@ -198,6 +208,10 @@ def _check_key(where: str, key: Any) -> Param:
     raise ScenarioError(f"{where}: unknown key {key!r}{hint}")
 
 
+class _Checked(dict):
+    """A complete mapping of values each already checked (skips re-checking them one by one)."""
+
+
 def _check_values(where: str, flat: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _check_value(where, key, value, _check_key(where, key)) for key, value in flat.items()}
 
@@ -309,8 +323,11 @@ class Scenario:
         for field, text in (("name", name), ("description", description)):
             if not isinstance(text, str):
                 raise ScenarioError(f"{where}: {field!r} must be a string, got {_show(text)}")
-        full = defaults()
-        full.update(_check_values(where, values or {}))
+        if isinstance(values, _Checked):  # from with_overrides: every value already checked
+            full = dict(values)
+        else:
+            full = defaults()
+            full.update(_check_values(where, values or {}))
         _check_cross(where, full)
         events = tuple(_check_events(where, events))
         for attr, value in zip(self.__slots__, (name, description, source, full, events), strict=True):
@@ -365,7 +382,7 @@ class Scenario:
                 flat[key] = value
         if "extends" in mapping:
             raise ScenarioError(f"{source}: 'extends' is only allowed in scenario files")
-        values = dict(self._values)
+        values = _Checked(self._values)
         values.update(_check_values(source, flat))
         return Scenario(
             values,

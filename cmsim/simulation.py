@@ -8,7 +8,9 @@ lab and the sweeps all stand on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -25,7 +27,30 @@ from cmsim.state import PARALLEL_MIN_MEMBERS, State, arrivals_bound, new_state
 from cmsim.strategies import StrategyLike, as_strategy, validate_allocation
 from cmsim.timeline import Intervention, as_interventions, build_timeline, schedule
 
-__all__ = ["Simulation", "simulate", "resolve_scenario", "pack_params", "DAILY_COLUMNS"]
+__all__ = ["Simulation", "simulate", "resolve_scenario", "pack_params", "one_thread", "DAILY_COLUMNS"]
+
+#: Days of arrivals the member arrays and graph rows are laid out for when a run starts (they
+#: grow by half when a longer run outgrows them).
+CAPACITY_DAYS = 120
+_one_thread_depth = 0
+_serial_ready = False  # whether this process has called the one-thread kernel yet
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Within this block every run steps on one thread, whatever its size (results are the same).
+
+    For callers that already keep every core busy with many runs at once, such as
+    :func:`cmsim.ensemble`'s worker processes (a forked process must not start threads its
+    parent's thread pool owns).
+    """
+    global _one_thread_depth
+    _one_thread_depth += 1
+    try:
+        yield
+    finally:
+        _one_thread_depth -= 1
+
 
 #: Columns of ``Run.daily``: the kernel's output plus hours per lever.
 DAILY_COLUMNS: tuple[str, ...] = L.OUT_COLUMNS + tuple(f"hours_{lever}" for lever in LEVERS)
@@ -123,16 +148,18 @@ class Simulation:
         TL = build_timeline(v, self.scenario.events, self.days, self.interventions)
         n = int(v["community.initial_members"])
         attach = int(v["graph.attach"])
+        # Room for the arrivals of the first months, laid out at once (growing copies every array).
+        capacity = n + arrivals_bound(P, TL, 0, min(self.days, CAPACITY_DAYS), 1.1 * n, 0)
         if graph is None:
             g = build_graph(
                 v["community.kind"], n, mean_degree=v["graph.mean_degree"], clustering=v["graph.clustering"],
                 blocks=v["graph.blocks"], mixing=v["graph.mixing"], hub_share=v["graph.hub_share"],
-                rewire=v["graph.rewire"], attach=attach, seed=self.seed,
+                rewire=v["graph.rewire"], attach=attach, seed=self.seed, capacity=capacity,
             )  # fmt: skip
         elif isinstance(graph, Graph):
             g = graph.copy()  # the run grows its graph: never change the caller's
         else:
-            g = from_networkx(graph, attach=attach)
+            g = from_networkx(graph, attach=attach, capacity=capacity)
         self.state: State = new_state(self.seed, P, TL, g, _manager_state(P))
         self.day = 0
         self.hours = np.zeros((self.days, len(LEVERS)))
@@ -208,19 +235,41 @@ class Simulation:
         pending = int(np.count_nonzero(st.I[L.I_COMEBACK, : st.n_used] >= d0))
         members = float(st.M[L.M_MEMBERS]) * 1.1
         st.ensure_capacity(st.n_used + arrivals_bound(st.P, st.TL, d0, d1, members, pending))
-        kernel = run_days_par if st.n_used >= PARALLEL_MIN_MEMBERS else run_days_ser
+        threads = st.n_used >= PARALLEL_MIN_MEMBERS and not _one_thread_depth
+        kernel = run_days_par if threads else run_days_ser
         share = 0.1
         if d0 > 0:
-            share = st.OUT[d0 - 1, L.O_DAU] / max(1.0, st.OUT[d0 - 1, L.O_MEMBERS])
-        chunks = st.chunks(share)
+            share = max(st.OUT[d0 - 1, L.O_DAU] / max(1.0, st.OUT[d0 - 1, L.O_MEMBERS]), 0.02)
+        chunks = self._chunks(st, share)
         if st.part.shape[0] != len(chunks):
             st.part = np.zeros((len(chunks), st.part.shape[1]))
         g = st.graph
-        kernel(d0, d1, st.seed, st.P, st.TL, st.M, self._alloc, st.OUT, st.hist, chunks, st.part, st.meta,
-               g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U)  # fmt: skip
+        args = (st.seed, st.P, st.TL, st.M, self._alloc, st.OUT, st.hist, chunks, st.part, st.meta,
+                g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U)  # fmt: skip
+        global _serial_ready
+        if threads and not _serial_ready:
+            # Ready the one-thread kernel too (a zero-day call: loaded from numba's cache, or
+            # compiled), so the first small run after a big one does not pay for it (~12 ms).
+            run_days_ser(d0, d0, *args)
+            _serial_ready = True
+        kernel(d0, d1, *args)
         present = st.OUT[d0:d1, L.O_MGR_HOURS] > 0
         self.hours[d0:d1] = np.where(present[:, None], self._alloc[None, :], 0.0)
         self.day = d1
+
+    def _chunks(self, st: State, share: float) -> np.ndarray:
+        """The parallel split, recomputed when members or the visiting share moved (by 2% / 25%):
+        results never depend on it, only the balance of the threads' work does."""
+        n = st.n_used
+        cached = getattr(self, "_split", None)
+        if (
+            cached is None
+            or cached[0] is not st
+            or n > 1.02 * cached[1]
+            or abs(math.log(share / cached[2])) > 0.25
+        ):
+            self._split = cached = (st, n, share, st.chunks(share))
+        return cached[3]
 
     # --- results -------------------------------------------------------------------------------
     @property

@@ -18,8 +18,9 @@ from cmsim.graphs import Graph
 
 __all__ = ["State", "new_state", "PARALLEL_MIN_MEMBERS", "CHUNK_MEMBERS"]
 
-#: Below this many members a run uses the one-thread kernel (threads cost more than they save).
-PARALLEL_MIN_MEMBERS = 50_000
+#: From this many members a run steps on every core (two chunks; below, threads cost more than
+#: they save: measured in ``benchmarks/README.md``).
+PARALLEL_MIN_MEMBERS = 8_000
 #: Target members per chunk of the parallel split (chunks are balanced by expected work).
 CHUNK_MEMBERS = 4_000
 #: Work of one member's day, in contacts read (for balancing chunks).

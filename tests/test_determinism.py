@@ -98,6 +98,7 @@ def _run(monkeypatch, *, parallel: bool, chunk: int) -> tuple[cmsim.Simulation, 
     monkeypatch.setattr(cmsim.simulation, "run_days_par", count_par)
     monkeypatch.setattr(cmsim.simulation, "run_days_ser", count_ser)
     monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 0 if parallel else 10**12)
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", True)  # (no zero-day readying call)
     monkeypatch.setattr(cmsim.state, "CHUNK_MEMBERS", chunk)
     sim = cmsim.Simulation(SCENARIO, "balanced", seed=3, **BIG)
     sim.run()
@@ -225,3 +226,78 @@ def test_daily_table_does_not_depend_on_how_members_are_split_into_chunks(monkey
     b = cmsim.simulate("troll_raid", "balanced", seed=4, members=3000, days=25).daily
     # every column, floats included: means are summed in fixed point, so the order cannot matter
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def _kernel_calls(monkeypatch) -> dict[str, int]:
+    calls = {"par": 0, "ser": 0}
+    par, ser = step.run_days_par, step.run_days_ser
+
+    def count_par(*a):
+        calls["par"] += 1
+        return par(*a)
+
+    def count_ser(*a):
+        calls["ser"] += 1
+        return ser(*a)
+
+    monkeypatch.setattr(cmsim.simulation, "run_days_par", count_par)
+    monkeypatch.setattr(cmsim.simulation, "run_days_ser", count_ser)
+    return calls
+
+
+def test_communities_from_parallel_min_members_step_on_threads_unless_one_thread(monkeypatch) -> None:
+    calls = _kernel_calls(monkeypatch)
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", True)
+    n = cmsim.state.PARALLEL_MIN_MEMBERS
+    threaded = cmsim.simulate("forum", "balanced", seed=2, members=n, days=8)
+    assert calls == {"par": 2, "ser": 0}  # one call a week
+    with cmsim.simulation.one_thread():
+        with cmsim.simulation.one_thread():  # nests
+            pass
+        single = cmsim.simulate("forum", "balanced", seed=2, members=n, days=8)
+    assert calls == {"par": 2, "ser": 2}
+    cmsim.simulate("forum", "balanced", seed=2, members=n - 1, days=1)
+    assert calls == {"par": 2, "ser": 3}
+    pd.testing.assert_frame_equal(threaded.daily, single.daily, check_exact=True)
+
+
+@pytest.mark.parametrize("backend", ["serial", "thread", "process"])
+def test_ensemble_runs_step_on_one_thread_each(monkeypatch, backend) -> None:
+    calls = _kernel_calls(monkeypatch)
+    monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 0)  # every run would use threads
+    ens = cmsim.ensemble("forum", "balanced", seeds=3, members=300, days=7, backend=backend, workers=2)
+    assert len(ens.daily) == 3
+    assert calls["par"] == 0 and calls["ser"] >= 1  # (a forked worker counts in its own copy)
+    assert cmsim.simulation._one_thread_depth == 0  # restored afterwards
+
+
+def test_runs_lay_out_room_for_their_arrivals_at_the_start() -> None:
+    sim = cmsim.Simulation("social_media", "balanced", seed=1, members=5000, days=60,
+                           overrides={"growth.acquisition": 0.01})  # fmt: skip
+    cap = sim.state.capacity
+    assert cap > 5000 and sim.state.graph.capacity == cap
+    sim.run()
+    assert 5000 < sim.state.n_used <= cap and sim.state.capacity == cap  # never grown (copied)
+
+
+def test_runs_longer_than_the_laid_out_room_still_grow() -> None:
+    short = cmsim.Simulation("forum", "balanced", seed=2, members=300, days=400,
+                             overrides={"growth.acquisition": 0.05})  # fmt: skip
+    cap = short.state.capacity
+    run = short.run()
+    assert short.state.n_used > cap > 300 and run.daily["truncated_joins"].sum() == 0
+
+
+def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monkeypatch) -> None:
+    seen = []
+    ser = step.run_days_ser
+    monkeypatch.setattr(
+        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (seen.append((d0, d1)), ser(d0, d1, *a))
+    )
+    monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 0)
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", False)
+    a = cmsim.simulate("forum", "balanced", seed=5, members=500, days=10)
+    assert seen == [(0, 0)] and cmsim.simulation._serial_ready
+    b = cmsim.simulate("forum", "balanced", seed=5, members=500, days=10)
+    assert seen == [(0, 0)]  # once a process
+    pd.testing.assert_frame_equal(a.daily, b.daily, check_exact=True)

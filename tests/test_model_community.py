@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_model_support import col, graph, quiet_sim, with_events
 
 import cmsim
@@ -280,3 +282,12 @@ def test_a_full_contact_list_makes_room_only_in_place_of_a_contact_who_left() ->
     assert not link(3, 0, indptr, indices, deg, status)  # no repeated link
     status[1] = L.REMOVED
     assert free_slot(0, indptr, indices, deg, status) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=st.floats(1e-12, 1.0), n=st.integers(1, 100_000))
+def test_reengagement_chance_never_exceeds_the_bound_that_skips_reading_contacts(p: float, n: int) -> None:
+    # phase 1 reads a lapsed member's contact row only when its draw is below this bound
+    # (act.plan_batch); skipping the row must never change a decision
+    for k in (1, max(1, n // 2), n):
+        assert 1.0 - (1.0 - p) ** k <= n * p * (1.0 + 1e-9) + 1e-12

@@ -136,3 +136,64 @@ def test_grow_keeps_rows_and_adds_room() -> None:
     assert (np.diff(g.indptr[200:]) >= 4).all()
     for i in range(200):
         assert np.array_equal(g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]], before[i])
+
+
+@pytest.mark.parametrize("kind", ["social_media", "forum", "customer", "internal"])
+def test_small_and_large_graph_fills_write_the_same_rows(kind: str) -> None:
+    """Below ``SORT_ROWS_FROM`` rows are written in order, above they are sorted: same rows."""
+    from cmsim import graphs
+    from cmsim._kernels import graphs as kg
+
+    n = 3000
+    g = build_graph(kind, n, mean_degree=8, seed=5)
+    src, dst = _edges(kind, n)
+    rows = []
+    for fill in (kg.fill_csr, kg.fill_csr_sorting):
+        indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(kg.degree_counts(n, src, dst), out=indptr[1:])  # room for every listed link end
+        indices = np.full(int(indptr[-1]), -1, np.int32)
+        deg = np.zeros(n, np.int32)
+        fill(n, src, dst, indptr, indices, deg)
+        rows.append([indices[indptr[i] : indptr[i] + deg[i]].tolist() for i in range(n)])
+    assert rows[0] == rows[1]
+    assert rows[0] == [g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]].tolist() for i in range(n)]
+    assert sum(map(len, rows[0])) == g.n_edges
+    assert all(r == sorted(set(r)) for r in rows[0])  # sorted, no repeats
+    assert graphs.SORT_ROWS_FROM > n
+
+
+def _edges(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    from cmsim._kernels import graphs as kg
+
+    m = 4
+    if kind == "social_media":
+        src, dst = kg.social_edges(n, m, 0.3, 5)
+    elif kind == "forum":
+        src, dst = kg.block_edges(n, m, 12, 0.1, 5)
+    elif kind == "customer":
+        src, dst = kg.hub_edges(n, m, 60, 5)
+    else:
+        src, dst = kg.smallworld_edges(n, m, 12, 0.05, 5)
+    # repeated links and self-links must be dropped by both fills
+    src, dst = np.concatenate([src, src[:50], [7]]), np.concatenate([dst, dst[:50], [7]])
+    order = np.argsort(src, kind="stable")
+    return src[order].astype(np.int32), dst[order].astype(np.int32)
+
+
+def test_in_order_fill_needs_links_listed_by_first_member() -> None:
+    from cmsim._kernels import graphs as kg
+
+    indptr = np.arange(0, 4 * 4, 4, dtype=np.int64)
+    with pytest.raises(ValueError, match="src non-decreasing"):
+        kg.fill_csr(3, np.array([1, 0], np.int32), np.array([2, 2], np.int32), indptr, np.zeros(12, np.int32),
+                    np.zeros(3, np.int32))  # fmt: skip
+
+
+def test_from_networkx_with_links_listed_in_any_order() -> None:
+    G = nx.Graph()
+    G.add_nodes_from(range(6))
+    G.add_edges_from([(5, 0), (3, 1), (0, 2), (4, 1), (2, 5)])
+    g = from_networkx(G)
+    assert [g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]].tolist() for i in range(6)] == [
+        [2, 5], [3, 4], [0, 5], [1], [1], [0, 2]
+    ]  # fmt: skip

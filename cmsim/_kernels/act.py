@@ -9,11 +9,52 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.prefetch import prefetch
 from cmsim._kernels.rng import key, uniform, uniform2
+
+#: Members whose visits are decided (and contact rows prefetched) one batch ahead of their day.
+BATCH = 256
+VISITS = 1  # ``plan`` codes: an ordinary member who visits today
+LAPSED_READS = 2  # a lapsed member who reads its contacts (one of them may bring it back)
+
+
+@njit(cache=True)
+def plan_batch(b0, b1, off, plan, P, Z, k_visit, k_reengage, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
+               f_activity):  # fmt: skip
+    """Which of members ``b0..b1-1`` read their contact rows today: ``plan[off + i - b0]`` is
+    ``VISITS`` for an ordinary member who visits (the same draw as step 3 of :func:`act_chunk`),
+    ``LAPSED_READS`` for a lapsed member whose re-engagement draw could succeed, else 0; and a
+    prefetch of each such row.
+
+    Visitors are a scattered tenth of the members, so each of their rows is a cache miss; planned
+    a batch ahead, those misses overlap the previous batch's work instead of stalling it.
+    """
+    base = P[L.P_SAT_BASELINE]
+    for i in range(b0, b1):
+        f = 0
+        st = b_status[i]
+        if st == L.ACTIVE:
+            if b_role[i] < L.TROLL:
+                s = f_sat[i] + P[L.P_REVERSION] * (base - f_sat[i]) - Z[T.Z_SHOCK]
+                g = f_eng[i] + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - f_eng[i])
+                pv = P[L.P_VISIT_RATE] * f_activity[i] * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
+                if uniform(k_visit, i) < min(pv, T.MAX_VISIT):
+                    f = VISITS
+        elif st == L.LAPSED:
+            # It comes back if uniform(k_reengage, i) < 1 - (1 - reengagement) ** n, n <= deg its
+            # contacts who posted; that chance is at most deg * reengagement (with a margin for
+            # rounding), so a draw above it needs no look at the row.
+            if uniform(k_reengage, i) < deg[i] * P[L.P_REENGAGEMENT] * (1.0 + 1e-9) + 1e-12:
+                f = LAPSED_READS
+        plan[off + i - b0] = f
+        if f != 0 and deg[i] > 0:
+            prefetch(indices, indptr[i])
+            prefetch(indices, indptr[i] + deg[i] - 1)
 
 
 @njit(cache=True)
@@ -68,7 +109,17 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
     n_visits = pc[T.K_VISITS]
     n_posts = pc[T.K_POSTS]
     n_replies = pc[T.K_REPLIES]
+    # Visits are planned (and contact rows prefetched) a batch ahead, in two alternating halves.
+    plan = np.zeros(2 * BATCH, np.uint8)
+    for b0 in range(lo, min(lo + 2 * BATCH, hi), BATCH):
+        plan_batch(b0, min(b0 + BATCH, hi), b0 - lo, plan, P, Z, k_visit, k_reengage, indptr, indices, deg, b_status,
+                   b_role, f_sat, f_eng, f_activity)  # fmt: skip
     for i in range(lo, hi):
+        m = (i - lo) % (2 * BATCH)
+        if m % BATCH == 0 and i > lo and i + BATCH < hi:
+            b0 = i + BATCH
+            plan_batch(b0, min(b0 + BATCH, hi), (m + BATCH) % (2 * BATCH), plan, P, Z, k_visit, k_reengage, indptr,
+                       indices, deg, b_status, b_role, f_sat, f_eng, f_activity)  # fmt: skip
         st = b_status[i]
         if st == L.ACTIVE:
             role = b_role[i]
@@ -120,9 +171,10 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             # Exposure: a smoothed count of toxic posts seen, which normalises trolling.
             exposure = (1.0 - T.NORM_SMOOTHING) * f_exposure[i]
             activity = f_activity[i]
-            pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
             a = 0
-            if uniform(k_visit, i) < min(pv, T.MAX_VISIT):
+            # visits with chance min(visit_rate * activity * g * (0.5 + s) * Z_VISIT_MULT, MAX_VISIT):
+            # drawn in plan_batch, a batch ahead
+            if plan[m] == VISITS:
                 i_last_visit[i] = d
                 n_visits += 1.0
                 # 4. Read what each neighbour showed yesterday; reply, answer.
@@ -235,12 +287,14 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
                 b_status[i] = L.LEFT
                 pc[T.K_CHURNED] += 1.0
                 continue
-            # Re-engagement: every contact who posted yesterday may bring them back.
+            # Re-engagement: every contact who posted yesterday may bring them back. (The row
+            # is read only when the draw could succeed: see plan_batch.)
             n_active = 0
-            e0 = indptr[i]
-            for e in range(e0, e0 + deg[i]):
-                if u_act_prev[indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
-                    n_active += 1
+            if plan[m] == LAPSED_READS:
+                e0 = indptr[i]
+                for e in range(e0, e0 + deg[i]):
+                    if u_act_prev[indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
+                        n_active += 1
             if n_active > 0:
                 p_back = 1.0 - (1.0 - P[L.P_REENGAGEMENT]) ** n_active
                 if uniform(k_reengage, i) < p_back:

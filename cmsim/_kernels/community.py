@@ -11,6 +11,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.levers import manager_levers
 from cmsim._kernels.members import set_member
+from cmsim._kernels.prefetch import prefetch
 from cmsim._kernels.rng import key, poisson, uniform, uniform2
 
 
@@ -54,6 +55,52 @@ def _put(u, e, v, indptr, indices, deg):
         deg[u] += 1
 
 
+#: How many newcomers ahead each stage of :func:`_warm` works (see there).
+WARM_LEADS = (16, 8, 3, 1)
+
+
+@njit(cache=True, inline="always")
+def _try(a, attempt):
+    """The draw counter of a newcomer's ``attempt``-th try at its ``a``-th link."""
+    return 4 * (8 * a + attempt)
+
+
+@njit(cache=True)
+def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
+    """Prefetch what newcomer ``s``'s first try at each link will read (changes nothing).
+
+    Linking is a chain of dependent random reads (the member found, its contact row, the contact
+    taken, that contact's row), each a cache miss at a million members. While the newcomer
+    ``WARM_LEADS[k]`` places ahead is at ``stage`` ``k + 1``, the loads of the stages before are
+    already in cache, so every miss overlaps the work on earlier newcomers: stage 1 fetches the
+    member found (status, degree, row start), 2 the contact a friend-of-friend link would take
+    (or the free end of the member's row), 3 that contact (status, degree, row start), 4 the free
+    end of its row.
+    """
+    for a in range(attach):
+        t = int(uniform2(k_attach, s, _try(a, 0)) * s)
+        if stage == 1:
+            prefetch(status, t)
+            prefetch(deg, t)
+            prefetch(indptr, t)
+            continue
+        if deg[t] == 0 or uniform2(k_attach, s, _try(a, 0) + 1) >= T.FRIEND_OF_FRIEND:
+            if stage == 2:
+                prefetch(indices, indptr[t] + deg[t])
+            continue
+        e = indptr[t] + int(uniform2(k_attach, s, _try(a, 0) + 2) * deg[t])
+        if stage == 2:
+            prefetch(indices, e)
+            continue
+        t2 = indices[e]
+        if stage == 3:
+            prefetch(status, t2)
+            prefetch(deg, t2)
+            prefetch(indptr, t2)
+        else:
+            prefetch(indices, indptr[t2] + deg[t2])
+
+
 @njit(cache=True)
 def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
     """Add ``n_new`` accounts of ``role``; each links to ``graph.attach`` active members.
@@ -67,21 +114,26 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
     k_attach = key(seed, L.S_ATTACH, d)
     attach = int(P[L.P_ATTACH])
     added = 0
+    status = B[L.B_STATUS]
+    end = min(meta[0] + n_new, meta[1])
     for _ in range(n_new):
         slot = meta[0]
         if slot >= meta[1]:
             break
+        for k in range(len(WARM_LEADS)):
+            if slot + WARM_LEADS[k] < end:
+                _warm(k + 1, slot + WARM_LEADS[k], k_attach, attach, indptr, indices, deg, status)
         n_before = slot
         set_member(seed, d, slot, role, False, d, d, P, F, B, I, U)
         meta[0] = slot + 1
         added += 1
         for a in range(attach):
             for attempt in range(8):
-                t = int(uniform2(k_attach, slot, 4 * (8 * a + attempt)) * n_before)
+                t = int(uniform2(k_attach, slot, _try(a, attempt)) * n_before)
                 if B[L.B_STATUS, t] != L.ACTIVE:
                     continue
-                if deg[t] > 0 and uniform2(k_attach, slot, 4 * (8 * a + attempt) + 1) < T.FRIEND_OF_FRIEND:
-                    r = int(uniform2(k_attach, slot, 4 * (8 * a + attempt) + 2) * deg[t])
+                if deg[t] > 0 and uniform2(k_attach, slot, _try(a, attempt) + 1) < T.FRIEND_OF_FRIEND:
+                    r = int(uniform2(k_attach, slot, _try(a, attempt) + 2) * deg[t])
                     t2 = indices[indptr[t] + r]
                     if B[L.B_STATUS, t2] == L.ACTIVE and t2 != slot:
                         t = t2
