@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cmsim import precompile
 from cmsim._kernels import layout as L
 from cmsim._kernels.step import run_days_par, run_days_ser
 from cmsim.graphs import Graph, build_graph, from_networkx
@@ -33,6 +34,7 @@ __all__ = ["Simulation", "simulate", "resolve_scenario", "pack_params", "one_thr
 #: grow by half when a longer run outgrows them).
 CAPACITY_DAYS = 120
 _one_thread_depth = 0
+precompile.start()  # a cold compile cache: compile two kernels on a second core meanwhile
 _serial_ready = False  # whether this process has called the one-thread kernel yet
 
 

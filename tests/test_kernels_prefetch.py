@@ -53,3 +53,29 @@ def test_warming_newcomers_links_changes_no_array() -> None:
             _warm(stage, s, k, 5, g.indptr, g.indices, g.deg, st.B[L.B_STATUS])
     for a, b in zip(arrays, before, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_planning_visits_ahead_changes_no_result() -> None:
+    """act_chunk with visits planned a batch ahead (large communities) = drawn in place."""
+    from cmsim._kernels.act import BATCH, act_chunk
+    from cmsim._kernels.levers import day_scalars
+    from cmsim._kernels.step import N_K, N_Z
+
+    sim = cmsim.Simulation("social_media", "balanced", seed=7, members=3000, days=40,
+                           overrides={"dynamics.lapse_days": 5, "trolls.initial_share": 0.02})  # fmt: skip
+    sim.advance(20)
+    st, g, d = sim.state, sim.state.graph, sim.day
+    n = st.n_used
+    assert n > 4 * BATCH and (st.B[L.B_STATUS, :n] == L.LAPSED).sum() > 50
+    Z = np.zeros(N_Z)
+    day_scalars(d, st.P, st.TL, st.M, sim._alloc, Z)
+    out = []
+    for ahead in (False, True):
+        F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
+        part = np.zeros((2, N_K))
+        for c, (lo, hi) in enumerate(((0, 1000), (1000, n))):  # two chunks, uneven batches
+            act_chunk(c, lo, hi, d, st.seed, st.P, Z, part, g.indptr, g.indices, g.deg, F, B, I, U, ahead)
+        out.append((F, B, I, U, part))
+    for a, b in zip(*out, strict=True):
+        assert np.array_equal(a, b)
+    assert out[0][4][:, 0].sum() > 100  # visits happened

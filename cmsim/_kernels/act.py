@@ -58,8 +58,12 @@ def plan_batch(b0, b1, off, plan, P, Z, k_visit, k_reengage, indptr, indices, de
 
 
 @njit(cache=True)
-def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
-    """Phase 1 for members ``lo..hi-1``: every active or lapsed member's day (see module doc)."""
+def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, ahead):
+    """Phase 1 for members ``lo..hi-1``: every active or lapsed member's day (see module doc).
+
+    ``ahead``: plan visits a batch ahead (:func:`plan_batch`); worth it only when the member
+    arrays outgrow the caches, as it does some work twice. The result is the same either way.
+    """
     cur = d & 1
     prev = 1 - cur
     pc = part[c]
@@ -111,12 +115,12 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
     n_replies = pc[T.K_REPLIES]
     # Visits are planned (and contact rows prefetched) a batch ahead, in two alternating halves.
     plan = np.zeros(2 * BATCH, np.uint8)
-    for b0 in range(lo, min(lo + 2 * BATCH, hi), BATCH):
+    for b0 in range(lo, min(lo + 2 * BATCH, hi) if ahead else lo, BATCH):
         plan_batch(b0, min(b0 + BATCH, hi), b0 - lo, plan, P, Z, k_visit, k_reengage, indptr, indices, deg, b_status,
                    b_role, f_sat, f_eng, f_activity)  # fmt: skip
     for i in range(lo, hi):
         m = (i - lo) % (2 * BATCH)
-        if m % BATCH == 0 and i > lo and i + BATCH < hi:
+        if ahead and m % BATCH == 0 and i > lo and i + BATCH < hi:
             b0 = i + BATCH
             plan_batch(b0, min(b0 + BATCH, hi), (m + BATCH) % (2 * BATCH), plan, P, Z, k_visit, k_reengage, indptr,
                        indices, deg, b_status, b_role, f_sat, f_eng, f_activity)  # fmt: skip
@@ -172,9 +176,13 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             exposure = (1.0 - T.NORM_SMOOTHING) * f_exposure[i]
             activity = f_activity[i]
             a = 0
-            # visits with chance min(visit_rate * activity * g * (0.5 + s) * Z_VISIT_MULT, MAX_VISIT):
-            # drawn in plan_batch, a batch ahead
-            if plan[m] == VISITS:
+            # Visit (drawn in plan_batch when planned ahead: the same draw).
+            if ahead:
+                visits = plan[m] == VISITS
+            else:
+                pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
+                visits = uniform(k_visit, i) < min(pv, T.MAX_VISIT)
+            if visits:
                 i_last_visit[i] = d
                 n_visits += 1.0
                 # 4. Read what each neighbour showed yesterday; reply, answer.
@@ -290,7 +298,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U):
             # Re-engagement: every contact who posted yesterday may bring them back. (The row
             # is read only when the draw could succeed: see plan_batch.)
             n_active = 0
-            if plan[m] == LAPSED_READS:
+            if not ahead or plan[m] == LAPSED_READS:
                 e0 = indptr[i]
                 for e in range(e0, e0 + deg[i]):
                     if u_act_prev[indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):

@@ -48,7 +48,7 @@ def link(u, v, indptr, indices, deg, status):
     return True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _put(u, e, v, indptr, indices, deg):
     indices[e] = v
     if e == indptr[u] + deg[u]:
@@ -59,7 +59,7 @@ def _put(u, e, v, indptr, indices, deg):
 WARM_LEADS = (16, 8, 3, 1)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _try(a, attempt):
     """The draw counter of a newcomer's ``attempt``-th try at its ``a``-th link."""
     return 4 * (8 * a + attempt)

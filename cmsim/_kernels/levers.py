@@ -11,7 +11,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def saturation(hours, scale):
     """Share of a lever's ceiling reached with ``hours`` a week: ``1 - exp(-hours / scale)``."""
     if hours <= 0.0:

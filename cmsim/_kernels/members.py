@@ -15,7 +15,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels.rng import key, normal, uniform
 
 
-@njit(cache=True)
+@njit("UniTuple(float64, 3)(int64, int64, int64, float64, float64, float64, boolean)", cache=True)
 def draw_traits(seed, day, i, sigma, expert_share, temper_mean, is_hub):
     """Traits of the member in slot ``i`` created on ``day``.
 
@@ -34,7 +34,12 @@ def draw_traits(seed, day, i, sigma, expert_share, temper_mean, is_hub):
     return activity, expertise, temper
 
 
-@njit(cache=True)
+# (declared signatures: one compiled copy each, whatever constants callers pass; see ``rng``)
+@njit(
+    "void(int64, int64, int64, int64, boolean, int64, int64, float64[::1], float64[:, ::1], int8[:, ::1],"
+    " int32[:, ::1], uint8[:, ::1])",
+    cache=True,
+)
 def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
     """Fill slot ``i`` with a fresh active member of ``role``."""
     a, x, t = draw_traits(

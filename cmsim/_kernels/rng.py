@@ -8,6 +8,10 @@ threads), and the Mesa engine reproduces the fast engine draw for draw.
 
 The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied once per input word.
 All arithmetic is on uint64 and wraps modulo 2**64.
+
+Each function is compiled once, for the signature it declares: called with constants (``uniform2(k,
+i, 0)``), numba would otherwise compile a copy for every constant (13 copies of ``uniform2``),
+seconds of a cold start.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(cache=True)
+@njit("uint64(uint64)", cache=True)
 def mix(x):
     """SplitMix64 finaliser of a uint64 ``x`` (returns uint64)."""
     z = x + _GOLDEN
@@ -36,26 +40,26 @@ def mix(x):
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
+@njit("uint64(int64, int64, int64)", cache=True)
 def key(seed, stream, day):
     """The key of one decision stream on one day: uint64 from int seed, stream and day."""
     k = mix(np.uint64(seed) ^ (np.uint64(stream) * _GOLDEN))
     return mix(k ^ np.uint64(day + 1))
 
 
-@njit(cache=True)
+@njit("float64(uint64, int64)", cache=True)
 def uniform(k, i):
     """A float64 in [0, 1) for member ``i`` under day-stream key ``k``."""
     return float(mix(k ^ np.uint64(i)) >> _S11) * _INV53
 
 
-@njit(cache=True)
+@njit("float64(uint64, int64, int64)", cache=True)
 def uniform2(k, i, j):
     """A float64 in [0, 1) for the pair (member ``i``, member or counter ``j``) under key ``k``."""
     return float(mix(mix(k ^ np.uint64(i)) ^ np.uint64(j)) >> _S11) * _INV53
 
 
-@njit(cache=True)
+@njit("float64(uint64, int64)", cache=True)
 def normal(k, i):
     """A standard normal draw for ``i`` under key ``k`` (Box-Muller from two uniforms)."""
     u1 = uniform2(k, i, 0)
@@ -63,7 +67,7 @@ def normal(k, i):
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
+@njit("int64(uint64, int64, float64)", cache=True)
 def poisson(k, i, lam):
     """A Poisson(``lam``) count for ``i`` under key ``k``.
 
