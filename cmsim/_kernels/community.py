@@ -67,7 +67,7 @@ def _try(a, attempt):
 
 @njit(cache=True)
 def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
-    """Prefetch what newcomer ``s``'s first try at each link will read (changes nothing).
+    """Prefetch what newcomer ``s``'s try at each link will read (changes nothing).
 
     Linking is a chain of dependent random reads (the member found, its contact row, the contact
     taken, that contact's row), each a cache miss at a million members. While the newcomer
@@ -75,20 +75,28 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     already in cache, so every miss overlaps the work on earlier newcomers: stage 1 fetches the
     member found (status, degree, row start), 2 the contact a friend-of-friend link would take
     (or the free end of the member's row), 3 that contact (status, degree, row start), 4 the free
-    end of its row.
+    end of its row. A first try that finds a member who is not active (a quarter of the tries
+    late in a run) is followed by the second.
     """
     for a in range(attach):
         t = int(uniform2(k_attach, s, _try(a, 0)) * s)
         if stage == 1:
-            prefetch(status, t)
-            prefetch(deg, t)
-            prefetch(indptr, t)
+            # the first try, and the second in case the first finds a member who is not active
+            t1 = int(uniform2(k_attach, s, _try(a, 1)) * s)
+            for x in (t, t1):
+                prefetch(status, x)
+                prefetch(deg, x)
+                prefetch(indptr, x)
             continue
-        if deg[t] == 0 or uniform2(k_attach, s, _try(a, 0) + 1) >= T.FRIEND_OF_FRIEND:
+        attempt = 0
+        if status[t] != L.ACTIVE:
+            attempt = 1
+            t = int(uniform2(k_attach, s, _try(a, 1)) * s)
+        if deg[t] == 0 or uniform2(k_attach, s, _try(a, attempt) + 1) >= T.FRIEND_OF_FRIEND:
             if stage == 2:
                 prefetch(indices, indptr[t] + deg[t])
             continue
-        e = indptr[t] + int(uniform2(k_attach, s, _try(a, 0) + 2) * deg[t])
+        e = indptr[t] + int(uniform2(k_attach, s, _try(a, attempt) + 2) * deg[t])
         if stage == 2:
             prefetch(indices, e)
             continue
