@@ -162,7 +162,8 @@ class Simulation:
             g = graph.copy()  # the run grows its graph: never change the caller's
         else:
             g = from_networkx(graph, attach=attach, capacity=capacity)
-        self.state: State = new_state(self.seed, P, TL, g, _manager_state(P))
+        threads = n >= PARALLEL_MIN_MEMBERS and not _one_thread_depth
+        self.state: State = new_state(self.seed, P, TL, g, _manager_state(P), threads)
         self.day = 0
         self.hours = np.zeros((self.days, len(LEVERS)))
         self._alloc = np.zeros(len(LEVERS))

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import init_members
-from cmsim._kernels.step import N_K
+from cmsim._kernels.members import init_members, init_members_par
+from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
 
 __all__ = ["State", "new_state", "PARALLEL_MIN_MEMBERS", "CHUNK_MEMBERS"]
@@ -80,11 +80,7 @@ class State:
         if nc == 1:
             return np.zeros(1, np.int64)
         share = min(max(visit_share, 0.02), 1.0)
-        w = np.cumsum(MEMBER_WORK + self.graph.deg[:n].astype(np.float64) * share)
-        targets = np.arange(nc, dtype=np.float64) * (w[-1] / nc)
-        starts = np.searchsorted(w, targets, side="left").astype(np.int64)
-        starts[0] = 0
-        return np.unique(starts)
+        return chunk_starts(self.graph.deg, n, nc, MEMBER_WORK, share)
 
     def copy(self) -> State:
         """A deep copy (to branch a run)."""
@@ -101,15 +97,18 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def new_state(seed: int, P: np.ndarray, TL: np.ndarray, graph: Graph, M0: np.ndarray) -> State:
-    """Create the state of a run at day 0 with ``graph.n`` initial members."""
+def new_state(
+    seed: int, P: np.ndarray, TL: np.ndarray, graph: Graph, M0: np.ndarray, threads: bool = False
+) -> State:
+    """Create the state of a run at day 0 with ``graph.n`` initial members (on every core if
+    ``threads``; the same members either way)."""
     n = graph.n
     cap = graph.capacity
     F = np.zeros((L.N_F, cap))
     B = np.zeros((L.N_B, cap), np.int8)
     I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
     U = np.zeros((L.N_U, cap), np.uint8)
-    init_members(seed, n, graph.n_hubs, P, F, B, I, U)
+    (init_members_par if threads else init_members)(seed, n, graph.n_hubs, P, F, B, I, U)
     days = TL.shape[0]
     meta = np.array([n, cap], np.int64)
     return State(seed, P, TL, M0, np.zeros((days, L.N_OUT)), np.zeros(L.MAX_OPEN_DAYS + 1), meta,

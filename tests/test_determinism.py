@@ -301,3 +301,39 @@ def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monke
     b = cmsim.simulate("forum", "balanced", seed=5, members=500, days=10)
     assert seen == [(0, 0)]  # once a process
     pd.testing.assert_frame_equal(a.daily, b.daily, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chunk_starts_split_members_into_equal_work(seed: int) -> None:
+    from cmsim._kernels.step import chunk_starts
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8000, 40000))
+    nc = n // 4000
+    deg = rng.zipf(2.0, n).astype(np.int32)
+    deg[int(rng.integers(n))] = 10**6  # a member heavier than several chunks
+    w = np.cumsum(8.0 + deg * 0.1)
+    # the first member at which the running work reaches each k / nc of the whole, each once
+    expected = np.unique(np.r_[0, np.searchsorted(w, np.arange(1, nc) * (w[-1] / nc), side="left")])
+    got = chunk_starts(deg, n, nc, 8.0, 0.1)
+    assert got.dtype == np.int64 and np.array_equal(got, expected)
+    assert got[0] == 0 and (np.diff(got) > 0).all() and len(got) <= nc
+
+
+def test_initial_members_created_on_threads_are_the_same() -> None:
+    from cmsim._kernels.members import init_members, init_members_par
+
+    sc = cmsim.simulation.resolve_scenario(
+        "customer", members=20_000, overrides={"trolls.initial_share": 0.03}
+    )
+    P = cmsim.simulation.pack_params(sc.values)
+    n, hubs = 20_000, 400
+    out = []
+    for fill in (init_members, init_members_par):
+        arrays = (np.zeros((L.N_F, n)), np.zeros((L.N_B, n), np.int8), np.zeros((L.N_I, n), np.int32),
+                  np.zeros((L.N_U, n), np.uint8))  # fmt: skip
+        fill(9, n, hubs, P, *arrays)
+        out.append(arrays)
+    for a, b in zip(*out, strict=True):
+        assert np.array_equal(a, b)
+    assert (out[0][1][L.B_ROLE] == L.TROLL).sum() > 300

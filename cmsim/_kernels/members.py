@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+from numba import njit, prange
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.rng import key, normal, uniform
@@ -66,8 +66,8 @@ def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
 
 
 @njit(cache=True)
-def init_members(seed, n, n_hubs, P, F, B, I, U):
-    """Create the ``n`` initial members (slots ``0..n-1``).
+def init_members(seed, n, n_hubs, P, F, B, I, U, lo=0, hi=-1):
+    """Create the ``n`` initial members (slots ``0..n-1``; or only ``lo..hi-1`` of them).
 
     Initial members have been around for up to a year (``join_day`` in [-365, -1]) and last
     visited within the past ``lapse_days / 2`` days. A share ``trolls.initial_share`` are trolls
@@ -75,7 +75,7 @@ def init_members(seed, n, n_hubs, P, F, B, I, U):
     """
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     half_lapse = max(1.0, P[L.P_LAPSE_DAYS] / 2.0)
-    for i in range(n):
+    for i in range(lo, n if hi < 0 else hi):
         u = uniform(kr, i)
         if u < P[L.P_TROLL_INITIAL]:
             role = L.TROLL
@@ -86,3 +86,11 @@ def init_members(seed, n, n_hubs, P, F, B, I, U):
         join = -1 - int(365.0 * uniform(kr, n + i))
         last = -int(half_lapse * uniform(kr, 2 * n + i))
         set_member(seed, -1, i, role, i < n_hubs, join, last, P, F, B, I, U)
+
+
+@njit(cache=True, parallel=True)
+def init_members_par(seed, n, n_hubs, P, F, B, I, U):
+    """:func:`init_members` on every core (each member's traits are its own draws: same result)."""
+    nc = max(1, n // 4096)
+    for c in prange(nc):
+        init_members(seed, n, n_hubs, P, F, B, I, U, n * c // nc, n * (c + 1) // nc)

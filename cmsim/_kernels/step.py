@@ -58,6 +58,7 @@ __all__ = [
     "NORM_SMOOTHING",
     "REUSE_SCAN",
     "act_chunk",
+    "chunk_starts",
     "community_changes",
     "day_scalars",
     "free_slot",
@@ -74,6 +75,32 @@ __all__ = [
 #: arrays then outgrow the caches, and prefetching the visitors' contact rows pays (1M members:
 #: phase 1 14% faster; 2,000: 20% slower, all in cache). Results are the same either way.
 PLAN_AHEAD_FROM = 100_000
+
+
+@njit(cache=True)
+def chunk_starts(deg, n, nc, member_work, share):
+    """Starts (int64, at most ``nc``, increasing, the first 0) of chunks of members ``0..n-1``
+    with equal total weight ``member_work + deg[i] * share`` (the first member at which the
+    running total reaches each ``k / nc`` of the whole)."""
+    total = 0.0
+    for i in range(n):
+        total += member_work + deg[i] * share
+    step = total / nc
+    starts = np.zeros(nc, np.int64)
+    m = 1  # starts found
+    k = 1  # next share of the whole to reach
+    acc = 0.0
+    for i in range(n):
+        acc += member_work + deg[i] * share
+        if k < nc and acc >= k * step:
+            if i > 0:
+                starts[m] = i
+                m += 1
+            while k < nc and acc >= k * step:  # a heavy member may reach several at once
+                k += 1
+        if k >= nc:
+            break
+    return starts[:m]
 
 
 @njit(cache=True)
