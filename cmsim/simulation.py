@@ -14,12 +14,14 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
 from cmsim import precompile
 from cmsim._kernels import layout as L
-from cmsim._kernels.step import run_days_par, run_days_ser
+from cmsim._kernels.members import init_members
+from cmsim._kernels.step import PLAN_AHEAD_FROM, run_days_par, run_days_ser
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import LEVERS
 from cmsim.run import Run, members_table, summarize
@@ -239,7 +241,6 @@ class Simulation:
         members = float(st.M[L.M_MEMBERS]) * 1.1
         st.ensure_capacity(st.n_used + arrivals_bound(st.P, st.TL, d0, d1, members, pending))
         threads = st.n_used >= PARALLEL_MIN_MEMBERS and not _one_thread_depth
-        kernel = run_days_par if threads else run_days_ser
         share = 0.1
         if d0 > 0:
             share = max(st.OUT[d0 - 1, L.O_DAU] / max(1.0, st.OUT[d0 - 1, L.O_MEMBERS]), 0.02)
@@ -251,11 +252,15 @@ class Simulation:
                 g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U)  # fmt: skip
         global _serial_ready
         if threads and not _serial_ready:
-            # Ready the one-thread kernel too (a zero-day call: loaded from numba's cache, or
-            # compiled), so the first small run after a big one does not pay for it (~12 ms).
+            # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
+            # cache, or compiled), so the first small run after a big one does not pay ~20 ms.
             run_days_ser(d0, d0, *args)
+            init_members(st.seed, 0, 0, st.P, st.F, st.B, st.I, st.U)
             _serial_ready = True
-        kernel(d0, d1, *args)
+        if threads:
+            run_days_par(d0, d1, *args, numba.get_num_threads(), PLAN_AHEAD_FROM)
+        else:
+            run_days_ser(d0, d1, *args)
         present = st.OUT[d0:d1, L.O_MGR_HOURS] > 0
         self.hours[d0:d1] = np.where(present[:, None], self._alloc[None, :], 0.0)
         self.day = d1

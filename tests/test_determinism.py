@@ -17,12 +17,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 import cmsim
 import cmsim.simulation
 import cmsim.state
 from cmsim._kernels import layout as L
 from cmsim._kernels import step
+from cmsim._kernels import tally as T
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = "social_media"  # scale-free: skewed degrees stress the edge-balanced split
@@ -337,3 +340,48 @@ def test_initial_members_created_on_threads_are_the_same() -> None:
     for a, b in zip(*out, strict=True):
         assert np.array_equal(a, b)
     assert (out[0][1][L.B_ROLE] == L.TROLL).sum() > 300
+
+
+def test_early_newcomers_joining_during_phase_2_change_nothing(monkeypatch) -> None:
+    """The parallel runner's big-community path (visits planned ahead, newcomers sure to come
+    linked while phase 2 runs) gives exactly the serial run."""
+    from cmsim._kernels.community import early_joins
+    from cmsim._kernels.levers import day_scalars
+
+    kw = dict(members=4000, days=30, overrides={"growth.acquisition": 0.03, "dynamics.lapse_days": 10})
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", True)
+    monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 10**12)
+    ser = cmsim.Simulation("social_media", "balanced", seed=8, **kw)
+    ser.run()
+    monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 0)
+    monkeypatch.setattr(cmsim.simulation, "PLAN_AHEAD_FROM", 0)
+    monkeypatch.setattr(cmsim.state, "CHUNK_MEMBERS", 100)  # more chunks than threads
+    par = cmsim.Simulation("social_media", "balanced", seed=8, **kw)
+    par.run()
+    pd.testing.assert_frame_equal(par.daily, ser.daily, check_exact=True)
+    _same_state(par, ser)
+    # the early path did run: on day 10, dozens of newcomers were sure to come
+    st = ser.state
+    Z = np.zeros(step.N_Z)
+    day_scalars(10, st.P, st.TL, st.M, ser._alloc, Z)
+    floor = 0.9 * ser.daily["active_members"].iloc[10]
+    assert 50 < early_joins(10, 8, st.P, st.TL, Z, floor) <= ser.daily["joins"].iloc[10]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=hst.integers(0, 10**6), day=hst.integers(0, 300), floor=hst.floats(0, 1e6), extra=hst.floats(0, 1e5)
+)
+def test_early_joins_never_exceed_the_day_s_newcomers(seed, day, floor, extra) -> None:
+    from cmsim._kernels.community import early_joins, join_rate
+    from cmsim._kernels.rng import key, poisson
+
+    sc = cmsim.simulation.resolve_scenario("social_media", members=500_000)
+    P = cmsim.simulation.pack_params(sc.values)
+    TL = np.ones((301, L.N_TL))
+    TL[:, L.TL_VIRAL] = TL[:, L.TL_COMPETITOR] = 0.0
+    Z = np.zeros(step.N_Z)
+    Z[T.Z_REACH] = 1.0
+    satisfied = floor + extra  # phase 2 only adds satisfied members
+    n_join = poisson(key(seed, L.S_JOINS, day), 0, join_rate(day, P, TL, Z, satisfied))
+    assert 0 <= early_joins(day, seed, P, TL, Z, floor) <= n_join

@@ -113,6 +113,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     n_visits = pc[T.K_VISITS]
     n_posts = pc[T.K_POSTS]
     n_replies = pc[T.K_REPLIES]
+    n_sat_floor = pc[T.K_SAT_FLOOR]
     # Visits are planned (and contact rows prefetched) a batch ahead, in two alternating halves.
     plan = np.zeros(2 * BATCH, np.uint8)
     for b0 in range(lo, min(lo + 2 * BATCH, hi) if ahead else lo, BATCH):
@@ -289,6 +290,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 pc[T.K_CHURNED] += 1.0
             elif d - i_last_visit[i] >= P[L.P_LAPSE_DAYS]:
                 b_status[i] = L.LAPSED
+            elif s >= base and b_role[i] < L.TROLL:
+                n_sat_floor += 1.0  # still satisfied after phase 2, which only raises s
         elif st == L.LAPSED:
             u_act_cur[i] = 0
             if uniform(k_lapsed, i) < P[L.P_LAPSED_LEAVE] * churn_mult:
@@ -315,3 +318,4 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     pc[T.K_VISITS] = n_visits
     pc[T.K_POSTS] = n_posts
     pc[T.K_REPLIES] = n_replies
+    pc[T.K_SAT_FLOOR] = n_sat_floor

@@ -151,26 +151,46 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
 
 
 @njit(cache=True)
+def join_rate(d, P, TL, Z, satisfied):
+    """Expected member newcomers on day ``d``: acquisition, plus word of mouth from ``satisfied``
+    members (unless membership is given), times reach, season and the timeline's factors."""
+    lam = P[L.P_ACQUISITION] * P[L.P_INITIAL_MEMBERS]
+    if P[L.P_MEMBERSHIP_GIVEN] == 0.0:
+        lam = (lam + P[L.P_WORD_OF_MOUTH] * satisfied) * Z[T.Z_REACH] * TL[d, L.TL_SEASON]
+        lam *= (1.0 + TL[d, L.TL_VIRAL]) / (1.0 + TL[d, L.TL_COMPETITOR])
+    return lam
+
+
+@njit(cache=True)
+def early_joins(d, seed, P, TL, Z, sat_floor):
+    """How many of day ``d``'s member newcomers are sure to come before phase 2 has counted the
+    satisfied members: their number grows with the count, and phase 2 only adds to the
+    ``sat_floor`` members satisfied after phase 1. Only for large arrivals (the normal
+    approximation of ``rng.poisson``, increasing in the rate), less a margin of 2 for rounding;
+    else 0. The parallel runner links them while phase 2 runs: the same newcomers, the same links.
+    """
+    lam = join_rate(d, P, TL, Z, sat_floor)
+    if lam < 64.0:
+        return 0
+    return max(0, poisson(key(seed, L.S_JOINS, d), 0, lam) - 2)
+
+
+@njit(cache=True)
 def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, indices, deg, F, B, I, U):
     """Phase 3 (serial): arrivals, the manager's day and the output row ``OUT[d]``."""
     k_joins = key(seed, L.S_JOINS, d)
     members = tot[T.K_ACTIVE] + tot[T.K_LAPSED]
     reach = Z[T.Z_REACH]
-    season = TL[d, L.TL_SEASON]
     # Arrivals: acquisition (hires when membership is given), word of mouth (not then), trolls,
     # spammers, and removed trolls coming back under new accounts.
-    n0 = P[L.P_INITIAL_MEMBERS]
-    lam = P[L.P_ACQUISITION] * n0
-    if P[L.P_MEMBERSHIP_GIVEN] == 0.0:
-        lam = (lam + P[L.P_WORD_OF_MOUTH] * tot[T.K_SATISFIED]) * reach * season
-        lam *= (1.0 + TL[d, L.TL_VIRAL]) / (1.0 + TL[d, L.TL_COMPETITOR])
-    n_join = poisson(k_joins, 0, lam)
+    n_join = poisson(k_joins, 0, join_rate(d, P, TL, Z, tot[T.K_SATISFIED]))
     per_k = members / 1000.0
     n_troll = poisson(k_joins, 1, (P[L.P_TROLL_ARRIVAL] + TL[d, L.TL_RAID]) * per_k)
     n_spam = poisson(k_joins, 2, P[L.P_SPAM_ARRIVAL] * per_k)
     n_back = int(tot[T.K_COMEBACKS])
     want = n_join + n_troll + n_spam + n_back
-    joins = arrive(d, seed, n_join, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U)
+    early = int(tot[T.K_EARLY_JOINS])  # already joined, during phase 2 (see early_joins)
+    joins = early + arrive(d, seed, n_join - early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U)
     joins_members = joins
     joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U)
     joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U)

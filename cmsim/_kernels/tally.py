@@ -59,7 +59,9 @@ K_RET30 = 35
 K_COMEBACKS = 36
 K_PENDING = 37
 K_BAD = 38
-K_HIST = 39
+K_SAT_FLOOR = 39  # ordinary active members satisfied after phase 1 (phase 2 only raises s)
+K_EARLY_JOINS = 40  # member newcomers who joined during phase 2 (set in tot, not part)
+K_HIST = 41
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 # Day scalars shared by the parallel phases: Z[Z_*].
