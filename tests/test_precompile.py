@@ -75,3 +75,18 @@ def test_compile_ahead_fills_the_cache_a_new_process_then_uses(tmp_path) -> None
     done = run("from cmsim.precompile import compile_ahead; compile_ahead()")
     assert done.returncode == 0, done.stderr
     assert run(probe).stdout.strip() == "False"
+
+
+def test_caches_of_earlier_kernel_sources_are_pruned_after_a_day(tmp_path) -> None:
+    from cmsim._kernels import _prune
+
+    old, recent, keep, other = (tmp_path / n for n in ("cmsim-kernels-old", "cmsim-kernels-new",
+                                                       "cmsim-kernels-cur", "unrelated"))  # fmt: skip
+    for d in (old, recent, keep, other):
+        d.mkdir()
+        (d / "x.nbi").write_bytes(b"")
+    two_days_ago = time.time() - 2 * 86400
+    for d in (old, keep, other):
+        os.utime(d, (two_days_ago, two_days_ago))
+    _prune(tmp_path, keep="cmsim-kernels-cur")
+    assert not old.exists() and recent.exists() and keep.exists() and other.exists()

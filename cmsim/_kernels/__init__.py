@@ -29,10 +29,26 @@ def _cache_dir() -> str:
     root = os.environ.get("NUMBA_CACHE_DIR")
     if not root:
         # beside the sources when they are writable (a checkout), else in the user's cache
-        root = (
-            str(here / "__pycache__") if os.access(here, os.W_OK) else str(Path.home() / ".cache" / "cmsim")
-        )
+        if os.access(here, os.W_OK):
+            root = str(here / "__pycache__")
+            _prune(Path(root), tag)
+        else:
+            root = str(Path.home() / ".cache" / "cmsim")
     return str(Path(root) / tag)
+
+
+def _prune(root: Path, keep: str, older_than_s: float = 86400.0) -> None:
+    """Remove this checkout's caches of earlier kernel sources (~20 MB each) once a day has passed
+    since they were last written (a process still running on one keeps it meanwhile)."""
+    import shutil
+    import time
+
+    try:
+        for d in root.glob("cmsim-kernels-*"):
+            if d.name != keep and time.time() - d.stat().st_mtime > older_than_s:
+                shutil.rmtree(d, ignore_errors=True)
+    except OSError:
+        pass
 
 
 numba.config.CACHE_DIR = _cache_dir()
