@@ -86,7 +86,7 @@ def test_copied_state_branches_identically() -> None:
     pd.testing.assert_frame_equal(sim.daily, twin.daily, check_exact=True)
 
 
-def _run(monkeypatch, *, parallel: bool, chunk: int) -> tuple[cmsim.Simulation, dict]:
+def _kernel_calls(monkeypatch) -> dict[str, int]:
     calls = {"par": 0, "ser": 0}
     par, ser = step.run_days_par, step.run_days_ser
 
@@ -100,6 +100,11 @@ def _run(monkeypatch, *, parallel: bool, chunk: int) -> tuple[cmsim.Simulation, 
 
     monkeypatch.setattr(cmsim.simulation, "run_days_par", count_par)
     monkeypatch.setattr(cmsim.simulation, "run_days_ser", count_ser)
+    return calls
+
+
+def _run(monkeypatch, *, parallel: bool, chunk: int) -> tuple[cmsim.Simulation, dict]:
+    calls = _kernel_calls(monkeypatch)
     monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 0 if parallel else 10**12)
     monkeypatch.setattr(cmsim.simulation, "_serial_ready", True)  # (no zero-day readying call)
     monkeypatch.setattr(cmsim.state, "CHUNK_MEMBERS", chunk)
@@ -229,23 +234,6 @@ def test_daily_table_does_not_depend_on_how_members_are_split_into_chunks(monkey
     b = cmsim.simulate("troll_raid", "balanced", seed=4, members=3000, days=25).daily
     # every column, floats included: means are summed in fixed point, so the order cannot matter
     pd.testing.assert_frame_equal(a, b, check_exact=True)
-
-
-def _kernel_calls(monkeypatch) -> dict[str, int]:
-    calls = {"par": 0, "ser": 0}
-    par, ser = step.run_days_par, step.run_days_ser
-
-    def count_par(*a):
-        calls["par"] += 1
-        return par(*a)
-
-    def count_ser(*a):
-        calls["ser"] += 1
-        return ser(*a)
-
-    monkeypatch.setattr(cmsim.simulation, "run_days_par", count_par)
-    monkeypatch.setattr(cmsim.simulation, "run_days_ser", count_ser)
-    return calls
 
 
 def test_communities_from_parallel_min_members_step_on_threads_unless_one_thread(monkeypatch) -> None:

@@ -202,18 +202,21 @@ def fill_csr(n, src, dst, indptr, indices, deg):
     e = 0
     for c in range(n):
         while e < n_links and src[e] == c:
-            t = dst[e]
-            if t != c:
-                indices[indptr[t] + deg[t]] = c
-                deg[t] += 1
+            if dst[e] != c:
+                _append(dst[e], c, indptr, indices, deg)
             e += 1
         for k in range(first[c], first[c + 1]):
-            u = src[by_dst[k]]
-            if u != c:
-                indices[indptr[u] + deg[u]] = c
-                deg[u] += 1
+            if src[by_dst[k]] != c:
+                _append(src[by_dst[k]], c, indptr, indices, deg)
     for i in range(n):
         deg[i] = _unique(indices, indptr[i], indptr[i] + deg[i])
+
+
+@njit(cache=True)
+def _append(u, v, indptr, indices, deg):
+    """Put ``v`` at the end of ``u``'s row (which has room)."""
+    indices[indptr[u] + deg[u]] = v
+    deg[u] += 1
 
 
 @njit(cache=True)
@@ -244,10 +247,8 @@ def fill_csr_sorting(n, src, dst, indptr, indices, deg):
         v = dst[e]
         if u == v:
             continue
-        indices[indptr[u] + deg[u]] = v
-        deg[u] += 1
-        indices[indptr[v] + deg[v]] = u
-        deg[v] += 1
+        _append(u, v, indptr, indices, deg)
+        _append(v, u, indptr, indices, deg)
     for i in range(n):
         deg[i] = _sort_unique(indices, indptr[i], indptr[i] + deg[i])
 
@@ -269,12 +270,7 @@ def _sort_unique(a, lo, hi):
                 a[j] = a[j - gap]
                 j -= gap
             a[j] = x
-    w = lo + 1
-    for k in range(lo + 1, hi):
-        if a[k] != a[w - 1]:
-            a[w] = a[k]
-            w += 1
-    return w - lo
+    return _unique(a, lo, hi)
 
 
 @njit(cache=True)
