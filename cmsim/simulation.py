@@ -40,6 +40,11 @@ precompile.start()  # a cold compile cache: compile two kernels on a second core
 _serial_ready = False  # whether this process has called the one-thread kernel yet
 
 
+def _threaded(members: int) -> bool:
+    """Whether a community of ``members`` steps on every core here."""
+    return members >= PARALLEL_MIN_MEMBERS and not _one_thread_depth
+
+
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Within this block every run steps on one thread, whatever its size (results are the same).
@@ -164,7 +169,7 @@ class Simulation:
             g = graph.copy()  # the run grows its graph: never change the caller's
         else:
             g = from_networkx(graph, attach=attach, capacity=capacity)
-        threads = n >= PARALLEL_MIN_MEMBERS and not _one_thread_depth
+        threads = _threaded(n)
         self.state: State = new_state(self.seed, P, TL, g, _manager_state(P), threads)
         self.day = 0
         self.hours = np.zeros((self.days, len(LEVERS)))
@@ -240,7 +245,7 @@ class Simulation:
         pending = int(np.count_nonzero(st.I[L.I_COMEBACK, : st.n_used] >= d0))
         members = float(st.M[L.M_MEMBERS]) * 1.1
         st.ensure_capacity(st.n_used + arrivals_bound(st.P, st.TL, d0, d1, members, pending))
-        threads = st.n_used >= PARALLEL_MIN_MEMBERS and not _one_thread_depth
+        threads = _threaded(st.n_used)
         share = 0.1
         if d0 > 0:
             share = max(st.OUT[d0 - 1, L.O_DAU] / max(1.0, st.OUT[d0 - 1, L.O_MEMBERS]), 0.02)

@@ -24,6 +24,20 @@ LAPSED_READS = 2  # a lapsed member who reads its contacts (one of them may brin
 
 
 @njit(cache=True)
+def drift(s, g, base, P, Z):
+    """A member's satisfaction and engagement after a day's drift: satisfaction towards its
+    baseline (less the day's shock), engagement towards 1."""
+    return s + P[L.P_REVERSION] * (base - s) - Z[T.Z_SHOCK], g + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - g)
+
+
+@njit(cache=True)
+def visits(k_visit, i, activity, s, g, P, Z):
+    """Whether ordinary member ``i`` visits today (after :func:`drift`)."""
+    pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
+    return uniform(k_visit, i) < min(pv, T.MAX_VISIT)
+
+
+@njit(cache=True)
 def plan_batch(b0, b1, off, plan, P, Z, k_visit, k_reengage, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
                f_activity):  # fmt: skip
     """Which of members ``b0..b1-1`` read their contact rows today: ``plan[off + i - b0]`` is
@@ -40,10 +54,8 @@ def plan_batch(b0, b1, off, plan, P, Z, k_visit, k_reengage, indptr, indices, de
         st = b_status[i]
         if st == L.ACTIVE:
             if b_role[i] < L.TROLL:
-                s = f_sat[i] + P[L.P_REVERSION] * (base - f_sat[i]) - Z[T.Z_SHOCK]
-                g = f_eng[i] + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - f_eng[i])
-                pv = P[L.P_VISIT_RATE] * f_activity[i] * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
-                if uniform(k_visit, i) < min(pv, T.MAX_VISIT):
+                s, g = drift(f_sat[i], f_eng[i], base, P, Z)
+                if visits(k_visit, i, f_activity[i], s, g, P, Z):
                     f = VISITS
         elif st == L.LAPSED:
             # It comes back if uniform(k_reengage, i) < 1 - (1 - reengagement) ** n, n <= deg its
@@ -169,21 +181,13 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 u_act_cur[i] = a
                 continue
             # 3. An ordinary member: satisfaction drifts to its baseline, engagement to 1.
-            s = f_sat[i]
-            g = f_eng[i]
-            s = s + P[L.P_REVERSION] * (base - s) - Z[T.Z_SHOCK]
-            g = g + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - g)
+            s, g = drift(f_sat[i], f_eng[i], base, P, Z)
             # Exposure: a smoothed count of toxic posts seen, which normalises trolling.
             exposure = (1.0 - T.NORM_SMOOTHING) * f_exposure[i]
             activity = f_activity[i]
             a = 0
             # Visit (drawn in plan_batch when planned ahead: the same draw).
-            if ahead:
-                visits = plan[m] == VISITS
-            else:
-                pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
-                visits = uniform(k_visit, i) < min(pv, T.MAX_VISIT)
-            if visits:
+            if (plan[m] == VISITS) if ahead else visits(k_visit, i, activity, s, g, P, Z):
                 i_last_visit[i] = d
                 n_visits += 1.0
                 # 4. Read what each neighbour showed yesterday; reply, answer.

@@ -66,6 +66,20 @@ def _try(a, attempt):
 
 
 @njit(cache=True)
+def _found(k_attach, s, a, attempt):
+    """The member newcomer ``s`` finds on a try (uniform over the ``s`` earlier slots)."""
+    return int(uniform2(k_attach, s, _try(a, attempt)) * s)
+
+
+@njit(cache=True)
+def _friend(k_attach, s, a, attempt, t, indptr, deg):
+    """Where in ``t``'s row the contact a friend-of-friend try takes is, or -1 for no such try."""
+    if deg[t] > 0 and uniform2(k_attach, s, _try(a, attempt) + 1) < T.FRIEND_OF_FRIEND:
+        return indptr[t] + int(uniform2(k_attach, s, _try(a, attempt) + 2) * deg[t])
+    return -1
+
+
+@njit(cache=True)
 def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     """Prefetch what newcomer ``s``'s try at each link will read (changes nothing).
 
@@ -79,11 +93,10 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     late in a run) is followed by the second.
     """
     for a in range(attach):
-        t = int(uniform2(k_attach, s, _try(a, 0)) * s)
+        t = _found(k_attach, s, a, 0)
         if stage == 1:
             # the first try, and the second in case the first finds a member who is not active
-            t1 = int(uniform2(k_attach, s, _try(a, 1)) * s)
-            for x in (t, t1):
+            for x in (t, _found(k_attach, s, a, 1)):
                 prefetch(status, x)
                 prefetch(deg, x)
                 prefetch(indptr, x)
@@ -91,12 +104,12 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
         attempt = 0
         if status[t] != L.ACTIVE:
             attempt = 1
-            t = int(uniform2(k_attach, s, _try(a, 1)) * s)
-        if deg[t] == 0 or uniform2(k_attach, s, _try(a, attempt) + 1) >= T.FRIEND_OF_FRIEND:
+            t = _found(k_attach, s, a, 1)
+        e = _friend(k_attach, s, a, attempt, t, indptr, deg)
+        if e < 0:
             if stage == 2:
                 prefetch(indices, indptr[t] + deg[t])
             continue
-        e = indptr[t] + int(uniform2(k_attach, s, _try(a, attempt) + 2) * deg[t])
         if stage == 2:
             prefetch(indices, e)
             continue
@@ -131,18 +144,17 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
         for k in range(len(WARM_LEADS)):
             if slot + WARM_LEADS[k] < end:
                 _warm(k + 1, slot + WARM_LEADS[k], k_attach, attach, indptr, indices, deg, status)
-        n_before = slot
         set_member(seed, d, slot, role, False, d, d, P, F, B, I, U)
         meta[0] = slot + 1
         added += 1
         for a in range(attach):
             for attempt in range(8):
-                t = int(uniform2(k_attach, slot, _try(a, attempt)) * n_before)
+                t = _found(k_attach, slot, a, attempt)
                 if B[L.B_STATUS, t] != L.ACTIVE:
                     continue
-                if deg[t] > 0 and uniform2(k_attach, slot, _try(a, attempt) + 1) < T.FRIEND_OF_FRIEND:
-                    r = int(uniform2(k_attach, slot, _try(a, attempt) + 2) * deg[t])
-                    t2 = indices[indptr[t] + r]
+                e = _friend(k_attach, slot, a, attempt, t, indptr, deg)
+                if e >= 0:
+                    t2 = indices[e]
                     if B[L.B_STATUS, t2] == L.ACTIVE and t2 != slot:
                         t = t2
                 if link(slot, t, indptr, indices, deg, B[L.B_STATUS]):
