@@ -121,11 +121,11 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     base = P[L.P_SAT_BASELINE]
     temper_mean = max(P[L.P_TEMPER_MEAN], 1e-9)
     churn_mult = Z[T.Z_CHURN_MULT]
-    # Busy tallies in locals, added in member order (see resolve_chunk).
-    n_visits = pc[T.K_VISITS]
-    n_posts = pc[T.K_POSTS]
-    n_replies = pc[T.K_REPLIES]
-    n_sat_floor = pc[T.K_SAT_FLOOR]
+    # Busy tallies as integers in locals: whole counts, so their sum is the same in any order.
+    n_visits = 0
+    n_posts = 0
+    n_replies = 0
+    n_sat_floor = 0
     # Visits are planned (and contact rows prefetched) a batch ahead, in two alternating halves.
     plan = np.zeros(2 * BATCH, np.uint8)
     for b0 in range(lo, min(lo + 2 * BATCH, hi) if ahead else lo, BATCH):
@@ -168,7 +168,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     if uniform(k_post, i) < P[L.P_TROLL_POST_RATE]:
                         a = L.A_TOXIC
                         pc[T.K_TOXIC] += 1.0
-                        n_posts += 1.0
+                        n_posts += 1
                         i_toxic[i] += 1
                         i_posts[i] += 1
                 else:
@@ -176,7 +176,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     if uniform(k_post, i) < P[L.P_SPAM_POST_RATE]:
                         a = L.A_SPAM
                         pc[T.K_SPAM] += 1.0
-                        n_posts += 1.0
+                        n_posts += 1
                         i_posts[i] += 1
                 u_act_cur[i] = a
                 continue
@@ -189,11 +189,10 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
             # Visit (drawn in plan_batch when planned ahead: the same draw).
             if (plan[m] == VISITS) if ahead else visits(k_visit, i, activity, s, g, P, Z):
                 i_last_visit[i] = d
-                n_visits += 1.0
+                n_visits += 1
                 # 4. Read what each neighbour showed yesterday; reply, answer.
                 p_reply = min(1.0, P[L.P_REPLY_RATE] * math.sqrt(activity))
                 p_reply_toxic = min(1.0, p_reply * P[L.P_REPLY_DRAW])
-                p_answer = P[L.P_ANSWER_RATE] * f_expertise[i]
                 champion = role == L.CHAMPION
                 n_post = 0
                 n_toxic = 0
@@ -219,7 +218,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             n_out += 1
                             u_got_cur[j] = 1
                     if aj & L.A_QUESTION:
-                        if uniform2(k_answer, i, j) < p_answer:
+                        if uniform2(k_answer, i, j) < P[L.P_ANSWER_RATE] * f_expertise[i]:
                             n_out += 1
                             b_qans[j] = 1
                     if aj & L.A_COMPLAINT:
@@ -238,8 +237,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 # 6. Complain, or post: toxic (situational trolling), a question, or a post.
                 posted = False
                 if (
-                    i_cday[i] < 0
-                    and s < P[L.P_COMPLAINT_THRESHOLD]
+                    s < P[L.P_COMPLAINT_THRESHOLD]
+                    and i_cday[i] < 0
                     and uniform(k_complain, i) < P[L.P_COMPLAINT_RATE] * Z[T.Z_COMPLAINT_MULT]
                 ):
                     i_cday[i] = d
@@ -268,7 +267,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     else:
                         a |= L.A_POSTED
                 if posted:
-                    n_posts += 1.0
+                    n_posts += 1
                     if i_first_post[i] < 0 and i_join[i] >= 0:
                         i_first_post[i] = d
                         b_fp[i] = L.FP_OPEN
@@ -294,8 +293,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 pc[T.K_CHURNED] += 1.0
             elif d - i_last_visit[i] >= P[L.P_LAPSE_DAYS]:
                 b_status[i] = L.LAPSED
-            elif s >= base and b_role[i] < L.TROLL:
-                n_sat_floor += 1.0  # still satisfied after phase 2, which only raises s
+            else:  # still satisfied after phase 2, which only raises s (counted without a branch)
+                n_sat_floor += (s >= base) & (b_role[i] < L.TROLL)
         elif st == L.LAPSED:
             u_act_cur[i] = 0
             if uniform(k_lapsed, i) < P[L.P_LAPSED_LEAVE] * churn_mult:
@@ -319,7 +318,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     pc[T.K_REENGAGED] += 1.0
         elif st != L.EMPTY:
             u_act_cur[i] = 0
-    pc[T.K_VISITS] = n_visits
-    pc[T.K_POSTS] = n_posts
-    pc[T.K_REPLIES] = n_replies
-    pc[T.K_SAT_FLOOR] = n_sat_floor
+    pc[T.K_VISITS] += n_visits
+    pc[T.K_POSTS] += n_posts
+    pc[T.K_REPLIES] += n_replies
+    pc[T.K_SAT_FLOOR] += n_sat_floor

@@ -6,8 +6,6 @@ Each member reads the flags its neighbours set in phase 1 and changes only its o
 
 from __future__ import annotations
 
-import math
-
 from numba import njit
 
 from cmsim._kernels import layout as L
@@ -45,16 +43,18 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     open_days = P[L.P_OPEN_DAYS]
     p_mgr = Z[T.Z_P_MGR]
     newcomer_days = P[L.P_NEWCOMER_DAYS]
-    # The busiest tallies live in locals (the compiler cannot keep ``pc`` in registers: it may
-    # alias the member arrays); they are added in member order, so sums are bit-identical.
-    n_wau = pc[T.K_WAU]
-    n_mau = pc[T.K_MAU]
-    n_lapsed = pc[T.K_LAPSED]
-    n_ordinary = pc[T.K_ORDINARY]
-    sum_sat = pc[T.K_SAT]
-    sum_eng = pc[T.K_ENG]
-    n_satisfied = pc[T.K_SATISFIED]
-    n_active = pc[T.K_ACTIVE]
+    # The busiest tallies live in integer locals (the compiler cannot keep ``pc`` in registers: it
+    # may alias the member arrays), counted without branches where the outcome is a coin toss;
+    # whole numbers (satisfaction and engagement in whole multiples of 2**-24), so their sums are
+    # exact and the same whatever the order members are added in.
+    n_wau = 0
+    n_mau = 0
+    n_lapsed = 0
+    n_ordinary = 0
+    sum_sat = 0
+    sum_eng = 0
+    n_satisfied = 0
+    n_active = 0
     for i in range(lo, hi):
         st = b_status[i]
         if st == L.EMPTY:
@@ -64,11 +64,9 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         role = b_role[i]
         join = i_join[i]
         last = i_last_visit[i]
-        if role < L.TROLL:
-            if last >= d - 6:
-                n_wau += 1.0
-            if last >= d - 29:
-                n_mau += 1.0
+        ordinary = role < L.TROLL
+        n_wau += ordinary & (last >= d - 6)
+        n_mau += ordinary & (last >= d - 29)
         if join >= 0 and join == d - 30 and role < L.TROLL:
             pc[T.K_DUE30] += 1.0
             if st == L.ACTIVE and last >= d - 7:
@@ -113,7 +111,7 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         if st != L.ACTIVE:
             u_got_cur[i] = 0
             if st == L.LAPSED:
-                n_lapsed += 1.0
+                n_lapsed += 1
             continue
         # Newcomers: the manager's welcome lifts them; a reply to the first post keeps them,
         # silence chills them (each applies once).
@@ -155,20 +153,18 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             g = min(max(g, 0.05), 3.0)
             f_sat[i] = s
             f_eng[i] = g
-            n_ordinary += 1.0
-            # whole multiples of 2**-24: exact sums, whatever the order members are added in
-            sum_sat += math.floor(s * T.FIXED_POINT)
-            sum_eng += math.floor(g * T.FIXED_POINT)
-            if s >= base:
-                n_satisfied += 1.0
+            n_ordinary += 1
+            sum_sat += int(s * T.FIXED_POINT)  # (s, g > 0: int() is the floor)
+            sum_eng += int(g * T.FIXED_POINT)
+            n_satisfied += s >= base
         else:
             pc[T.K_BAD] += 1.0
-        n_active += 1.0
-    pc[T.K_WAU] = n_wau
-    pc[T.K_MAU] = n_mau
-    pc[T.K_LAPSED] = n_lapsed
-    pc[T.K_ORDINARY] = n_ordinary
-    pc[T.K_SAT] = sum_sat
-    pc[T.K_ENG] = sum_eng
-    pc[T.K_SATISFIED] = n_satisfied
-    pc[T.K_ACTIVE] = n_active
+        n_active += 1
+    pc[T.K_WAU] += n_wau
+    pc[T.K_MAU] += n_mau
+    pc[T.K_LAPSED] += n_lapsed
+    pc[T.K_ORDINARY] += n_ordinary
+    pc[T.K_SAT] += sum_sat
+    pc[T.K_ENG] += sum_eng
+    pc[T.K_SATISFIED] += n_satisfied
+    pc[T.K_ACTIVE] += n_active
