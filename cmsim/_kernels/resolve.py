@@ -55,6 +55,8 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     sum_eng = 0
     n_satisfied = 0
     n_active = 0
+    n_at_risk = 0
+    p_outreach = Z[T.Z_P_OUTREACH]
     for i in range(lo, hi):
         st = b_status[i]
         if st == L.EMPTY:
@@ -139,11 +141,13 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         u_act_cur[i] = a
         s = f_sat[i]
         if role < L.TROLL:
-            # Outreach: spare welcoming hours reach members at risk; analytics finds them.
-            at_risk = s < P[L.P_MOOD_THRESHOLD] or d - last >= 0.5 * P[L.P_LAPSE_DAYS]
-            if at_risk:
-                pc[T.K_AT_RISK] += 1.0
-                if uniform(k_outreach, i) < Z[T.Z_P_OUTREACH]:
+            # Outreach: spare welcoming hours reach members at risk; analytics finds them. (At
+            # risk is a coin toss, so it is counted without a branch, and no draw is taken when
+            # no hours are spare: a draw is never below 0.)
+            at_risk = (s < P[L.P_MOOD_THRESHOLD]) | (d - last >= 0.5 * P[L.P_LAPSE_DAYS])
+            n_at_risk += at_risk
+            if p_outreach > 0.0 and at_risk:
+                if uniform(k_outreach, i) < p_outreach:
                     pc[T.K_OUTREACH] += 1.0
                     if s < base:
                         s += P[L.P_OUTREACH_LIFT] * (base - s)
@@ -168,3 +172,4 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     pc[T.K_ENG] += sum_eng
     pc[T.K_SATISFIED] += n_satisfied
     pc[T.K_ACTIVE] += n_active
+    pc[T.K_AT_RISK] += n_at_risk
