@@ -37,6 +37,19 @@ def visits(k_visit, i, activity, s, g, P, Z):
     return uniform(k_visit, i) < min(pv, T.MAX_VISIT)
 
 
+@njit("float64(float64, int64)", cache=True)
+def comeback_chance(reengagement, n):
+    """The chance a lapsed member comes back when ``n`` of its contacts posted yesterday."""
+    return 1.0 - (1.0 - reengagement) ** n
+
+
+@njit("float64(float64, int64)", cache=True)
+def comeback_bound(reengagement, deg):
+    """Above :func:`comeback_chance` for any ``n <= deg`` (with a margin for rounding): a lapsed
+    member whose draw is above it cannot come back, so its contacts need not be read."""
+    return comeback_chance(reengagement, deg) + 1e-9
+
+
 @njit(cache=True)
 def plan_batch(b0, b1, off, plan, P, Z, k_visit, k_reengage, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
                f_activity):  # fmt: skip
@@ -58,10 +71,9 @@ def plan_batch(b0, b1, off, plan, P, Z, k_visit, k_reengage, indptr, indices, de
                 if visits(k_visit, i, f_activity[i], s, g, P, Z):
                     f = VISITS
         elif st == L.LAPSED:
-            # It comes back if uniform(k_reengage, i) < 1 - (1 - reengagement) ** n, n <= deg its
-            # contacts who posted; that chance is at most deg * reengagement (with a margin for
-            # rounding), so a draw above it needs no look at the row.
-            if uniform(k_reengage, i) < deg[i] * P[L.P_REENGAGEMENT] * (1.0 + 1e-9) + 1e-12:
+            # It comes back if its draw is below comeback_chance(n), n <= deg its contacts who
+            # posted: a draw above comeback_bound(deg) needs no look at the row.
+            if uniform(k_reengage, i) < comeback_bound(P[L.P_REENGAGEMENT], deg[i]):
                 f = LAPSED_READS
         plan[off + i - b0] = f
         if f != 0 and deg[i] > 0:
@@ -310,8 +322,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     if u_act_prev[indices[e]] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
                         n_active += 1
             if n_active > 0:
-                p_back = 1.0 - (1.0 - P[L.P_REENGAGEMENT]) ** n_active
-                if uniform(k_reengage, i) < p_back:
+                if uniform(k_reengage, i) < comeback_chance(P[L.P_REENGAGEMENT], n_active):
                     b_status[i] = L.ACTIVE
                     i_last_visit[i] = d
                     f_eng[i] = 1.0
