@@ -69,7 +69,7 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         ordinary = role < L.TROLL
         n_wau += ordinary & (last >= d - 6)
         n_mau += ordinary & (last >= d - 29)
-        if join >= 0 and join == d - 30 and role < L.TROLL:
+        if join >= 0 and join == d - 30 and ordinary:
             pc[T.K_DUE30] += 1.0
             if st == L.ACTIVE and last >= d - 7:
                 pc[T.K_RET30] += 1.0
@@ -117,7 +117,7 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             continue
         # Newcomers: the manager's welcome lifts them; a reply to the first post keeps them,
         # silence chills them (each applies once).
-        newcomer = d - join < newcomer_days and role < L.TROLL
+        newcomer = d - join < newcomer_days and ordinary
         if newcomer:
             pc[T.K_NEWCOMERS] += 1.0
             if b_greeted[i] == 0 and last == d:
@@ -140,18 +140,17 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         u_got_cur[i] = 0
         u_act_cur[i] = a
         s = f_sat[i]
-        if role < L.TROLL:
+        if ordinary:
             # Outreach: spare welcoming hours reach members at risk; analytics finds them. (At
             # risk is a coin toss, so it is counted without a branch, and no draw is taken when
             # no hours are spare: a draw is never below 0.)
             at_risk = (s < P[L.P_MOOD_THRESHOLD]) | (d - last >= 0.5 * P[L.P_LAPSE_DAYS])
             n_at_risk += at_risk
-            if p_outreach > 0.0 and at_risk:
-                if uniform(k_outreach, i) < p_outreach:
-                    pc[T.K_OUTREACH] += 1.0
-                    if s < base:
-                        s += P[L.P_OUTREACH_LIFT] * (base - s)
-                    g = max(g, 1.0)
+            if p_outreach > 0.0 and at_risk and uniform(k_outreach, i) < p_outreach:
+                pc[T.K_OUTREACH] += 1.0
+                if s < base:
+                    s += P[L.P_OUTREACH_LIFT] * (base - s)
+                g = max(g, 1.0)
             if role == L.MEMBER and i_posts[i] >= P[L.P_CHAMPION_POSTS]:
                 b_role[i] = L.CHAMPION
             g = min(max(g, 0.05), 3.0)
