@@ -21,7 +21,7 @@ import pandas as pd
 from cmsim import precompile
 from cmsim._kernels import layout as L
 from cmsim._kernels.members import init_members
-from cmsim._kernels.step import PLAN_AHEAD_FROM, run_days_par, run_days_ser
+from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_par, run_days_ser
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import LEVERS
 from cmsim.run import Run, members_table, summarize
@@ -263,7 +263,7 @@ class Simulation:
             init_members(st.seed, 0, 0, st.P, st.F, st.B, st.I, st.U)
             _serial_ready = True
         if threads:
-            run_days_par(d0, d1, *args, numba.get_num_threads(), PLAN_AHEAD_FROM)
+            run_days_par(d0, d1, *args, numba.get_num_threads(), EARLY_JOINS_FROM)
         else:
             run_days_ser(d0, d1, *args)
         present = st.OUT[d0:d1, L.O_MGR_HOURS] > 0

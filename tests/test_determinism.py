@@ -331,8 +331,8 @@ def test_initial_members_created_on_threads_are_the_same() -> None:
 
 
 def test_early_newcomers_joining_during_phase_2_change_nothing(monkeypatch) -> None:
-    """The parallel runner's big-community path (visits planned ahead, newcomers sure to come
-    linked while phase 2 runs) gives exactly the serial run."""
+    """The parallel runner's big-community path (newcomers sure to come linked while
+    phase 2 runs) gives exactly the serial run."""
     from cmsim._kernels.community import early_joins
     from cmsim._kernels.levers import day_scalars
 
@@ -342,7 +342,7 @@ def test_early_newcomers_joining_during_phase_2_change_nothing(monkeypatch) -> N
     ser = cmsim.Simulation("social_media", "balanced", seed=8, **kw)
     ser.run()
     monkeypatch.setattr(cmsim.simulation, "PARALLEL_MIN_MEMBERS", 0)
-    monkeypatch.setattr(cmsim.simulation, "PLAN_AHEAD_FROM", 0)
+    monkeypatch.setattr(cmsim.simulation, "EARLY_JOINS_FROM", 0)
     monkeypatch.setattr(cmsim.state, "CHUNK_MEMBERS", 100)  # more chunks than threads
     par = cmsim.Simulation("social_media", "balanced", seed=8, **kw)
     par.run()

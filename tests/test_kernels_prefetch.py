@@ -55,8 +55,9 @@ def test_warming_newcomers_links_changes_no_array() -> None:
         assert np.array_equal(a, b)
 
 
-def test_planning_visits_ahead_changes_no_result() -> None:
-    """act_chunk with visits planned a batch ahead (large communities) = drawn in place."""
+def test_sorting_members_ahead_changes_no_result() -> None:
+    """act_chunk sorting each batch ahead (quiet days finished first, the rest listed) = the plain
+    pass over every member."""
     from cmsim._kernels.act import BATCH, act_chunk
     from cmsim._kernels.levers import day_scalars
     from cmsim._kernels.step import N_K, N_Z
@@ -79,3 +80,62 @@ def test_planning_visits_ahead_changes_no_result() -> None:
     for a, b in zip(*out, strict=True):
         assert np.array_equal(a, b)
     assert out[0][4][:, 0].sum() > 100  # visits happened
+
+
+def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() -> None:
+    """Visitors, lapsed members whose draw could bring them back, trolls, spammers and members
+    under review are listed (with their codes); every other member's day is finished."""
+    from cmsim._kernels import tally as T
+    from cmsim._kernels.act import (
+        BATCH,
+        LAPSED_READS,
+        OTHER,
+        VISITS,
+        comeback_bound,
+        drift,
+        sort_batch,
+        visits,
+    )
+    from cmsim._kernels.levers import day_scalars
+    from cmsim._kernels.rng import uniform
+    from cmsim._kernels.step import N_Z
+
+    sim = cmsim.Simulation("social_media", "balanced", seed=3, members=3000, days=40,
+                           overrides={"dynamics.lapse_days": 12, "trolls.initial_share": 0.03})  # fmt: skip
+    sim.advance(20)
+    st, g, d = sim.state, sim.state.graph, sim.day
+    Z = np.zeros(N_Z)
+    day_scalars(d, st.P, st.TL, st.M, sim._alloc, Z)
+    F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
+    keys = tuple(key(st.seed, s, d) for s in (L.S_VISIT, L.S_REENGAGE, L.S_CHURN, L.S_LAPSED))
+    cur, prev = d & 1, 1 - (d & 1)
+    todo, codes = np.zeros(2 * BATCH, np.int64), np.zeros(2 * BATCH, np.int8)
+    lo = 1000
+    n, _, _ = sort_batch(lo, lo + BATCH, BATCH, todo, codes, d, st.P, Z, keys, g.indptr, g.indices, g.deg,
+                         B[L.B_STATUS], B[L.B_ROLE], F[L.F_SAT], F[L.F_ENG], F[L.F_ACTIVITY], F[L.F_EXPOSURE],
+                         I[L.I_LAST_VISIT], U[L.U_ACT + prev], U[L.U_ACT + cur])  # fmt: skip
+    expected = []
+    P, base = st.P, st.P[L.P_SAT_BASELINE]
+    for i in range(lo, lo + BATCH):
+        status, role = st.B[L.B_STATUS, i], st.B[L.B_ROLE, i]
+        if status == L.ACTIVE and role >= L.TROLL:
+            expected.append((i, OTHER))
+        elif status == L.ACTIVE:
+            s, g_ = drift(st.F[L.F_SAT, i], st.F[L.F_ENG, i], base, P, Z)
+            if visits(keys[0], i, st.F[L.F_ACTIVITY, i], s, g_, P, Z):
+                expected.append((i, VISITS))
+            elif st.U[L.U_ACT + prev, i] & (L.A_TOXIC | L.A_SPAM):
+                expected.append((i, OTHER))
+        elif status == L.LAPSED:
+            leaves = uniform(keys[3], i) < P[L.P_LAPSED_LEAVE] * Z[T.Z_CHURN_MULT]
+            if not leaves and uniform(keys[1], i) < comeback_bound(P[L.P_REENGAGEMENT], g.deg[i]):
+                expected.append((i, LAPSED_READS))
+    listed = list(zip(todo[BATCH : BATCH + n].tolist(), codes[BATCH : BATCH + n].tolist(), strict=True))
+    assert listed == expected
+    assert {c for _, c in listed} == {OTHER, VISITS, LAPSED_READS}
+    assert n < BATCH // 2  # most days are finished in the sort
+    # a member not listed has finished its day: today's activity written, nothing else pending
+    quiet = sorted(set(range(lo, lo + BATCH)) - {i for i, _ in listed})
+    assert (U[L.U_ACT + cur, quiet] == 0).all()
+    active = [i for i in quiet if st.B[L.B_STATUS, i] == L.ACTIVE]
+    assert len(active) > 40 and not np.array_equal(F[L.F_SAT, active], st.F[L.F_SAT, active])

@@ -6,6 +6,7 @@ Each member reads the flags its neighbours set in phase 1 and changes only its o
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from cmsim._kernels import layout as L
@@ -58,14 +59,15 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     n_at_risk = 0
     p_outreach = Z[T.Z_P_OUTREACH]
     for i in range(lo, hi):
-        st = b_status[i]
+        iu = np.uint64(i)
+        st = b_status[iu]
         if st == L.EMPTY:
             continue
-        if i_comeback[i] == d:
+        if i_comeback[iu] == d:
             pc[T.K_COMEBACKS] += 1.0
-        role = b_role[i]
-        join = i_join[i]
-        last = i_last_visit[i]
+        role = b_role[iu]
+        join = i_join[iu]
+        last = i_last_visit[iu]
         ordinary = role < L.TROLL
         n_wau += ordinary & (last >= d - 6)
         n_mau += ordinary & (last >= d - 29)
@@ -73,45 +75,45 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             pc[T.K_DUE30] += 1.0
             if st == L.ACTIVE and last >= d - 7:
                 pc[T.K_RET30] += 1.0
-        a = u_act_cur[i]
-        g = f_eng[i]
+        a = u_act_cur[iu]
+        g = f_eng[iu]
         # Questions: answered by a peer today, or by the manager, or expire.
-        qd = i_qday[i]
+        qd = i_qday[iu]
         if qd >= 0:
             pc[T.K_PENDING] += 1.0
-            if b_qans[i] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
+            if b_qans[iu] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
                 pc[T.K_Q_ANS] += 1.0
                 wait = d - qd
                 pc[T.K_RESP_SUM] += wait
                 pc[T.K_HIST + min(wait, L.MAX_OPEN_DAYS)] += 1.0
-                if b_fp[i] == L.FP_OPEN and i_first_post[i] == qd:
-                    u_got_cur[i] = 1
-                i_qday[i] = -1
-                b_qans[i] = 0
+                if b_fp[iu] == L.FP_OPEN and i_first_post[iu] == qd:
+                    u_got_cur[iu] = 1
+                i_qday[iu] = -1
+                b_qans[iu] = 0
             elif d - qd >= open_days or st != L.ACTIVE:
                 pc[T.K_Q_EXP] += 1.0
-                i_qday[i] = -1
+                i_qday[iu] = -1
             else:
                 a |= L.A_QUESTION
         # Complaints: a champion or the manager answers; an empathetic answer turns many around.
-        cd = i_cday[i]
+        cd = i_cday[iu]
         if cd >= 0:
             pc[T.K_PENDING] += 1.0
-            peer = b_cans[i] == 1
+            peer = b_cans[iu] == 1
             if peer or uniform2(k_mgr, i, 1) < p_mgr:
                 pc[T.K_C_ANS] += 1.0
                 if not peer:
                     pc[T.K_HANDLED] += 1.0
                 if uniform(k_turn, i) < P[L.P_TURNAROUND]:
-                    f_sat[i] = max(f_sat[i], base)
-                i_cday[i] = -1
-                b_cans[i] = 0
+                    f_sat[iu] = max(f_sat[iu], base)
+                i_cday[iu] = -1
+                b_cans[iu] = 0
             elif d - cd >= open_days or st != L.ACTIVE:
-                i_cday[i] = -1
+                i_cday[iu] = -1
             else:
                 a |= L.A_COMPLAINT
         if st != L.ACTIVE:
-            u_got_cur[i] = 0
+            u_got_cur[iu] = 0
             if st == L.LAPSED:
                 n_lapsed += 1
             continue
@@ -120,26 +122,26 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
         newcomer = d - join < newcomer_days and ordinary
         if newcomer:
             pc[T.K_NEWCOMERS] += 1.0
-            if b_greeted[i] == 0 and last == d:
+            if b_greeted[iu] == 0 and last == d:
                 pc[T.K_LOAD_NEW] += 1.0
                 if uniform(k_welcome, i) < Z[T.Z_P_WELCOME]:
                     pc[T.K_WELCOMED] += 1.0
-                    b_greeted[i] = 1
+                    b_greeted[iu] = 1
                     g *= P[L.P_WELCOME_BOOST]
-        if b_fp[i] == L.FP_OPEN:
-            if u_got_cur[i] == 1:
-                b_fp[i] = L.FP_REPLIED
+        if b_fp[iu] == L.FP_OPEN:
+            if u_got_cur[iu] == 1:
+                b_fp[iu] = L.FP_REPLIED
                 pc[T.K_FIRST_REPL] += 1.0
                 g *= P[L.P_REPLY_WELCOME]
-            elif d - i_first_post[i] >= open_days:
-                b_fp[i] = L.FP_UNANSWERED
+            elif d - i_first_post[iu] >= open_days:
+                b_fp[iu] = L.FP_UNANSWERED
                 pc[T.K_FIRST_UNANS] += 1.0
                 g *= P[L.P_NO_REPLY_CHILL]
             else:
                 a |= L.A_FIRST
-        u_got_cur[i] = 0
-        u_act_cur[i] = a
-        s = f_sat[i]
+        u_got_cur[iu] = 0
+        u_act_cur[iu] = a
+        s = f_sat[iu]
         if ordinary:
             # Outreach: spare welcoming hours reach members at risk; analytics finds them. (At
             # risk is a coin toss, so it is counted without a branch, and no draw is taken when
@@ -151,11 +153,11 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
                 if s < base:
                     s += P[L.P_OUTREACH_LIFT] * (base - s)
                 g = max(g, 1.0)
-            if role == L.MEMBER and i_posts[i] >= P[L.P_CHAMPION_POSTS]:
-                b_role[i] = L.CHAMPION
+            if role == L.MEMBER and i_posts[iu] >= P[L.P_CHAMPION_POSTS]:
+                b_role[iu] = L.CHAMPION
             g = min(max(g, 0.05), 3.0)
-            f_sat[i] = s
-            f_eng[i] = g
+            f_sat[iu] = s
+            f_eng[iu] = g
             n_ordinary += 1
             sum_sat += int(s * T.FIXED_POINT)  # (s, g > 0: int() is the floor)
             sum_eng += int(g * T.FIXED_POINT)

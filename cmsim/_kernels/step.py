@@ -74,13 +74,13 @@ __all__ = [
 
 
 #: A newcomer's arrival costs about as much as resolving this many members in phase 2 (measured
-#: at 1M members: 1.2 us against 12 ns), for sharing phase 2 around the early newcomers.
-ARRIVAL_WORK = 100
+#: at 1M members, 2 threads, days 20-90: 140 gives the shortest phase 2, 100 up to 0.6 ms more a
+#: day), for sharing phase 2 around the early newcomers.
+ARRIVAL_WORK = 140
 
-#: From this many member slots visits are planned a batch ahead (``act.plan_batch``): the member
-#: arrays then outgrow the caches, and prefetching the visitors' contact rows pays (1M members:
-#: phase 1 14% faster; 2,000: 20% slower, all in cache). Results are the same either way.
-PLAN_AHEAD_FROM = 100_000
+#: From this many member slots the parallel runner links the member newcomers sure to come
+#: (``community.early_joins``) while phase 2 runs. Results are the same either way.
+EARLY_JOINS_FROM = 100_000
 
 
 @njit(cache=True)
@@ -155,7 +155,7 @@ def run_days_ser(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
         _clear(part)
         for c in range(nc):
             act_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, indptr, indices, deg,
-                      F, B, I, U, False)  # fmt: skip
+                      F, B, I, U, True)  # fmt: skip
         for c in range(nc):
             resolve_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, F, B, I, U)
         _sum_parts(part, tot)
@@ -164,10 +164,10 @@ def run_days_ser(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
 
 @njit(cache=True, parallel=True)
 def run_days_par(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U, nt,
-                 plan_from):  # fmt: skip
+                 early_from):  # fmt: skip
     """Advance days ``d0..d1-1`` with members split over ``nt`` threads (numba's current number);
-    identical to the serial run. From ``plan_from`` members (``PLAN_AHEAD_FROM``) visits are
-    planned a batch ahead and early newcomers join during phase 2."""
+    identical to the serial run. From ``early_from`` members (``EARLY_JOINS_FROM``) the member
+    newcomers sure to come join during phase 2."""
     Z = np.zeros(N_Z)
     tot = np.zeros(N_K)
     added = np.zeros(1, np.int64)
@@ -175,16 +175,15 @@ def run_days_par(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
     for d in range(d0, d1):
         day_scalars(d, P, TL, M, H, Z)
         n_used = meta[0]
-        ahead = n_used >= plan_from
         _clear(part)
         for c in prange(nc):
             act_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, indptr, indices, deg,
-                      F, B, I, U, ahead)  # fmt: skip
+                      F, B, I, U, True)  # fmt: skip
         # Phase 2, and beside it the member newcomers sure to come (community.early_joins): they
         # touch only the graph rows and new slots, which phase 2 neither reads nor writes. One task
         # a thread (a static split); the first task links the newcomers and resolves fewer members.
         early = 0
-        if ahead and nt <= nc:
+        if n_used >= early_from and nt <= nc:
             early = early_joins(d, seed, P, TL, Z, _column_sum(part, T.K_SAT_FLOOR))
         if early > 0:
             work = n_used + ARRIVAL_WORK * early
