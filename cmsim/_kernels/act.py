@@ -93,7 +93,7 @@ def sort_batch(b0, b1, off, todo, codes, d, P, Z, keys, indptr, indices, deg, b_
     churn_base = P[L.P_CHURN_BASE]
     churn_unhappy = P[L.P_CHURN_UNHAPPY]
     churn_mult = Z[T.Z_CHURN_MULT]
-    lapse_days = P[L.P_LAPSE_DAYS]
+    lapse_days = math.ceil(P[L.P_LAPSE_DAYS])  # (whole days: k >= x exactly when k >= ceil(x))
     p_lapsed_leave = P[L.P_LAPSED_LEAVE] * churn_mult
     n = 0
     satisfied = 0
@@ -202,7 +202,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     churn_base = P[L.P_CHURN_BASE]
     churn_unhappy = P[L.P_CHURN_UNHAPPY]
     churn_mult = Z[T.Z_CHURN_MULT]
-    lapse_days = P[L.P_LAPSE_DAYS]
+    lapse_days = math.ceil(P[L.P_LAPSE_DAYS])  # (whole days: k >= x exactly when k >= ceil(x))
     p_lapsed_leave = P[L.P_LAPSED_LEAVE] * churn_mult
     keys = (k_visit, k_reengage, k_churn, k_lapsed)
     # Busy tallies as integers in locals: whole counts, so their sum is the same in any order.

@@ -6,6 +6,8 @@ Each member reads the flags its neighbours set in phase 1 and changes only its o
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -43,7 +45,11 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     base = P[L.P_SAT_BASELINE]
     open_days = P[L.P_OPEN_DAYS]
     p_mgr = Z[T.Z_P_MGR]
-    newcomer_days = P[L.P_NEWCOMER_DAYS]
+    # Whole-day thresholds (for a whole number k and any x, k < x exactly when k < ceil(x)): integer
+    # comparisons instead of a conversion to float for every member.
+    newcomer_days = math.ceil(P[L.P_NEWCOMER_DAYS])
+    risk_days = math.ceil(0.5 * P[L.P_LAPSE_DAYS])
+    champion_posts = math.ceil(P[L.P_CHAMPION_POSTS])
     # The busiest tallies live in integer locals (the compiler cannot keep ``pc`` in registers: it
     # may alias the member arrays), counted without branches where the outcome is a coin toss;
     # whole numbers (satisfaction and engagement in whole multiples of 2**-24), so their sums are
@@ -146,14 +152,14 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
             # Outreach: spare welcoming hours reach members at risk; analytics finds them. (At
             # risk is a coin toss, so it is counted without a branch, and no draw is taken when
             # no hours are spare: a draw is never below 0.)
-            at_risk = (s < P[L.P_MOOD_THRESHOLD]) | (d - last >= 0.5 * P[L.P_LAPSE_DAYS])
+            at_risk = (s < P[L.P_MOOD_THRESHOLD]) | (d - last >= risk_days)
             n_at_risk += at_risk
             if p_outreach > 0.0 and at_risk and uniform(k_outreach, i) < p_outreach:
                 pc[T.K_OUTREACH] += 1.0
                 if s < base:
                     s += P[L.P_OUTREACH_LIFT] * (base - s)
                 g = max(g, 1.0)
-            if role == L.MEMBER and i_posts[iu] >= P[L.P_CHAMPION_POSTS]:
+            if role == L.MEMBER and i_posts[iu] >= champion_posts:
                 b_role[iu] = L.CHAMPION
             g = min(max(g, 0.05), 3.0)
             f_sat[iu] = s

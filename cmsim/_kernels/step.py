@@ -87,22 +87,27 @@ EARLY_JOINS_FROM = 100_000
 def chunk_starts(deg, n, nc, member_work, share):
     """Starts (int64, at most ``nc``, increasing, the first 0) of chunks of members ``0..n-1``
     with equal total weight ``member_work + deg[i] * share`` (the first member at which the
-    running total reaches each ``k / nc`` of the whole)."""
-    total = 0.0
+    running total reaches each ``k / nc`` of the whole).
+
+    The weights are summed in whole multiples of 1/1024 (an integer running total: a float one
+    is a chain of dependent additions, 2.3 ms a week at 1M members)."""
+    wm = np.int64(round(member_work * 1024.0))
+    ws = np.int64(round(share * 1024.0))
+    contacts = np.int64(0)
     for i in range(n):
-        total += member_work + deg[i] * share
-    step = total / nc
+        contacts += deg[i]
+    total = wm * n + ws * contacts
     starts = np.zeros(nc, np.int64)
     m = 1  # starts found
     k = 1  # next share of the whole to reach
-    acc = 0.0
+    acc = np.int64(0)
     for i in range(n):
-        acc += member_work + deg[i] * share
-        if k < nc and acc >= k * step:
+        acc += wm + ws * deg[i]
+        if k < nc and acc * nc >= k * total:
             if i > 0:
                 starts[m] = i
                 m += 1
-            while k < nc and acc >= k * step:  # a heavy member may reach several at once
+            while k < nc and acc * nc >= k * total:  # a heavy member may reach several at once
                 k += 1
         if k >= nc:
             break
