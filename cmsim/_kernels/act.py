@@ -68,7 +68,7 @@ def leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
 
 
 @njit(cache=True)
-def sort_batch(b0, b1, off, todo, codes, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
+def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
                f_activity, f_exposure, i_last_visit, u_act_prev, u_act_cur):  # fmt: skip
     """A first pass over members ``b0..b1-1``, a batch ahead of :func:`act_chunk`'s main pass.
 
@@ -78,7 +78,8 @@ def sort_batch(b0, b1, off, todo, codes, d, P, Z, keys, indptr, indices, deg, b_
     the others in ``todo[off:off + n]`` with their codes in ``codes`` (``VISITS``,
     ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of those who will read them.
     The draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so
-    the result is the same as one pass over every member.
+    the result is the same as one pass over every member. ``bounds`` keeps the re-engagement
+    bounds of small rows from batch to batch (``bounds[deg]``, -1 until first needed).
 
     Visitors are a scattered tenth of the members, so each of their rows is a cache miss; listed
     a batch ahead, those misses overlap the previous batch's work instead of stalling it; and the
@@ -129,9 +130,19 @@ def sort_batch(b0, b1, off, todo, codes, d, P, Z, keys, indptr, indices, deg, b_
                 b_status[iu] = L.LEFT
                 left += 1
             # It comes back if its draw is below comeback_chance(n), n <= deg its contacts who
-            # posted: a draw above comeback_bound(deg) needs no look at the row.
-            elif uniform(k_reengage, i) < comeback_bound(P[L.P_REENGAGEMENT], deg[iu]):
-                code = LAPSED_READS
+            # posted: a draw above comeback_bound(deg) needs no look at the row. (The bounds of
+            # small rows are kept in ``bounds``, -1 until first needed: a power is ~25 ns.)
+            else:
+                dg = deg[iu]
+                if dg < bounds.shape[0]:
+                    bound = bounds[dg]
+                    if bound < 0.0:
+                        bound = comeback_bound(P[L.P_REENGAGEMENT], dg)
+                        bounds[dg] = bound
+                else:
+                    bound = comeback_bound(P[L.P_REENGAGEMENT], dg)
+                if uniform(k_reengage, i) < bound:
+                    code = LAPSED_READS
         elif st != L.EMPTY:
             u_act_cur[iu] = 0
         if code >= 0:
@@ -217,12 +228,13 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     todo = np.empty(2 * BATCH, np.int64)
     codes = np.empty(2 * BATCH, np.int8)
     listed = np.zeros(2, np.int64)
+    bounds = np.full(128, -1.0)  # comeback_bound(reengagement, deg) for deg < 128 (sort_batch)
     nb = (hi - lo + BATCH - 1) // BATCH
     for b in range(-1 if ahead else 0, nb):
         if ahead and b + 1 < nb:
             b1 = lo + (b + 1) * BATCH
             h = (b + 1) & 1
-            listed[h], x, y = sort_batch(b1, min(b1 + BATCH, hi), h * BATCH, todo, codes, d, P, Z, keys, indptr,
+            listed[h], x, y = sort_batch(b1, min(b1 + BATCH, hi), h * BATCH, todo, codes, bounds, d, P, Z, keys, indptr,
                                          indices, deg, b_status, b_role, f_sat, f_eng, f_activity, f_exposure,
                                          i_last_visit, u_act_prev, u_act_cur)  # fmt: skip
             n_satisfied += x
