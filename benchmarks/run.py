@@ -68,7 +68,7 @@ def _unavailable(figure: str, goal: str, why: BaseException) -> Row:
 # --- (1) + (2): full model at 1M members, and the graph-walk ceiling ---------------------------
 def fig_engine(cfg: Config) -> list[Row]:
     """Member-steps/s of the full model (stepping only), and its ratio to the graph walk."""
-    from walk import walk_graph
+    from walk import edge_chunks, walk_graph
 
     n, days = (20_000, 10) if cfg.quick else (1_000_000, 100)
     over = {"graph.mean_degree": 10}
@@ -84,7 +84,9 @@ def fig_engine(cfg: Config) -> list[Row]:
         t = time.perf_counter()
         sim.advance(days)
         model.append(n * days / (time.perf_counter() - t))
-        # The walk over the same (day-0) graph, same chunks, in the same process.
+        # The walk over the same (day-0) graph, in the same process, on as many chunks as the
+        # model's, each holding equal numbers of contacts (see walk.py).
+        chunks = edge_chunks(deg, n, len(chunks))
         walk_graph(chunks, n, indptr, indices, deg, act, 1)
         passes = max(3, days // 5)
         t = time.perf_counter()
