@@ -303,9 +303,9 @@ def test_chunk_starts_split_members_into_equal_work(seed: int) -> None:
     nc = n // 4000
     deg = rng.zipf(2.0, n).astype(np.int32)
     deg[int(rng.integers(n))] = 10**6  # a member heavier than several chunks
-    w = np.cumsum(8.0 + deg * 0.1)
+    w = np.cumsum(round(8.0 * 1024) + deg.astype(np.int64) * round(0.1 * 1024))  # (in 1/1024ths)
     # the first member at which the running work reaches each k / nc of the whole, each once
-    expected = np.unique(np.r_[0, np.searchsorted(w, np.arange(1, nc) * (w[-1] / nc), side="left")])
+    expected = np.unique(np.r_[0, np.searchsorted(w * nc, np.arange(1, nc) * w[-1], side="left")])
     got = chunk_starts(deg, n, nc, 8.0, 0.1)
     assert got.dtype == np.int64 and np.array_equal(got, expected)
     assert got[0] == 0 and (np.diff(got) > 0).all() and len(got) <= nc
