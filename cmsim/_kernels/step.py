@@ -74,9 +74,9 @@ __all__ = [
 
 
 #: A newcomer's arrival costs about as much as resolving this many members in phase 2 (measured
-#: at 1M members, 2 threads, days 20-90: 140 gives the shortest phase 2, 100 up to 0.6 ms more a
-#: day), for sharing phase 2 around the early newcomers.
-ARRIVAL_WORK = 140
+#: at 1M members on one thread: 376, 417 and 478 at days 20, 60 and 90, with phase 2's scan), for
+#: sharing phase 2 around the early newcomers. At 1M members the newcomers then fill one thread.
+ARRIVAL_WORK = 400
 
 #: From this many member slots the parallel runner links the member newcomers sure to come
 #: (``community.early_joins``) while phase 2 runs. Results are the same either way.
