@@ -58,8 +58,9 @@ def test_warming_newcomers_links_changes_no_array() -> None:
 def test_sorting_members_ahead_changes_no_result() -> None:
     """act_chunk sorting each batch ahead (quiet days finished first, the rest listed) = the plain
     pass over every member."""
-    from cmsim._kernels.act import BATCH, act_chunk
+    from cmsim._kernels.act import act_chunk
     from cmsim._kernels.levers import day_scalars
+    from cmsim._kernels.quiet import BATCH
     from cmsim._kernels.step import N_K, N_Z
 
     sim = cmsim.Simulation("social_media", "balanced", seed=7, members=3000, days=40,
@@ -86,7 +87,8 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     """Visitors, lapsed members whose draw could bring them back, trolls, spammers and members
     under review are listed (with their codes); every other member's day is finished."""
     from cmsim._kernels import tally as T
-    from cmsim._kernels.act import (
+    from cmsim._kernels.levers import day_scalars
+    from cmsim._kernels.quiet import (
         BATCH,
         LAPSED_READS,
         OTHER,
@@ -96,7 +98,6 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
         sort_batch,
         visits,
     )
-    from cmsim._kernels.levers import day_scalars
     from cmsim._kernels.rng import uniform
     from cmsim._kernels.step import N_Z
 

@@ -13,7 +13,7 @@ from test_model_support import col, graph, quiet_sim, with_events
 import cmsim
 from cmsim import Intervention
 from cmsim._kernels import layout as L
-from cmsim._kernels.act import comeback_bound, comeback_chance
+from cmsim._kernels.quiet import comeback_bound, comeback_chance
 from cmsim._kernels.step import EVENT_SAT
 
 

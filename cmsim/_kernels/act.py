@@ -18,141 +18,17 @@ from numba import njit
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
-from cmsim._kernels.prefetch import prefetch
+from cmsim._kernels.quiet import (
+    BATCH,
+    OTHER,
+    VISITS,
+    comeback_chance,
+    drift,
+    leaves,
+    sort_batch,
+    visits,
+)
 from cmsim._kernels.rng import key, uniform, uniform2
-
-#: Members sorted (quiet days finished, the rest listed and their rows prefetched) a batch ahead.
-BATCH = 256
-# Codes of the members :func:`sort_batch` lists for the main pass:
-OTHER = 0  # a troll or spammer, or an ordinary member whose post moderation reviews today
-VISITS = 1  # an ordinary member who visits today
-LAPSED_READS = 2  # a lapsed member who reads its contacts (one of them may bring it back)
-
-
-@njit(cache=True)
-def drift(s, g, base, P, Z):
-    """A member's satisfaction and engagement after a day's drift: satisfaction towards its
-    baseline (less the day's shock), engagement towards 1."""
-    return s + P[L.P_REVERSION] * (base - s) - Z[T.Z_SHOCK], g + P[L.P_ENGAGEMENT_DRIFT] * (1.0 - g)
-
-
-@njit(cache=True)
-def visits(k_visit, i, activity, s, g, P, Z):
-    """Whether ordinary member ``i`` visits today (after :func:`drift`)."""
-    pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
-    return uniform(k_visit, i) < min(pv, T.MAX_VISIT)
-
-
-@njit("float64(float64, int64)", cache=True)
-def comeback_chance(reengagement, n):
-    """The chance a lapsed member comes back when ``n`` of its contacts posted yesterday."""
-    return 1.0 - (1.0 - reengagement) ** n
-
-
-@njit("float64(float64, int64)", cache=True)
-def comeback_bound(reengagement, deg):
-    """Above :func:`comeback_chance` for any ``n <= deg`` (with a margin for rounding): a lapsed
-    member whose draw is above it cannot come back, so its contacts need not be read."""
-    return comeback_chance(reengagement, deg) + 1e-9
-
-
-@njit(cache=True)
-def leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
-    """Whether active member ``i``, at satisfaction ``s`` at the end of its day, leaves for good
-    (unhappy members leave sooner).
-
-    (Helpers called for every member take scalars only: one that took the arrays it writes and
-    stored into them left numba's reference counting in the loop, and phase 1 15% slower.)"""
-    unhappy = (1.0 - s) * (1.0 - s)
-    return uniform(k_churn, i) < (churn_base + churn_unhappy * unhappy) * churn_mult
-
-
-@njit(cache=True)
-def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
-               f_activity, f_exposure, i_last_visit, u_act_prev, u_act_cur):  # fmt: skip
-    """A first pass over members ``b0..b1-1``, a batch ahead of :func:`act_chunk`'s main pass.
-
-    It finishes the day of every member whose day needs no look at anyone else: an ordinary
-    member who does not visit and has no post under review (most members on most days), a lapsed
-    member whose re-engagement draw cannot succeed, a member who left or was removed. It lists
-    the others in ``todo[off:off + n]`` with their codes in ``codes`` (``VISITS``,
-    ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of those who will read them.
-    The draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so
-    the result is the same as one pass over every member. ``bounds`` keeps the re-engagement
-    bounds of small rows from batch to batch (``bounds[deg]``, -1 until first needed).
-
-    Visitors are a scattered tenth of the members, so each of their rows is a cache miss; listed
-    a batch ahead, those misses overlap the previous batch's work instead of stalling it; and the
-    quiet days, finished here, are not visited twice.
-
-    Returns ``(n, satisfied, left)``: members listed; members who stay active and satisfied
-    (the count behind ``community.early_joins``: phase 2 only raises satisfaction); members who
-    left.
-    """
-    k_visit, k_reengage, k_churn, k_lapsed = keys
-    base = P[L.P_SAT_BASELINE]
-    churn_base = P[L.P_CHURN_BASE]
-    churn_unhappy = P[L.P_CHURN_UNHAPPY]
-    churn_mult = Z[T.Z_CHURN_MULT]
-    lapse_days = math.ceil(P[L.P_LAPSE_DAYS])  # (whole days: k >= x exactly when k >= ceil(x))
-    p_lapsed_leave = P[L.P_LAPSED_LEAVE] * churn_mult
-    n = 0
-    satisfied = 0
-    left = 0
-    for i in range(b0, b1):
-        iu = np.uint64(i)
-        st = b_status[iu]
-        code = -1  # finished here
-        if st == L.ACTIVE:
-            code = OTHER
-            if b_role[iu] < L.TROLL:
-                s, g = drift(f_sat[iu], f_eng[iu], base, P, Z)
-                if visits(k_visit, i, f_activity[iu], s, g, P, Z):
-                    code = VISITS
-                elif (u_act_prev[iu] & (L.A_TOXIC | L.A_SPAM)) == 0:
-                    # A quiet day: act_chunk's steps 3 and 7 for a member who does not visit.
-                    code = -1
-                    s = min(max(s, 0.0), 1.0)
-                    f_sat[iu] = s
-                    f_eng[iu] = min(max(g, 0.05), 3.0)
-                    f_exposure[iu] = (1.0 - T.NORM_SMOOTHING) * f_exposure[iu]
-                    u_act_cur[iu] = 0
-                    if leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
-                        b_status[iu] = L.LEFT
-                        left += 1
-                    elif d - i_last_visit[iu] >= lapse_days:
-                        b_status[iu] = L.LAPSED
-                    else:
-                        satisfied += s >= base
-        elif st == L.LAPSED:
-            u_act_cur[iu] = 0
-            if uniform(k_lapsed, i) < p_lapsed_leave:
-                b_status[iu] = L.LEFT
-                left += 1
-            # It comes back if its draw is below comeback_chance(n), n <= deg its contacts who
-            # posted: a draw above comeback_bound(deg) needs no look at the row. (The bounds of
-            # small rows are kept in ``bounds``, -1 until first needed: a power is ~25 ns.)
-            else:
-                dg = deg[iu]
-                if dg < bounds.shape[0]:
-                    bound = bounds[dg]
-                    if bound < 0.0:
-                        bound = comeback_bound(P[L.P_REENGAGEMENT], dg)
-                        bounds[dg] = bound
-                else:
-                    bound = comeback_bound(P[L.P_REENGAGEMENT], dg)
-                if uniform(k_reengage, i) < bound:
-                    code = LAPSED_READS
-        elif st != L.EMPTY:
-            u_act_cur[iu] = 0
-        if code >= 0:
-            todo[off + n] = i
-            codes[off + n] = code
-            n += 1
-            if code != OTHER and deg[iu] > 0:
-                prefetch(indices, indptr[iu])
-                prefetch(indices, indptr[iu] + deg[iu] - 1)
-    return n, satisfied, left
 
 
 @njit(cache=True)
