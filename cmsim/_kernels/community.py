@@ -123,14 +123,22 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
 
 
 @njit(cache=True)
-def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
+def create(d, seed, lo, hi, role, P, F, B, I, U):
+    """Fill slots ``lo..hi-1`` with day ``d``'s newcomers of ``role`` (before :func:`arrive` links
+    them with ``created=True``; each slot's traits are its own draws, so any thread may)."""
+    for s in range(lo, hi):
+        set_member(seed, d, s, role, False, d, d, P, F, B, I, U)
+
+
+@njit(cache=True)
+def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U, created):
     """Add ``n_new`` accounts of ``role``; each links to ``graph.attach`` active members.
 
     A link goes to a uniformly found active member or, with chance ``T.FRIEND_OF_FRIEND``, to one
     of that member's contacts (so well-connected members attract more newcomers). Links are
     mutual; a member whose contact row is full takes the newcomer in the place of a contact who
     left, or is passed over (up to 8 tries per link). Returns the number added (fewer only if
-    the capacity is full).
+    the capacity is full). ``created``: the slots already hold the newcomers (:func:`create`).
     """
     k_attach = key(seed, L.S_ATTACH, d)
     attach = int(P[L.P_ATTACH])
@@ -144,7 +152,8 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U):
         for k in range(len(WARM_LEADS)):
             if slot + WARM_LEADS[k] < end:
                 _warm(k + 1, slot + WARM_LEADS[k], k_attach, attach, indptr, indices, deg, status)
-        set_member(seed, d, slot, role, False, d, d, P, F, B, I, U)
+        if not created:
+            set_member(seed, d, slot, role, False, d, d, P, F, B, I, U)
         meta[0] = slot + 1
         added += 1
         for a in range(attach):
@@ -202,10 +211,12 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     n_back = int(tot[T.K_COMEBACKS])
     want = n_join + n_troll + n_spam + n_back
     early = int(tot[T.K_EARLY_JOINS])  # already joined, during phase 2 (see early_joins)
-    joins = early + arrive(d, seed, n_join - early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U)
+    joins = early + arrive(
+        d, seed, n_join - early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U, False
+    )
     joins_members = joins
-    joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U)
-    joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U)
+    joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U, False)
+    joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U, False)
     # Loads seen by tomorrow's manager.
     posts = tot[T.K_POSTS]
     M[L.M_LOAD_OFFENDING] = tot[T.K_TOXIC] + tot[T.K_SPAM]

@@ -32,7 +32,7 @@ from numba import njit, prange
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.act import act_chunk
-from cmsim._kernels.community import arrive, community_changes, early_joins, free_slot, link
+from cmsim._kernels.community import arrive, community_changes, create, early_joins, free_slot, link
 from cmsim._kernels.levers import day_scalars, manager_levers, saturation
 from cmsim._kernels.resolve import resolve_chunk
 from cmsim._kernels.tally import (  # re-exported: structural constants and array sizes
@@ -191,11 +191,19 @@ def run_days_par(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
         if n_used >= early_from and nt <= nc:
             early = early_joins(d, seed, P, TL, Z, _column_sum(part, T.K_SAT_FLOOR))
         if early > 0:
+            early = min(early, meta[1] - n_used)  # (room is laid out ahead: this never binds)
+            # Every thread creates a share of the newcomers (their traits); one links them all.
+            for t in prange(nt):
+                create(
+                    d, seed, n_used + early * t // nt, n_used + early * (t + 1) // nt, L.MEMBER, P, F, B, I, U
+                )
             work = n_used + ARRIVAL_WORK * early
             first = min(n_used, max(0, int(work / nt - ARRIVAL_WORK * early))) if nt > 1 else n_used
             for t in prange(nt):
                 if t == 0:
-                    added[0] = arrive(d, seed, early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U)
+                    added[0] = arrive(
+                        d, seed, early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U, True
+                    )
                     resolve_chunk(0, 0, first, d, seed, P, Z, part, F, B, I, U)
                 else:
                     lo = first + (n_used - first) * (t - 1) // (nt - 1)
