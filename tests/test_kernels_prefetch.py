@@ -114,7 +114,7 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     lo = 1000
     n, _, _ = sort_batch(lo, lo + BATCH, BATCH, todo, codes, np.full(128, -1.0), d, st.P, Z, keys, g.indptr, g.indices, g.deg,
                          B[L.B_STATUS], B[L.B_ROLE], F[L.F_SAT], F[L.F_ENG], F[L.F_ACTIVITY], F[L.F_EXPOSURE],
-                         I[L.I_LAST_VISIT], U[L.U_ACT + prev], U[L.U_ACT + cur])  # fmt: skip
+                         I[L.I_LAST_VISIT], I[L.I_POSTS], I[L.I_TOXIC], U[L.U_ACT + prev], U[L.U_ACT + cur])  # fmt: skip
     expected = []
     P, base = st.P, st.P[L.P_SAT_BASELINE]
     for i in range(lo, lo + BATCH):

@@ -112,7 +112,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
             h = (b + 1) & 1
             listed[h], x, y = sort_batch(b1, min(b1 + BATCH, hi), h * BATCH, todo, codes, bounds, d, P, Z, keys, indptr,
                                          indices, deg, b_status, b_role, f_sat, f_eng, f_activity, f_exposure,
-                                         i_last_visit, u_act_prev, u_act_cur)  # fmt: skip
+                                         i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur)  # fmt: skip
             n_satisfied += x
             n_left += y
         if b < 0:

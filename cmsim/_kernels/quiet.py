@@ -122,15 +122,15 @@ def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, chur
 
 @njit(cache=True)
 def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
-               f_activity, f_exposure, i_last_visit, u_act_prev, u_act_cur):  # fmt: skip
+               f_activity, f_exposure, i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur):  # fmt: skip
     """A first pass over members ``b0..b1-1``, a batch ahead of :func:`act_chunk`'s main pass.
 
     It finishes the day of every member whose day needs no look at anyone else: an ordinary
     member who does not visit and has no post under review (most members on most days), a lapsed
     member whose re-engagement draw cannot succeed, a member who left or was removed. It lists
     the others in ``todo[off:off + n]`` with their codes in ``codes`` (``VISITS``,
-    ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of those who will read them.
-    The draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so
+    ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of those who will read them,
+    and the post counts of the others (mostly trolls and spammers, who post every day). The draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so
     the result is the same as one pass over every member. ``bounds`` keeps the re-engagement
     bounds of small rows from batch to batch (``bounds[deg]``, -1 until first needed).
 
@@ -227,4 +227,7 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
                 if code != OTHER and deg[iu] > 0:
                     prefetch(indices, indptr[iu])
                     prefetch(indices, indptr[iu] + deg[iu] - 1)
+                elif code == OTHER:  # mostly trolls and spammers: their counts of posts
+                    prefetch(i_posts, i)
+                    prefetch(i_toxic, i)
     return n, satisfied, left
