@@ -130,8 +130,9 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
     member whose re-engagement draw cannot succeed, a member who left or was removed. It lists
     the others in ``todo[off:off + n]`` with their codes in ``codes`` (``VISITS``,
     ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of those who will read them,
-    and the post counts of the others (mostly trolls and spammers, who post every day). The draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so
-    the result is the same as one pass over every member. ``bounds`` keeps the re-engagement
+    and the post counts of the others (mostly trolls and spammers, who post every day). The
+    draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so the
+    result is the same as one pass over every member. ``bounds`` keeps the re-engagement
     bounds of small rows from batch to batch (``bounds[deg]``, -1 until first needed).
 
     Visitors are a scattered tenth of the members, so each of their rows is a cache miss; listed
