@@ -34,8 +34,8 @@ _I = nt.int64
 #: The argument types ``run_days_ser`` and ``run_days_par`` call these kernels with (checked
 #: against a real first run in ``tests/test_precompile.py``).
 SIGNATURES: dict[str, tuple] = {
-    "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
     "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
+    "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
 }
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0

@@ -10,7 +10,7 @@ import cmsim
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.levers import day_scalars
-from cmsim._kernels.resolve import quiet_scan, resolve_chunk, resolve_every_member
+from cmsim._kernels.resolve import outreach_reached, quiet_scan, resolve_chunk, resolve_every_member
 from cmsim._kernels.rng import key, uniform
 from cmsim._kernels.step import N_K, N_Z
 
@@ -42,9 +42,13 @@ def _quiet_block(n: int) -> dict[str, np.ndarray]:
 
 def _scan(a: dict[str, np.ndarray], b0: int = 0, b1: int | None = None, p_outreach: float = 0.0, k: int = 7):
     b1 = len(a["b_status"]) if b1 is None else b1
-    return quiet_scan(b0, b1, D, p_outreach > 0.0, np.uint64(k), p_outreach, BASE, MOOD, NEWCOMER_DAYS, RISK_DAYS,
-                      CHAMPION_POSTS, a["b_fp"], a["b_greeted"], a["b_role"], a["b_status"], a["f_eng"], a["f_sat"],
-                      a["i_cday"], a["i_comeback"], a["i_join"], a["i_last_visit"], a["i_posts"], a["i_qday"])  # fmt: skip
+    reached = np.uint64(0)
+    if p_outreach > 0.0:  # (as resolve_chunk does: no hours spare, no draw)
+        reached = outreach_reached(b0, b1, D, np.uint64(k), p_outreach, MOOD, RISK_DAYS, a["b_role"], a["b_status"],
+                                   a["f_sat"], a["i_last_visit"])  # fmt: skip
+    return quiet_scan(b0, b1, D, reached, BASE, MOOD, NEWCOMER_DAYS, RISK_DAYS, CHAMPION_POSTS, a["b_fp"],
+                      a["b_greeted"], a["b_role"], a["b_status"], a["f_eng"], a["f_sat"], a["i_cday"],
+                      a["i_comeback"], a["i_join"], a["i_last_visit"], a["i_posts"], a["i_qday"])  # fmt: skip
 
 
 def _bits(mask) -> list[int]:
@@ -109,6 +113,24 @@ def test_members_who_are_not_active() -> None:
     assert _bits(m) == [4]
     assert (lapsed, active, ordinary) == (2, 2, 2)
     assert (wau, mau) == (5, 6)  # members 2, 3, 5, 6, 7 (+1 in the month); not the empty slot
+
+
+def test_outreach_reaches_active_ordinary_members_at_risk_whose_draw_is_low() -> None:
+    a = _quiet_block(64)
+    a["f_sat"][:] = 0.9  # nobody unhappy...
+    a["i_last_visit"][:8] = D - RISK_DAYS  # ...but 0-7 have been away half the lapse time
+    a["i_last_visit"][8:16] = D - RISK_DAYS + 1  # 8-15 not quite
+    a["f_sat"][16:24] = MOOD - 0.01  # 16-23 unhappy
+    a["b_role"][20] = L.TROLL  # (not an ordinary member)
+    a["b_status"][21] = L.LAPSED  # (not active)
+    at_risk = [*range(8), *range(16, 20), 22, 23]
+    m = outreach_reached(0, 64, D, np.uint64(9), 1.0, MOOD, RISK_DAYS, a["b_role"], a["b_status"], a["f_sat"],
+                         a["i_last_visit"])  # fmt: skip
+    assert _bits(m) == at_risk  # a draw is below 1
+    m = outreach_reached(0, 64, D, np.uint64(9), 0.5, MOOD, RISK_DAYS, a["b_role"], a["b_status"], a["f_sat"],
+                         a["i_last_visit"])  # fmt: skip
+    half = [i for i in at_risk if uniform(np.uint64(9), i) < 0.5]
+    assert 0 < len(half) < len(at_risk) and _bits(m) == half
 
 
 def test_outreach_is_drawn_only_when_hours_are_spare() -> None:

@@ -19,16 +19,31 @@ from cmsim._kernels.rng import key, uniform, uniform2
 _ALL_BUSY = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
+@njit(cache=True)
+def outreach_reached(
+    b0, b1, d, k_outreach, p_outreach, mood, risk_days, b_role, b_status, f_sat, i_last_visit
+):
+    """Members ``b0..b1-1`` (at most 64) the day's outreach reaches, as a mask (bit ``i - b0``):
+    active ordinary members at risk (unhappy, or away for half the lapse time) whose draw is below
+    ``p_outreach`` (only called when hours are spare: a draw is never below 0)."""
+    m = np.uint64(0)
+    for i in range(b0, b1):
+        iu = np.uint64(i)
+        at_risk = (f_sat[iu] < mood) | (d - i_last_visit[iu] >= risk_days)
+        ok = (b_status[iu] == L.ACTIVE) & (b_role[iu] < L.TROLL) & at_risk
+        m |= np.uint64(ok & (uniform(k_outreach, i) < p_outreach)) << np.uint64(i - b0)
+    return m
+
+
 @njit(cache=True, inline="always")
-def quiet_scan(b0, b1, d, draw, k_outreach, p_outreach, base, mood, newcomer_days, risk_days, champion_posts,
-               b_fp, b_greeted, b_role, b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts,
-               i_qday):  # fmt: skip
+def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted, b_role,
+               b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts, i_qday):  # fmt: skip
     """Phase 2's first pass over members ``b0..b1-1`` (at most 64): the tallies of every member
     whose day here changes nothing, and a mask of the others (bit ``i - b0`` set).
 
     A member is *busy* when its day needs :func:`resolve_chunk`'s full rules: an open question or
     complaint, a troll coming back today, a newcomer due a welcome or a first post waiting, an
-    outreach that reaches it (drawn here only when ``draw``: no hours spare, no draw), a promotion
+    outreach that reaches it (its bit set in ``reached``: :func:`outreach_reached`), a promotion
     to champion, a 30-day retention check, an engagement outside its bounds. Every other member
     (19 in 20 on most days) only adds to the day's tallies, which this pass counts.
 
@@ -61,9 +76,6 @@ def quiet_scan(b0, b1, d, draw, k_outreach, p_outreach, base, mood, newcomer_day
         ordinary = role < L.TROLL
         at_risk = (s < mood) | (d - last >= risk_days)
         newcomer = (d - join < newcomer_days) & ordinary
-        reached = False
-        if draw:
-            reached = at_risk & (uniform(k_outreach, i) < p_outreach)
         busy = (
             (i_comeback[iu] == d)
             | (i_qday[iu] >= 0)
@@ -74,7 +86,8 @@ def quiet_scan(b0, b1, d, draw, k_outreach, p_outreach, base, mood, newcomer_day
                 & (
                     (newcomer & (b_greeted[iu] == 0) & (last == d))
                     | (b_fp[iu] == L.FP_OPEN)
-                    | (ordinary & (reached | ((role == L.MEMBER) & (i_posts[iu] >= champion_posts))))
+                    | (((reached >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
+                    | (ordinary & (role == L.MEMBER) & (i_posts[iu] >= champion_posts))
                     | (ordinary & ((g < 0.05) | (g > 3.0)))
                 )
             )
@@ -117,7 +130,7 @@ def resolve_every_member(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, False)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     cur = d & 1
     pc = part[c]
@@ -165,24 +178,22 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     n_at_risk = 0
     p_outreach = Z[T.Z_P_OUTREACH]
     mood = P[L.P_MOOD_THRESHOLD]
-    draw = p_outreach > 0.0
     n_newc = 0
     n_bad = 0
     for b0 in range(lo, hi, 64):
         b1 = min(b0 + 64, hi)
         # The tallies of the members whose day here changes nothing, and a mask of the others.
-        # (Inlined in two places: the copy for days without spare hours has no draw in it.)
-        if not scan:
+        if scan:
+            reached = np.uint64(0)
+            if p_outreach > 0.0:
+                reached = outreach_reached(b0, b1, d, k_outreach, p_outreach, mood, risk_days, b_role, b_status,
+                                           f_sat, i_last_visit)  # fmt: skip
+            x = quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted,
+                           b_role, b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts,
+                           i_qday)  # fmt: skip
+        else:
             x = (_ALL_BUSY if b1 - b0 == 64 else (np.uint64(1) << np.uint64(b1 - b0)) - np.uint64(1),
                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # fmt: skip
-        elif draw:
-            x = quiet_scan(b0, b1, d, True, k_outreach, p_outreach, base, mood, newcomer_days, risk_days,
-                           champion_posts, b_fp, b_greeted, b_role, b_status, f_eng, f_sat, i_cday, i_comeback,
-                           i_join, i_last_visit, i_posts, i_qday)  # fmt: skip
-        else:
-            x = quiet_scan(b0, b1, d, False, k_outreach, p_outreach, base, mood, newcomer_days, risk_days,
-                           champion_posts, b_fp, b_greeted, b_role, b_status, f_eng, f_sat, i_cday, i_comeback,
-                           i_join, i_last_visit, i_posts, i_qday)  # fmt: skip
         m = x[0]
         n_wau += x[1]
         n_mau += x[2]
