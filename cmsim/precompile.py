@@ -4,7 +4,7 @@ Numba compiles a kernel the first time it is called, one function after another 
 keeps the machine code in its on-disk cache. With an empty cache (a fresh install, an upgrade, an
 edited kernel) the first run spends most of ten seconds compiling. :func:`start`, called when
 ``cmsim.simulation`` is imported, launches once per cache a helper process that compiles the two
-kernels the first run needs last (``community_changes`` and ``resolve_chunk``, a third of the
+kernels the first run needs last (``resolve_chunk`` and ``community_changes``, a third of the
 compile work) into that cache, so the first run finds them there instead of compiling them
 (``benchmarks/README.md`` has the figures).
 
@@ -37,6 +37,13 @@ SIGNATURES: dict[str, tuple] = {
     "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
     "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
 }
+#: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
+#: imports pandas and the whole public API, 0.3 s it need not wait: the kernels import only numba
+#: and each other), then compiles.
+_HELPER = (
+    "import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m; "
+    "from cmsim.precompile import compile_ahead; compile_ahead()"
+)
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
 _started = False
@@ -89,7 +96,7 @@ def start() -> bool:
         lock.touch()
         env = {**os.environ, "CMSIM_PRECOMPILE": "0"}
         subprocess.Popen(  # noqa: S603 - our own module, same interpreter
-            [sys.executable, "-c", "from cmsim.precompile import compile_ahead; compile_ahead()"],
+            [sys.executable, "-c", _HELPER.format(package=str(Path(__file__).parent))],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env, start_new_session=True,
         )  # fmt: skip

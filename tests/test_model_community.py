@@ -289,7 +289,7 @@ def test_a_full_contact_list_makes_room_only_in_place_of_a_contact_who_left() ->
 @given(p=st.floats(0.0, 1.0), n=st.integers(0, 100_000))
 def test_reengagement_chance_never_exceeds_the_bound_that_skips_reading_contacts(p: float, n: int) -> None:
     # phase 1 reads a lapsed member's contact row only when its draw is below the bound
-    # (act.sort_batch); skipping the row must never change a decision
+    # (quiet.sort_batch); skipping the row must never change a decision
     for k in {0, 1, max(0, n - 1), n // 2, n}:
         if k <= n:
             assert comeback_chance(p, k) < comeback_bound(p, n)
