@@ -72,8 +72,11 @@ def test_compile_ahead_fills_the_cache_a_new_process_then_uses(tmp_path) -> None
     probe = "from cmsim import precompile; print(precompile.cache_is_cold())"
     run = lambda code: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)  # noqa: E731
     assert run(probe).stdout.strip() == "True"
-    done = run("from cmsim.precompile import compile_ahead; compile_ahead()")
+    # the helper's own program: the kernels without cmsim/__init__ (nor pandas, which it imports)
+    package = os.path.dirname(precompile.__file__)
+    done = run(precompile._HELPER.format(package=package) + "; print('pandas' in sys.modules)")
     assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
     assert run(probe).stdout.strip() == "False"
 
 
