@@ -55,6 +55,14 @@ def test_warming_newcomers_links_changes_no_array() -> None:
         assert np.array_equal(a, b)
 
 
+def test_a_newcomers_link_is_written_at_the_free_end_of_a_row_or_the_start_of_a_full_one() -> None:
+    from cmsim._kernels.community import _room
+
+    indptr = np.array([0, 4, 6, 9], np.int64)  # rows of room 4, 2 and 3
+    deg = np.array([1, 2, 0], np.int32)
+    assert [_room(u, indptr, deg) for u in range(3)] == [1, 4, 6]  # row 1 is full: its start
+
+
 def test_sorting_members_ahead_changes_no_result() -> None:
     """act_chunk sorting each batch ahead (quiet days finished first, the rest listed) = the plain
     pass over every member."""

@@ -80,6 +80,14 @@ def _friend(k_attach, s, a, attempt, t, indptr, deg):
 
 
 @njit(cache=True)
+def _room(u, indptr, deg):
+    """Where in ``u``'s row a link will be written: the free end, or (a full row) its start,
+    from which a contact who left is looked for."""
+    e = indptr[u] + deg[u]
+    return e if e < indptr[u + 1] else indptr[u]
+
+
+@njit(cache=True)
 def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     """Prefetch what newcomer ``s``'s try at each link will read (changes nothing).
 
@@ -88,8 +96,8 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     ``WARM_LEADS[k]`` places ahead is at ``stage`` ``k + 1``, the loads of the stages before are
     already in cache, so every miss overlaps the work on earlier newcomers: stage 1 fetches the
     member found (status, degree, row start), 2 the contact a friend-of-friend link would take
-    (or the free end of the member's row), 3 that contact (status, degree, row start), 4 the free
-    end of its row. A first try that finds a member who is not active (a quarter of the tries
+    (or where the member's row takes the link: :func:`_room`), 3 that contact (status, degree,
+    row start), 4 where its row takes the link. A first try that finds a member who is not active (a quarter of the tries
     late in a run) is followed by the second.
     """
     for a in range(attach):
@@ -108,7 +116,7 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
         e = _friend(k_attach, s, a, attempt, t, indptr, deg)
         if e < 0:
             if stage == 2:
-                prefetch(indices, indptr[t] + deg[t])
+                prefetch(indices, _room(t, indptr, deg))
             continue
         if stage == 2:
             prefetch(indices, e)
@@ -119,7 +127,7 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
             prefetch(deg, t2)
             prefetch(indptr, t2)
         else:
-            prefetch(indices, indptr[t2] + deg[t2])
+            prefetch(indices, _room(t2, indptr, deg))
 
 
 @njit(cache=True)
