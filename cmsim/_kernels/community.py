@@ -97,8 +97,8 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     already in cache, so every miss overlaps the work on earlier newcomers: stage 1 fetches the
     member found (status, degree, row start), 2 the contact a friend-of-friend link would take
     (or where the member's row takes the link: :func:`_room`), 3 that contact (status, degree,
-    row start), 4 where its row takes the link. A first try that finds a member who is not active (a quarter of the tries
-    late in a run) is followed by the second.
+    row start), 4 where its row takes the link. A first try that finds a member who is not active
+    (a quarter of the tries late in a run) is followed by the second.
     """
     for a in range(attach):
         t = _found(k_attach, s, a, 0)
