@@ -73,9 +73,11 @@ __all__ = [
 ]
 
 
-#: A newcomer's arrival costs about as much as resolving this many members in phase 2 (measured
-#: at 1M members on one thread: 376, 417 and 478 at days 20, 60 and 90, with phase 2's scan), for
-#: sharing phase 2 around the early newcomers. At 1M members the newcomers then fill one thread.
+#: A newcomer's arrival costs about as much as resolving this many members in phase 2, for sharing
+#: phase 2 around the early newcomers (measured at 1M members on one thread, with phase 2's scan:
+#: 376, 417 and 478 at days 20, 60 and 90 with the newcomers' traits, 246, 273 and 335 for their
+#: links alone; whole runs took the same time with 250, 300 and 400, the two threads then sharing
+#: the memory bandwidth). At 1M members the newcomers fill one thread.
 ARRIVAL_WORK = 400
 
 #: From this many member slots the parallel runner links the member newcomers sure to come
