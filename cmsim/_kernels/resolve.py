@@ -45,7 +45,8 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
     complaint, a troll coming back today, a newcomer due a welcome or a first post waiting, an
     outreach that reaches it (its bit set in ``reached``: :func:`outreach_reached`), a promotion
     to champion, a 30-day retention check, an engagement outside its bounds. Every other member
-    (19 in 20 on most days) only adds to the day's tallies, which this pass counts.
+    (97 in 100 at day 60 of the 1M-member benchmark) only adds to the day's tallies, which this
+    pass counts.
 
     Loads and sums only, without a branch: the compiler vectorises the loop (AVX-512 or AVX2),
     which a loop that also stores cannot be (its arrays might alias). Returns ``(mask, wau, mau,
