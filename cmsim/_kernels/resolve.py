@@ -120,7 +120,7 @@ def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     Each block of 64 members is first scanned (:func:`quiet_scan`), which counts the members whose
     day here changes nothing, and only the others go through the rules; at 1M members phase 2
     takes half the time that taking every member through them does (:func:`resolve_every_member`,
-    the reference ``tests/test_kernels_prefetch.py`` compares this with exactly).
+    the reference ``tests/test_kernels_scan.py`` compares this with exactly).
     """
     _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, True)
 
@@ -296,7 +296,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                 # Outreach: spare welcoming hours reach members at risk; analytics finds them. (At
                 # risk is a coin toss, so it is counted without a branch, and no draw is taken when
                 # no hours are spare: a draw is never below 0.)
-                at_risk = (s < P[L.P_MOOD_THRESHOLD]) | (d - last >= risk_days)
+                at_risk = (s < mood) | (d - last >= risk_days)
                 n_at_risk += at_risk
                 if p_outreach > 0.0 and at_risk and uniform(k_outreach, i) < p_outreach:
                     pc[T.K_OUTREACH] += 1.0
