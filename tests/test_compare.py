@@ -8,12 +8,14 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 matplotlib.use("Agg")
 
 import cmsim  # noqa: E402
 from cmsim.compare import Comparison, as_strategy_map  # noqa: E402
-from cmsim.ensemble import Ensemble, _Progress, as_seeds  # noqa: E402
+from cmsim.ensemble import Ensemble, _Progress, as_seeds, guided_chunks  # noqa: E402
 from cmsim.errors import CmsimError  # noqa: E402
 from cmsim.metrics import LOWER_IS_BETTER, bands, metric, paired_difference, t_quantile  # noqa: E402
 from cmsim.plotting import EVENT_GID  # noqa: E402
@@ -140,6 +142,37 @@ def test_serial_thread_and_process_give_identical_results(strategy):
         for a, b in zip(serial.daily, par.daily, strict=True):
             pd.testing.assert_frame_equal(a, b)
         pd.testing.assert_frame_equal(serial.to_frame(), par.to_frame())
+
+
+@given(st.integers(0, 500), st.integers(1, 16))
+def test_guided_chunks_hand_out_every_run_once_in_shrinking_pieces(n: int, workers: int) -> None:
+    items = list(range(7, 7 + n))
+    chunks = guided_chunks(items, workers)
+    assert [i for c in chunks for i in c] == items  # every run once, in order
+    sizes = [len(c) for c in chunks]
+    assert all(s >= 1 for s in sizes) and sizes == sorted(sizes, reverse=True)
+    done = 0
+    for s in sizes:  # each piece is 1 / (2 workers) of what is left, rounded up
+        assert s == max(1, math.ceil((n - done) / (2 * workers)))
+        done += s
+    if n >= 2 * workers:  # the pool's last pieces are single runs, one for each worker
+        assert sizes[-workers:] == [1] * workers
+
+
+def test_ensemble_docstring_examples():
+    import doctest
+    import sys
+
+    result = doctest.testmod(sys.modules["cmsim.ensemble"])
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_many_runs_on_processes_match_serial_runs():
+    kw = dict(seeds=13, progress=False, members=200, days=20)
+    serial = cmsim.ensemble("forum", "balanced", backend="serial", **kw)
+    par = cmsim.ensemble("forum", "balanced", backend="process", workers=2, **kw)
+    for a, b in zip(serial.daily, par.daily, strict=True):  # (pieces of 3, 3, 2, 1, 1, 1, 1)
+        pd.testing.assert_frame_equal(a, b)
 
 
 def test_ensemble_matches_single_runs_and_keeps_members_only_when_asked():

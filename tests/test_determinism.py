@@ -294,6 +294,12 @@ def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monke
     pd.testing.assert_frame_equal(a.daily, b.daily, check_exact=True)
 
 
+def _expected_starts(deg: np.ndarray, nc: int, member_work: float, share: float) -> np.ndarray:
+    """The first member at which the running work reaches each k / nc of the whole, each once."""
+    w = np.cumsum(round(member_work * 1024) + deg.astype(np.int64) * round(share * 1024))  # (1/1024ths)
+    return np.unique(np.r_[0, np.searchsorted(w * nc, np.arange(1, nc) * w[-1], side="left")])
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_chunk_starts_split_members_into_equal_work(seed: int) -> None:
     from cmsim._kernels.step import chunk_starts
@@ -303,12 +309,29 @@ def test_chunk_starts_split_members_into_equal_work(seed: int) -> None:
     nc = n // 4000
     deg = rng.zipf(2.0, n).astype(np.int32)
     deg[int(rng.integers(n))] = 10**6  # a member heavier than several chunks
-    w = np.cumsum(round(8.0 * 1024) + deg.astype(np.int64) * round(0.1 * 1024))  # (in 1/1024ths)
-    # the first member at which the running work reaches each k / nc of the whole, each once
-    expected = np.unique(np.r_[0, np.searchsorted(w * nc, np.arange(1, nc) * w[-1], side="left")])
     got = chunk_starts(deg, n, nc, 8.0, 0.1)
-    assert got.dtype == np.int64 and np.array_equal(got, expected)
+    assert got.dtype == np.int64 and np.array_equal(got, _expected_starts(deg, nc, 8.0, 0.1))
     assert got[0] == 0 and (np.diff(got) > 0).all() and len(got) <= nc
+
+
+@pytest.mark.parametrize(
+    ("n", "nc", "member_work", "share"),
+    [(1, 1, 4.0, 0.1), (255, 7, 4.0, 0.1), (257, 200, 0.0, 1.0), (5000, 40, 0.0, 1.0),
+     (100_003, 25, 4.0, 0.02), (1_000_000, 250, 4.0, 0.1)],
+)  # fmt: skip
+def test_chunk_starts_by_blocks_match_member_by_member(n: int, nc: int, member_work: float,
+                                                       share: float) -> None:  # fmt: skip
+    """Block sums then a walk of the blocks that reach a share give the member-by-member split:
+    rows whose ends are not whole blocks, members with no contacts (a run of zero weight when
+    members weigh nothing themselves), more chunks than blocks, and the bench's 1M members."""
+    from cmsim._kernels.step import SPLIT_BLOCK, chunk_starts
+
+    rng = np.random.default_rng(n)
+    deg = rng.zipf(2.0, n).astype(np.int32)
+    deg[rng.random(n) < 0.3] = 0
+    deg[: min(n, 3 * SPLIT_BLOCK) // 2] = 0
+    got = chunk_starts(deg, n, nc, member_work, share)
+    assert np.array_equal(got, _expected_starts(deg, nc, member_work, share))
 
 
 def test_initial_members_created_on_threads_are_the_same() -> None:

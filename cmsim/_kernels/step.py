@@ -85,6 +85,10 @@ ARRIVAL_WORK = 400
 EARLY_JOINS_FROM = 100_000
 
 
+#: Members per block of :func:`chunk_starts`' first pass.
+SPLIT_BLOCK = 256
+
+
 @njit(cache=True)
 def chunk_starts(deg, n, nc, member_work, share):
     """Starts (int64, at most ``nc``, increasing, the first 0) of chunks of members ``0..n-1``
@@ -92,27 +96,40 @@ def chunk_starts(deg, n, nc, member_work, share):
     running total reaches each ``k / nc`` of the whole).
 
     The weights are summed in whole multiples of 1/1024 (an integer running total: a float one
-    is a chain of dependent additions, 2.3 ms a week at 1M members)."""
+    is a chain of dependent additions). A first pass sums blocks of ``SPLIT_BLOCK`` members (a
+    loop the compiler vectorises); only the blocks in which the running total reaches a share
+    are then walked member by member (at 1M members: 1.4 -> 0.2 ms, once a week)."""
     wm = np.int64(round(member_work * 1024.0))
     ws = np.int64(round(share * 1024.0))
-    contacts = np.int64(0)
-    for i in range(n):
-        contacts += deg[i]
-    total = wm * n + ws * contacts
+    nb = (n + SPLIT_BLOCK - 1) // SPLIT_BLOCK
+    block = np.empty(nb, np.int64)
+    total = np.int64(0)
+    for b in range(nb):
+        lo = np.uint64(b * SPLIT_BLOCK)  # (unsigned: no negative-index check, so it vectorises)
+        hi = np.uint64(min(n, b * SPLIT_BLOCK + SPLIT_BLOCK))
+        contacts = np.int64(0)
+        for i in range(lo, hi):
+            contacts += deg[i]
+        block[b] = wm * np.int64(hi - lo) + ws * contacts
+        total += block[b]
     starts = np.zeros(nc, np.int64)
     m = 1  # starts found
     k = 1  # next share of the whole to reach
     acc = np.int64(0)
-    for i in range(n):
-        acc += wm + ws * deg[i]
-        if k < nc and acc * nc >= k * total:
-            if i > 0:
-                starts[m] = i
-                m += 1
-            while k < nc and acc * nc >= k * total:  # a heavy member may reach several at once
-                k += 1
+    for b in range(nb):
         if k >= nc:
             break
+        if (acc + block[b]) * nc < k * total:  # the running total only grows: no share reached
+            acc += block[b]
+            continue
+        for i in range(b * SPLIT_BLOCK, min(n, (b + 1) * SPLIT_BLOCK)):
+            acc += wm + ws * deg[i]
+            if k < nc and acc * nc >= k * total:
+                if i > 0:
+                    starts[m] = i
+                    m += 1
+                while k < nc and acc * nc >= k * total:  # a heavy member may reach several at once
+                    k += 1
     return starts[:m]
 
 
