@@ -38,7 +38,7 @@ from cmsim.simulation import Simulation, one_thread, resolve_scenario
 from cmsim.strategies import StrategyLike, as_strategy
 from cmsim.timeline import Intervention, as_interventions
 
-__all__ = ["Ensemble", "ensemble", "run_jobs", "as_seeds", "BACKENDS", "PROGRESS_AFTER_S"]
+__all__ = ["Ensemble", "ensemble", "run_jobs", "as_seeds", "guided_chunks", "BACKENDS", "PROGRESS_AFTER_S"]
 
 #: How runs may be spread: ``auto`` (processes where the platform can fork, else threads),
 #: ``serial``, ``thread`` or ``process``.
