@@ -69,6 +69,7 @@ def _unavailable(figure: str, goal: str, why: BaseException) -> Row:
 #: Runs of the figures that sit near their goals and move by up to 10% with the load of a shared
 #: machine (engine, ensemble), whatever ``--reps`` below it: a median of 5 is steadier than one of 3.
 NOISY_REPS = 5
+NOISY_FIGURES = ("engine", "ensemble")
 
 
 def fig_engine(cfg: Config) -> list[Row]:
@@ -383,7 +384,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one run each: checks the bench runs")
     ap.add_argument("--only", metavar="NAME", action="append", help="run only this figure (repeatable)")
     ap.add_argument("--list", action="store_true", help="list the figures and exit")
-    ap.add_argument("--reps", type=int, default=None, help="runs per figure (default 3; 1 with --quick)")
+    ap.add_argument(
+        "--reps",
+        type=int,
+        default=None,
+        help=f"runs per figure (default 3, and at least {NOISY_REPS} for engine and ensemble; 1 with --quick)",
+    )
     ap.add_argument("--out", default=str(ROOT / "out" / "bench"), help="folder for the JSON (out/bench)")
     args = ap.parse_args(argv)
     if args.list:
@@ -411,14 +417,16 @@ def main(argv: list[str] | None = None) -> int:
         rows += got
         print(f"  {name}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     info = machine()
+    noisy = [n for n in names if n in NOISY_FIGURES] if not cfg.quick and NOISY_REPS > reps else []
+    more = f" ({NOISY_REPS} for {' and '.join(noisy)})" if noisy else ""
     print(f"cmsim bench{' --quick' if cfg.quick else ''}: {info['cores']} cores, numba {info['numba']}, "
-          f"numpy {info['numpy']}, mesa {info['mesa']}, Python {info['python']}; median of {reps}"
-          f"{'' if cfg.quick else f' ({max(reps, NOISY_REPS)} for engine and ensemble)'}")  # fmt: skip
+          f"numpy {info['numpy']}, mesa {info['mesa']}, Python {info['python']}; median of {reps}{more}")  # fmt: skip
     print(table(rows))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "quick" if cfg.quick else ("bench" if not args.only else "bench-" + "-".join(names))
-    doc = {"machine": info, "quick": cfg.quick, "reps": reps, "seconds": time.perf_counter() - t0,
+    doc = {"machine": info, "quick": cfg.quick, "reps": reps, "reps_by_figure": {n: NOISY_REPS for n in noisy},
+           "seconds": time.perf_counter() - t0,
            "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "figures": [asdict(r) for r in rows]}  # fmt: skip
     (out / f"{stem}.json").write_text(json.dumps(doc, indent=1))
     print(f"written {out / f'{stem}.json'}")

@@ -167,11 +167,23 @@ def test_ensemble_docstring_examples():
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_many_runs_on_processes_match_serial_runs():
+def test_many_runs_on_processes_match_serial_runs(monkeypatch):
+    import sys
+
+    module = sys.modules["cmsim.ensemble"]
+    pieces, counted = [], []
+    monkeypatch.setattr(
+        module, "guided_chunks", lambda items, w: pieces.append(guided_chunks(items, w)) or pieces[-1]
+    )
+    monkeypatch.setattr(_Progress, "update", lambda self, k: counted.append(k))
     kw = dict(seeds=13, progress=False, members=200, days=20)
     serial = cmsim.ensemble("forum", "balanced", backend="serial", **kw)
     par = cmsim.ensemble("forum", "balanced", backend="process", workers=2, **kw)
-    for a, b in zip(serial.daily, par.daily, strict=True):  # (pieces of 3, 3, 2, 1, 1, 1, 1)
+    # the first run in the calling process, then the pool's pieces: 3, 3, 2, 1, 1, 1, 1
+    assert pieces == [[[1, 2, 3], [4, 5, 6], [7, 8], [9], [10], [11], [12]]]
+    assert counted[:14] == [1] * 14  # the serial runs, then the parallel batch's first run
+    assert sorted(counted[14:]) == [1, 1, 1, 1, 2, 3, 3]  # each piece as it comes back
+    for a, b in zip(serial.daily, par.daily, strict=True):
         pd.testing.assert_frame_equal(a, b)
 
 

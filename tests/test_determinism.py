@@ -334,6 +334,23 @@ def test_chunk_starts_by_blocks_match_member_by_member(n: int, nc: int, member_w
     assert np.array_equal(got, _expected_starts(deg, nc, member_work, share))
 
 
+@pytest.mark.parametrize(
+    ("n", "nc", "member_work", "heavy", "expected"),
+    [(512, 2, 1.0, 0, [0, 255]),  # a share reached exactly at a block's last member
+     (600, 4, 0.0, 0, [0]),  # nothing weighs anything: every share is reached at member 0
+     (300, 5, 1.0, 697, [0, 100])],  # member 0 alone reaches three of the four shares
+)  # fmt: skip
+def test_chunk_starts_exact_ties_and_member_zero(n: int, nc: int, member_work: float, heavy: int,
+                                                expected: list[int]) -> None:  # fmt: skip
+    from cmsim._kernels.step import chunk_starts
+
+    deg = np.zeros(n, np.int32)
+    deg[0] = heavy
+    share = 1.0 if heavy else 0.0
+    got = chunk_starts(deg, n, nc, member_work, share).tolist()
+    assert got == expected == _expected_starts(deg, nc, member_work, share).tolist()
+
+
 def test_initial_members_created_on_threads_are_the_same() -> None:
     from cmsim._kernels.members import init_members, init_members_par
 
