@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from cmsim import precompile as _precompile
+
+# First of all: on a cold compile cache a helper starts compiling kernels on the second core, a
+# second sooner than after the imports below (see cmsim.precompile).
+_precompile.start()
+
 from cmsim.compare import Comparison, compare
 from cmsim.ensemble import Ensemble, ensemble
 from cmsim.errors import CmsimError, ScenarioError, StrategyError

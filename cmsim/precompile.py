@@ -2,11 +2,13 @@
 
 Numba compiles a kernel the first time it is called, one function after another on one core, and
 keeps the machine code in its on-disk cache. With an empty cache (a fresh install, an upgrade, an
-edited kernel) the first run spends most of ten seconds compiling. :func:`start`, called when
-``cmsim.simulation`` is imported, launches once per cache a helper process that compiles the two
-kernels the first run needs last (``resolve_chunk`` and ``community_changes``, a third of the
-compile work) into that cache, so the first run finds them there instead of compiling them
-(``benchmarks/README.md`` has the figures).
+edited kernel) the first run spends most of ten seconds compiling. :func:`start`, called first
+thing when ``cmsim`` is imported, launches once per cache a helper process that compiles
+``HELPER_KERNELS`` (``day_scalars``, ``resolve_chunk`` and ``community_changes``, about half of
+the step's compile work) into that cache. The first run, once it has built its graph, compiles
+``act_chunk`` itself and then waits for the helper's kernels (:func:`ready`), so the two processes
+never compile the same kernel; the daily step that calls them all is compiled last, from what the
+cache then holds (``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
 kernels itself, with the same results. It starts only when the cache holds no ``community_changes``
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from numba import types as nt
 
-__all__ = ["SIGNATURES", "cache_is_cold", "compile_ahead", "start"]
+__all__ = ["HELPER_KERNELS", "SIGNATURES", "cache_is_cold", "compile_ahead", "ready", "start"]
 
 _F1, _F2 = nt.float64[::1], nt.float64[:, ::1]
 _MEMBERS = (_F2, nt.int8[:, ::1], nt.int32[:, ::1], nt.uint8[:, ::1])  # F, B, I, U
@@ -34,9 +36,15 @@ _I = nt.int64
 #: The argument types ``run_days_ser`` and ``run_days_par`` call these kernels with (checked
 #: against a real first run in ``tests/test_precompile.py``).
 SIGNATURES: dict[str, tuple] = {
-    "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
+    "act_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_GRAPH, *_MEMBERS, nt.literal(True)),
     "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
+    "day_scalars": (_I, _F1, _F2, _F1, _F1, _F1),
+    "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
 }
+#: The helper compiles these, in this order (``day_scalars`` first: the first run's step needs
+#: it first); the first run compiles the others itself, then waits for these (:func:`ready`).
+#: Measured on 2 cores: the first run's ``act_chunk`` and the helper's three end within 0.2 s.
+HELPER_KERNELS = ("day_scalars", "resolve_chunk", "community_changes")
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
 #: imports pandas and the whole public API, 0.3 s it need not wait: the kernels import only numba
 #: and each other), then compiles.
@@ -46,14 +54,21 @@ _HELPER = (
 )
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
+#: The longest the first run waits for the helper (seconds); it then compiles what is missing
+#: (the helper takes about 5 s on 2 cores here).
+WAIT_S = 30.0
 _started = False
+_helper: subprocess.Popen | None = None
 
 
 def _kernels() -> dict:
+    from cmsim._kernels.act import act_chunk
     from cmsim._kernels.community import community_changes
+    from cmsim._kernels.levers import day_scalars
     from cmsim._kernels.resolve import resolve_chunk
 
-    return {"community_changes": community_changes, "resolve_chunk": resolve_chunk}
+    return {"act_chunk": act_chunk, "community_changes": community_changes, "day_scalars": day_scalars,
+            "resolve_chunk": resolve_chunk}  # fmt: skip
 
 
 def _index_path(dispatcher) -> Path | None:
@@ -69,11 +84,36 @@ def cache_is_cold() -> bool:
     return path is not None and not path.exists()
 
 
-def compile_ahead() -> None:
-    """Compile (into the on-disk cache) the kernels of :data:`SIGNATURES`, in that order."""
+def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:
+    """Compile (into the on-disk cache) the kernels ``names`` of :data:`SIGNATURES`, in that order."""
     kernels = _kernels()
-    for name, sig in SIGNATURES.items():
-        kernels[name].compile(sig)
+    for name in names:
+        kernels[name].compile(SIGNATURES[name])
+
+
+def ready(wait_s: float = WAIT_S) -> bool:
+    """Before this process's first run: if it started the helper, compile the kernels the helper
+    leaves to it, then wait until the helper's are in the cache (while the helper lives, and at
+    most ``wait_s`` seconds), so that neither process compiles what the other does. Returns
+    whether the helper's kernels were found there; does nothing (False) after the first call or
+    when this process started no helper. Never raises: the run then compiles what is missing."""
+    global _helper
+    helper, _helper = _helper, None
+    if helper is None:
+        return False
+    try:
+        kernels = _kernels()
+        compile_ahead(tuple(n for n in SIGNATURES if n not in HELPER_KERNELS))
+        indexes = [_index_path(kernels[n]) for n in HELPER_KERNELS]
+        deadline = time.monotonic() + wait_s
+        while True:
+            if all(p is not None and p.exists() for p in indexes):
+                return True
+            if helper.poll() is not None or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+    except Exception:  # noqa: BLE001 - an optional speed-up must never break a run
+        return False
 
 
 def start() -> bool:
@@ -95,7 +135,8 @@ def start() -> bool:
             pass
         lock.touch()
         env = {**os.environ, "CMSIM_PRECOMPILE": "0"}
-        subprocess.Popen(  # noqa: S603 - our own module, same interpreter
+        global _helper
+        _helper = subprocess.Popen(  # noqa: S603 - our own module, same interpreter
             [sys.executable, "-c", _HELPER.format(package=str(Path(__file__).parent))],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env, start_new_session=True,

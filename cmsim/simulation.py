@@ -36,7 +36,6 @@ __all__ = ["Simulation", "simulate", "resolve_scenario", "pack_params", "one_thr
 #: grow by half when a longer run outgrows them).
 CAPACITY_DAYS = 120
 _one_thread_depth = 0
-precompile.start()  # a cold compile cache: compile two kernels on a second core meanwhile
 _serial_ready = False  # whether this process has called the one-thread kernel yet
 
 
@@ -256,6 +255,7 @@ class Simulation:
         args = (st.seed, st.P, st.TL, st.M, self._alloc, st.OUT, st.hist, chunks, st.part, st.meta,
                 g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U)  # fmt: skip
         global _serial_ready
+        precompile.ready()  # (first run after `import cmsim` started a helper: share the compiling)
         if threads and not _serial_ready:
             # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
             # cache, or compiled), so the first small run after a big one does not pay ~20 ms.

@@ -31,12 +31,91 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
     assert t(d0) == t(seed) == i64 and t(chunks).dtype == i64  # day, seed, chunk bounds
     z = numba.float64[::1]  # Z and tot are np.zeros inside the kernel
     members = tuple(map(t, (F, B, I, U)))
+    graph = (t(indptr), t(indices), t(deg))
     expected = {
-        "community_changes": (i64, i64, t(P), t(TL), t(M), t(H), z, t(OUT), t(hist), z, t(meta),
-                              t(indptr), t(indices), t(deg), *members),
+        "act_chunk": (i64, i64, i64, i64, i64, t(P), z, t(part), *graph, *members, numba.types.literal(True)),
+        "community_changes": (i64, i64, t(P), t(TL), t(M), t(H), z, t(OUT), t(hist), z, t(meta), *graph,
+                              *members),
+        "day_scalars": (i64, t(P), t(TL), t(M), t(H), z),
         "resolve_chunk": (i64, i64, i64, i64, i64, t(P), z, t(part), *members),
     }  # fmt: skip
     assert precompile.SIGNATURES == expected
+    # the helper's share and the first run's cover every kernel, none twice
+    mine = [n for n in precompile.SIGNATURES if n not in precompile.HELPER_KERNELS]
+    assert mine == ["act_chunk"] and set(precompile.HELPER_KERNELS) < set(precompile.SIGNATURES)
+
+
+class _Helper:
+    """A stand-in for the helper's process: alive until ``exit_after`` polls (never if None)."""
+
+    def __init__(self, exit_after: int | None = None) -> None:
+        self.polls, self.exit_after = 0, exit_after
+
+    def poll(self) -> int | None:
+        self.polls += 1
+        return 0 if self.exit_after is not None and self.polls > self.exit_after else None
+
+
+def _fake_cache(monkeypatch, tmp_path) -> tuple[list, dict]:
+    compiled: list = []
+    monkeypatch.setattr(precompile, "compile_ahead", lambda names: compiled.append(names))
+    paths = {n: tmp_path / f"{n}.nbi" for n in precompile.SIGNATURES}
+    monkeypatch.setattr(precompile, "_kernels", lambda: {n: n for n in precompile.SIGNATURES})
+    monkeypatch.setattr(precompile, "_index_path", lambda name: paths[name])
+    return compiled, paths
+
+
+def test_ready_compiles_the_first_runs_share_then_waits_for_the_helpers(monkeypatch, tmp_path) -> None:
+    import threading
+
+    compiled, paths = _fake_cache(monkeypatch, tmp_path)
+    monkeypatch.setattr(precompile, "_helper", None)
+    assert precompile.ready() is False and compiled == []  # no helper started: nothing to do
+    monkeypatch.setattr(precompile, "_helper", _Helper())
+
+    def helper_finishes() -> None:
+        for name in precompile.HELPER_KERNELS:
+            time.sleep(0.05)
+            paths[name].write_bytes(b"")
+
+    threading.Thread(target=helper_finishes).start()
+    t0 = time.monotonic()
+    assert precompile.ready() is True
+    assert time.monotonic() - t0 >= 0.14  # it waited for the last of the helper's kernels
+    assert compiled == [("act_chunk",)] and all(paths[n].exists() for n in precompile.HELPER_KERNELS)
+    assert precompile.ready() is False and len(compiled) == 1  # once a process
+
+
+def test_ready_stops_waiting_when_the_helper_ends_or_takes_too_long(monkeypatch, tmp_path) -> None:
+    compiled, _ = _fake_cache(monkeypatch, tmp_path)
+    gone = _Helper(exit_after=3)
+    monkeypatch.setattr(precompile, "_helper", gone)
+    assert precompile.ready(wait_s=60.0) is False and gone.polls == 4  # it died: the run compiles
+    slow = _Helper()
+    monkeypatch.setattr(precompile, "_helper", slow)
+    t0 = time.monotonic()
+    assert precompile.ready(wait_s=0.1) is False and 0.1 <= time.monotonic() - t0 < 5.0
+    monkeypatch.setattr(precompile, "compile_ahead", lambda names: 1 / 0)
+    monkeypatch.setattr(precompile, "_helper", _Helper())
+    assert precompile.ready() is False  # a failure in the speed-up never breaks the run
+    assert len(compiled) == 2
+
+
+def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
+    """``import cmsim`` launches the helper before pandas (and the rest of the API) is imported."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the helper runs only on machines with more than one core")
+    code = (
+        "import subprocess, sys\n"
+        "seen = []\n"
+        "subprocess.Popen = lambda *a, **k: seen.append('pandas' in sys.modules)\n"
+        "import cmsim\n"
+        "print(seen, 'pandas' in sys.modules)\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "CMSIM_PRECOMPILE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[False]", "True"]
 
 
 def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_path) -> None:
