@@ -72,6 +72,11 @@ NOISY_REPS = 5
 NOISY_FIGURES = ("engine", "ensemble")
 
 
+def noisy_reps(cfg: Config) -> int:
+    """Runs of a figure in ``NOISY_FIGURES``: ``--reps``, at least ``NOISY_REPS`` (not in --quick)."""
+    return cfg.reps if cfg.quick else max(cfg.reps, NOISY_REPS)
+
+
 def fig_engine(cfg: Config) -> list[Row]:
     """Member-steps/s of the full model (stepping only), and its ratio to the graph walk."""
     from walk import edge_chunks, walk_graph
@@ -80,7 +85,7 @@ def fig_engine(cfg: Config) -> list[Row]:
     over = {"graph.mean_degree": 10}
     cmsim.simulate("social_media", "balanced", seed=1, members=60_000, days=3, overrides=over)  # compile
     model, walk_rates = [], []
-    reps = cfg.reps if cfg.quick else max(cfg.reps, NOISY_REPS)  # (seeds 1..reps; ~3 s a run)
+    reps = noisy_reps(cfg)  # (seeds 1..reps; ~3 s a run)
     for rep in range(reps):
         sim = Simulation("social_media", "balanced", seed=rep + 1, members=n, days=days, overrides=over)
         st = sim.state
@@ -302,7 +307,7 @@ def fig_ensemble(cfg: Config) -> list[Row]:
     except Exception as exc:  # noqa: BLE001
         return [_unavailable("ensemble_ratio", goal, exc)]
     one, two = [], []
-    reps = cfg.reps if cfg.quick else max(cfg.reps, NOISY_REPS)  # (~3 s a pair)
+    reps = noisy_reps(cfg)  # (~3 s a pair)
     for _ in range(reps):  # interleaved, so load from other processes hits both alike
         one.append(rate(1))
         two.append(rate(2))
@@ -417,15 +422,15 @@ def main(argv: list[str] | None = None) -> int:
         rows += got
         print(f"  {name}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     info = machine()
-    noisy = [n for n in names if n in NOISY_FIGURES] if not cfg.quick and NOISY_REPS > reps else []
-    more = f" ({NOISY_REPS} for {' and '.join(noisy)})" if noisy else ""
+    noisy = [n for n in names if n in NOISY_FIGURES and noisy_reps(cfg) > reps]
+    more = f" ({noisy_reps(cfg)} for {' and '.join(noisy)})" if noisy else ""
     print(f"cmsim bench{' --quick' if cfg.quick else ''}: {info['cores']} cores, numba {info['numba']}, "
           f"numpy {info['numpy']}, mesa {info['mesa']}, Python {info['python']}; median of {reps}{more}")  # fmt: skip
     print(table(rows))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "quick" if cfg.quick else ("bench" if not args.only else "bench-" + "-".join(names))
-    doc = {"machine": info, "quick": cfg.quick, "reps": reps, "reps_by_figure": {n: NOISY_REPS for n in noisy},
+    doc = {"machine": info, "quick": cfg.quick, "reps": reps, "reps_by_figure": {n: noisy_reps(cfg) for n in noisy},
            "seconds": time.perf_counter() - t0,
            "date": time.strftime("%Y-%m-%dT%H:%M:%S"), "figures": [asdict(r) for r in rows]}  # fmt: skip
     (out / f"{stem}.json").write_text(json.dumps(doc, indent=1))

@@ -263,7 +263,6 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                 else:
                     a |= L.A_COMPLAINT
             if st != L.ACTIVE:
-                u_got_cur[iu] = 0
                 if st == L.LAPSED:
                     n_lapsed += 1
                 continue
@@ -289,7 +288,6 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     g *= P[L.P_NO_REPLY_CHILL]
                 else:
                     a |= L.A_FIRST
-            u_got_cur[iu] = 0
             u_act_cur[iu] = a
             s = f_sat[iu]
             if ordinary:
@@ -315,7 +313,8 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             else:
                 pc[T.K_BAD] += 1.0
             n_active += 1
-        # Every member's replies are read: clear the flags for tomorrow.
+        # Every member's replies are read: clear the flags for tomorrow (busy members' too, here
+        # rather than in the rules above).
         for i in range(b0, b1):
             iu = np.uint64(i)
             if b_status[iu] != L.EMPTY:
