@@ -33,6 +33,7 @@ import pandas as pd
 from cmsim.errors import CmsimError
 from cmsim.metrics import bands as _bands
 from cmsim.metrics import daily_series
+from cmsim.run import LazyTables, TableSource
 from cmsim.scenario import Scenario
 from cmsim.simulation import Simulation, one_thread, resolve_scenario
 from cmsim.strategies import StrategyLike, as_strategy
@@ -63,21 +64,23 @@ class Ensemble:
     ----------
     scenario, strategy : str
         Names. ``seeds``: the seeds, in run order.
-    daily : list of pandas.DataFrame
-        ``Run.daily`` of each run. ``summaries``: ``Run.summary`` of each run.
+    daily : sequence of pandas.DataFrame
+        ``Run.daily`` of each run, each built the first time it is read (a
+        :class:`~cmsim.run.LazyTables`; ``list(ens.daily)`` builds them all).
+        ``summaries``: ``Run.summary`` of each run.
     events : list of dict
         Scenario events and interventions ``{day, label}`` (for plots).
-    members : list of pandas.DataFrame or None
-        ``Run.members`` of each run when ``keep_members=True``.
+    members : sequence of pandas.DataFrame or None
+        ``Run.members`` of each run when ``keep_members=True`` (built on first read, like ``daily``).
     """
 
     scenario: str
     strategy: str
     seeds: list[int]
-    daily: list[pd.DataFrame]
+    daily: Sequence[pd.DataFrame]
     summaries: list[dict[str, float]]
     events: list[dict[str, Any]] = field(default_factory=list)
-    members: list[pd.DataFrame] | None = None
+    members: Sequence[pd.DataFrame] | None = None
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -152,7 +155,7 @@ def as_seeds(seeds: int | Iterable[int]) -> list[int]:
 # --- running jobs --------------------------------------------------------------------------------
 #: One run: (scenario, strategy, seed, interventions, keep_members).
 Job = tuple[Scenario, Any, int, tuple[Intervention, ...], bool]
-Result = tuple[pd.DataFrame, dict[str, float], list[dict[str, Any]], pd.DataFrame | None, str]
+Result = tuple[TableSource, dict[str, float], list[dict[str, Any]], TableSource | None, str]
 
 _JOBS: list[Job] = []  # the batch a forked worker reads (inherited, so strategies need not pickle)
 
@@ -164,7 +167,8 @@ def _run_job(job: Job) -> Result:
     except Exception:
         pass
     run = Simulation(sc, strategy, seed=seed, interventions=interventions).run()
-    return run.daily, run.summary, run.events, run.members if keep else None, run.strategy
+    daily, members = run.table_sources()  # tables are built where they are read, if ever
+    return daily, run.summary, run.events, members if keep else None, run.strategy
 
 
 def _run_indices(idx: Sequence[int]) -> list[tuple[int, Result]]:
@@ -344,10 +348,10 @@ def collect(scenario: Scenario, name: str, seeds: Sequence[int], results: Sequen
         scenario=scenario.name,
         strategy=name,
         seeds=list(seeds),
-        daily=[r[0] for r in results],
+        daily=LazyTables(r[0] for r in results),
         summaries=[r[1] for r in results],
         events=sorted(events.values(), key=lambda e: (e["day"], e["label"])),
-        members=[r[3] for r in results] if keep_members else None,  # type: ignore[misc]
+        members=LazyTables(r[3] for r in results) if keep_members else None,  # type: ignore[misc]
     )
 
 

@@ -41,15 +41,15 @@ Summary metrics (``Run.summary``), each computed from the run's own records:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
 
 from cmsim._kernels import layout as L
 
-__all__ = ["Run", "summarize", "members_table", "SUMMARY_KEYS"]
+__all__ = ["Run", "LazyTables", "summarize", "members_table", "SUMMARY_KEYS"]
 
 SUMMARY_KEYS: tuple[str, ...] = (
     "final_members",
@@ -72,6 +72,9 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "removals",
     "health_index",
 )
+
+#: A table, or the function that builds it on first use.
+TableSource = pd.DataFrame | Callable[[], pd.DataFrame]
 
 _STATUS = {L.EMPTY: "empty", L.ACTIVE: "active", L.LAPSED: "lapsed", L.LEFT: "left", L.REMOVED: "removed"}
 _ROLE = {L.MEMBER: "member", L.CHAMPION: "champion", L.TROLL: "troll", L.SPAMMER: "spammer"}
@@ -101,9 +104,9 @@ class Run:
 
     def __init__(
         self,
-        daily: pd.DataFrame | Callable[[], pd.DataFrame],
+        daily: TableSource,
         summary: dict[str, float],
-        members: pd.DataFrame | Callable[[], pd.DataFrame],
+        members: TableSource,
         scenario: str = "",
         strategy: str = "",
         seed: int = 0,
@@ -131,12 +134,65 @@ class Run:
             self._members = self._members()
         return self._members
 
+    def table_sources(self) -> tuple[TableSource, TableSource]:
+        """``daily`` and ``members`` as they are held: each the table, or the function that builds it.
+
+        What an ensemble's worker sends back: the arrays behind a function pickle in microseconds,
+        a table takes longer to build, pickle and unpickle than the run took to fill it.
+        """
+        return self._daily, self._members
+
     def __repr__(self) -> str:
         s = self.summary
         return (
             f"Run({self.scenario!r}, {self.strategy!r}, seed={self.seed}, days={len(self.daily)}, "
             f"final_members={s.get('final_members', float('nan')):.0f}, health_index={s.get('health_index', float('nan')):.1f})"
         )
+
+
+class LazyTables(Sequence[pd.DataFrame]):
+    """A list of tables, each built on first use (and kept) from the function that builds it.
+
+    ``Ensemble.daily`` is one: an ensemble of hundreds of runs builds no table until one is read,
+    so a batch read through its summaries costs nothing for the tables. Indexing, slicing, ``len``
+    and iteration work as on a list; a slice is a plain list of tables. It pickles.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> tables = LazyTables([partial(pd.DataFrame, {"x": [1, 2]}), pd.DataFrame({"x": [3]})])
+    >>> len(tables), tables.built()
+    (2, 1)
+    >>> int(tables[0]["x"].sum()), tables.built()
+    (3, 2)
+    >>> [len(t) for t in tables]
+    [2, 1]
+    """
+
+    def __init__(self, sources: Iterable[TableSource]) -> None:
+        self._items = list(sources)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> pd.DataFrame: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[pd.DataFrame]: ...
+    def __getitem__(self, i: int | slice) -> pd.DataFrame | list[pd.DataFrame]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self._items)))]
+        item = self._items[i]
+        if callable(item):
+            item = self._items[i] = item()
+        return item
+
+    def built(self) -> int:
+        """How many of the tables have been built so far."""
+        return sum(not callable(t) for t in self._items)
+
+    def __repr__(self) -> str:
+        return f"LazyTables({len(self)} tables, {self.built()} built)"
 
 
 def _gini(xs: np.ndarray) -> float:

@@ -163,8 +163,9 @@ def test_ensemble_docstring_examples():
     import doctest
     import sys
 
-    result = doctest.testmod(sys.modules["cmsim.ensemble"])
-    assert result.attempted > 0 and result.failed == 0
+    for name in ("cmsim.ensemble", "cmsim.run"):  # (run: LazyTables)
+        result = doctest.testmod(sys.modules[name])
+        assert result.attempted > 0 and result.failed == 0, name
 
 
 def test_many_runs_on_processes_match_serial_runs(monkeypatch):
@@ -195,6 +196,31 @@ def test_ensemble_matches_single_runs_and_keeps_members_only_when_asked():
     assert ens.members is None
     kept = cmsim.ensemble("forum", "balanced", seeds=[1], keep_members=True, progress=False, **SMALL)
     pd.testing.assert_frame_equal(kept.members[0], run.members)
+
+
+def test_ensemble_tables_are_built_once_when_first_read():
+    import pickle
+
+    from cmsim.run import LazyTables
+
+    ens = cmsim.ensemble("forum", "balanced", seeds=4, backend="process", workers=2, keep_members=True,
+                         progress=False, **SMALL)  # fmt: skip
+    assert isinstance(ens.daily, LazyTables) and len(ens.daily) == 4
+    assert ens.daily.built() == 0 and ens.members.built() == 0  # the workers sent arrays, not tables
+    assert np.isfinite(ens.values("health_index")).all()  # summaries need no table
+    assert ens.daily.built() == 0
+    last = ens.daily[-1]
+    assert ens.daily.built() == 1 and ens.daily[3] is last  # built once, then kept
+    copy = pickle.loads(pickle.dumps(ens))  # half built, it still pickles
+    assert [len(t) for t in ens.daily[1:3]] == [SMALL["days"]] * 2 and ens.daily.built() == 3
+    run = cmsim.simulate("forum", "balanced", seed=2, **SMALL)
+    for tables in (ens.daily, copy.daily):
+        pd.testing.assert_frame_equal(tables[2], run.daily)
+    pd.testing.assert_frame_equal(ens.members[2], run.members)
+    assert ens.series("members").shape == (4, SMALL["days"]) and ens.daily.built() == 4
+    with pytest.raises(IndexError):
+        ens.daily[4]
+    assert repr(copy.daily) == "LazyTables(4 tables, 2 built)"  # [-1] before pickling, [2] after
 
 
 def test_seeds_and_bad_input():
