@@ -138,7 +138,8 @@ class Run:
         """``daily`` and ``members`` as they are held: each the table, or the function that builds it.
 
         What an ensemble's worker sends back: the arrays behind a function pickle in microseconds,
-        a table takes longer to build, pickle and unpickle than the run took to fill it.
+        while building, pickling and unpickling a 2,000-member run's daily table took about a
+        tenth of the run.
         """
         return self._daily, self._members
 
