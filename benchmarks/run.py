@@ -278,10 +278,12 @@ def fig_memory(cfg: Config) -> list[Row]:
     results = [once() for _ in range(cfg.reps)]
     mb = statistics.median(r[0] for r in results)
     info = results[0][1]
+    # Both parts of the goal: 400 MB, and the budget of 150 B a member and 8 B an edge.
     budget = (150 * n + 8 * info["edges"]) / 1e6
     note = (f"social_media, {n:,} members, {days} days; {mb * 1e6 / n:.0f} B/member all in; "
-            f"150 B/member + 8 B/edge = {budget:.0f} MB")  # fmt: skip
-    return [Row("memory_1m", mb, "MB", "<= 400", mb <= 400, note, [r[0] for r in results])]
+            f"budget 150 B/member + 8 B/edge = {budget:.0f} MB")  # fmt: skip
+    met = mb <= 400 and mb <= budget
+    return [Row("memory_1m", mb, "MB", f"<= {min(400, round(budget))}", met, note, [r[0] for r in results])]
 
 
 # --- (8) ensembles on 1 and 2 cores -------------------------------------------------------------

@@ -29,7 +29,7 @@ from numba import types as nt
 __all__ = ["HELPER_KERNELS", "SIGNATURES", "cache_is_cold", "compile_ahead", "ready", "start"]
 
 _F1, _F2 = nt.float64[::1], nt.float64[:, ::1]
-_MEMBERS = (_F2, nt.int8[:, ::1], nt.int32[:, ::1], nt.uint8[:, ::1])  # F, B, I, U
+_MEMBERS = (nt.float32[:, ::1], nt.int8[:, ::1], nt.int32[:, ::1], nt.uint8[:, ::1])  # F, B, I, U
 _GRAPH = (nt.int64[::1], nt.int32[::1], nt.int32[::1])  # indptr, indices, deg
 _I = nt.int64
 

@@ -299,8 +299,10 @@ def _cat(codes: np.ndarray, names: Mapping[int, str]) -> pd.Categorical:
 def members_table(
     F: np.ndarray, B: np.ndarray, ints: np.ndarray, deg: np.ndarray, n: int, day: int
 ) -> pd.DataFrame:
-    """One row per member slot used: traits, role, status, contributions and tenure at ``day``."""
+    """One row per member slot used: traits, role, status, contributions and tenure at ``day``
+    (traits and moods as float64: the values members hold in single precision, exactly)."""
     join = ints[L.I_JOIN, :n]
+    F = F[:, :n].astype(np.float64)
     return pd.DataFrame(
         {
             "member": np.arange(n),

@@ -106,7 +106,7 @@ def new_state(
     ``threads``; the same members either way)."""
     n = graph.n
     cap = graph.capacity
-    F = np.zeros((L.N_F, cap))
+    F = np.zeros((L.N_F, cap), L.F_DTYPE)
     B = np.zeros((L.N_B, cap), np.int8)
     I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
     U = np.zeros((L.N_U, cap), np.uint8)

@@ -361,7 +361,7 @@ def test_initial_members_created_on_threads_are_the_same() -> None:
     n, hubs = 20_000, 400
     out = []
     for fill in (init_members, init_members_par):
-        arrays = (np.zeros((L.N_F, n)), np.zeros((L.N_B, n), np.int8), np.zeros((L.N_I, n), np.int32),
+        arrays = (np.zeros((L.N_F, n), L.F_DTYPE), np.zeros((L.N_B, n), np.int8), np.zeros((L.N_I, n), np.int32),
                   np.zeros((L.N_U, n), np.uint8))  # fmt: skip
         fill(9, n, hubs, P, *arrays)
         out.append(arrays)

@@ -19,6 +19,7 @@ import pytest
 import cmsim
 from cmsim import Intervention
 from cmsim._kernels import layout as L
+from cmsim._kernels.tally import EXPOSURE_FLOOR
 from cmsim.mesa import CommunityModel, Manager, Member, simulate_mesa
 from cmsim.mesa import agents as A
 from cmsim.mesa.draws import key
@@ -247,6 +248,24 @@ def test_toxic_posts_seen_build_exposure_that_fades_day_by_day() -> None:
     other.exposure = 1.0  # sees nothing toxic (its contacts showed nothing)
     other.live_the_day()
     assert other.exposure == pytest.approx(0.9)
+
+
+def test_a_members_day_is_held_in_single_precision_and_faint_exposure_fades_to_zero() -> None:
+    # As the compiled engine stores them: computed in double, rounded once at the end of the day
+    # (tests/test_precision.py holds the compiled side of the same cases).
+    model = _pair(**{"members.visit_rate": 1.0, "dynamics.reversion": 0.3})
+    model.today = model.manager.plan_day(model.timeline[0].tolist())
+    model.tally = Tally()
+    member = model.member_list[5]
+    s = float(np.float32(0.41180906))  # in single-precision arithmetic its drift would differ
+    member.satisfaction, member.exposure = s, EXPOSURE_FLOOR / 0.95
+    member.live_the_day()
+    b = model.p.members.satisfaction_baseline
+    assert b == float(np.float32(0.65)) != 0.65  # packed at the members' precision
+    assert member.satisfaction == float(np.float32(s + 0.3 * (b - s)))
+    assert member.satisfaction != float(np.float32(s) + np.float32(0.3) * (np.float32(b) - np.float32(s)))
+    assert member.exposure == 0.0  # below EXPOSURE_FLOOR after fading
+    assert A.held(1e-20) == float(np.float32(1e-20)) != 1e-20
 
 
 @pytest.mark.parametrize("exposure, toxic", [(0.0, False), (0.25, True)])

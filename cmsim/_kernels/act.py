@@ -24,6 +24,7 @@ from cmsim._kernels.quiet import (
     VISITS,
     comeback_chance,
     drift,
+    fade,
     leaves,
     sort_batch,
     visits,
@@ -162,8 +163,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 # 3. An ordinary member: satisfaction drifts to its baseline, engagement to 1.
                 s, g = drift(f_sat[iu], f_eng[iu], base, P, Z)
                 # Exposure: a smoothed count of toxic posts seen, which normalises trolling.
-                exposure = (1.0 - T.NORM_SMOOTHING) * f_exposure[iu]
-                activity = f_activity[iu]
+                exposure = fade(f_exposure[iu])
+                activity = float(f_activity[iu])  # (float64: sqrt below, as the Mesa engine)
                 a = 0
                 # Visit (drawn in sort_batch when sorted ahead: the same draw).
                 if (code == VISITS) if ahead else visits(k_visit, i, activity, s, g, P, Z):

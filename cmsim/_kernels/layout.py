@@ -18,6 +18,8 @@ Arrays
 
 from __future__ import annotations
 
+import numpy as np
+
 # --- member status (int8) -------------------------------------------------------------------
 EMPTY = 0  # slot not yet used by any member
 ACTIVE = 1
@@ -164,6 +166,15 @@ P_KEYS: tuple[str, ...] = (
     "platform.recovery_days",
 )
 N_PARAMS = len(P_KEYS)
+#: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
+#: at, drifts to or is compared with: packed rounded to ``F_DTYPE``, so that a member who sits at
+#: its baseline sits exactly on it, as it would in double precision (``simulation.pack_params``).
+SAT_LEVEL_KEYS: tuple[str, ...] = (
+    "members.initial_satisfaction",
+    "members.satisfaction_baseline",
+    "dynamics.complaint_threshold",
+    "trolls.mood_threshold",
+)
 (
     P_INITIAL_MEMBERS,
     P_MEMBERSHIP_GIVEN,
@@ -377,7 +388,13 @@ N_OUT = len(OUT_COLUMNS)
 MAX_OPEN_DAYS = 60
 
 # --- member state, packed by dtype: row r of each 2-D array is one per-member field -----------
-# F: float64[N_F, n]
+#: F holds the members' traits and moods in single precision (7 significant digits, far finer
+#: than the model's resolution): the kernels compute in float64 from what they load and round
+#: once when they store, and the daily pass over every member moves half the bytes it would in
+#: float64 (``benchmarks/README.md``, round 8). The parameters that satisfaction is compared
+#: with or set to are rounded the same way (``SAT_LEVEL_KEYS``).
+F_DTYPE = np.float32
+# F: float32[N_F, n]
 F_ACTIVITY = 0  # activity propensity (lognormal, median 1)
 F_EXPERTISE = 1  # ability to answer questions, 0..1
 F_TEMPER = 2  # proneness to trolling, 0..1

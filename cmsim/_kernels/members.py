@@ -36,7 +36,7 @@ def draw_traits(seed, day, i, sigma, expert_share, temper_mean, is_hub):
 
 # (declared signatures: one compiled copy each, whatever constants callers pass; see ``rng``)
 @njit(
-    "void(int64, int64, int64, int64, boolean, int64, int64, float64[::1], float64[:, ::1], int8[:, ::1],"
+    "void(int64, int64, int64, int64, boolean, int64, int64, float64[::1], float32[:, ::1], int8[:, ::1],"
     " int32[:, ::1], uint8[:, ::1])",
     cache=True,
 )

@@ -47,6 +47,13 @@ def drift_eng(g, engagement_drift):
 
 
 @njit(cache=True)
+def fade(exposure):
+    """A member's exposure after a day's fading (a visit adds what it sees after this)."""
+    x = (1.0 - T.NORM_SMOOTHING) * exposure
+    return x if x >= T.EXPOSURE_FLOOR else 0.0
+
+
+@njit(cache=True)
 def visits(k_visit, i, activity, s, g, P, Z):
     """Whether ordinary member ``i`` visits today (after :func:`drift`)."""
     pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
@@ -179,7 +186,7 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
                 f_eng[iu] = g
         for i in range(c0, c1):
             iu = np.uint64(i)
-            x = (1.0 - T.NORM_SMOOTHING) * f_exposure[iu]
+            x = fade(f_exposure[iu])
             if (m_quiet >> np.uint64(i - c0)) & one:
                 f_exposure[iu] = x
         for i in range(c0, c1):  # today's activity: none yet (the main pass writes its members')

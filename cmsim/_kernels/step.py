@@ -21,7 +21,7 @@ Arguments (``n`` slots, ``e`` edge slots, ``c`` chunks): ``seed`` int; ``P`` flo
 ``hist`` float64[MAX_OPEN_DAYS + 1] (response-day histogram); ``chunks`` int64[c] chunk starts
 (the last chunk runs to the slots used); ``part`` float64[c, N_K] scratch; ``meta`` int64[2] =
 (slots used, capacity); ``indptr`` int64[n + 1], ``indices`` int32[e], ``deg`` int32[n];
-``F`` float64[N_F, n], ``B`` int8[N_B, n], ``I`` int32[N_I, n], ``U`` uint8[N_U, n].
+``F`` float32[N_F, n], ``B`` int8[N_B, n], ``I`` int32[N_I, n], ``U`` uint8[N_U, n].
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from cmsim._kernels.levers import day_scalars, manager_levers, saturation
 from cmsim._kernels.resolve import resolve_chunk
 from cmsim._kernels.tally import (  # re-exported: structural constants and array sizes
     EVENT_SAT,
+    EXPOSURE_FLOOR,
     FIXED_POINT,
     FRIEND_OF_FRIEND,
     LEARN_SOFTEN,
@@ -50,6 +51,7 @@ from cmsim._kernels.tally import (  # re-exported: structural constants and arra
 
 __all__ = [
     "EVENT_SAT",
+    "EXPOSURE_FLOOR",
     "FIXED_POINT",
     "FRIEND_OF_FRIEND",
     "LEARN_SOFTEN",

@@ -11,7 +11,10 @@ Read this file to follow a member's day. Every day has three phases (``Community
 
 These agents are the readable twin of the compiled engine (``cmsim/_kernels/step.py``): the
 same rules, the same random draws (one named stream per decision, see :mod:`cmsim.mesa.draws`)
-and the same order of floating-point operations, so both engines give identical results.
+and the same order of floating-point operations, so both engines give identical results. Like
+the compiled engine, a member holds its traits and moods in single precision (``L.F_DTYPE``):
+they are computed in double precision and rounded (:func:`held`) where that engine stores them,
+at the end of a member's phase 1 and phase 2, and when a warning lowers its temper.
 Parameters are read as ``model.p.<section>.<name>``, the dotted keys of the scenario files.
 """
 
@@ -25,6 +28,7 @@ from mesa.discrete_space import FixedAgent
 from cmsim._kernels import layout as L
 from cmsim._kernels.step import (  # structural constants (docs/model.md)
     EVENT_SAT,
+    EXPOSURE_FLOOR,
     FIXED_POINT,
     MAX_VISIT,
     NORM_SMOOTHING,
@@ -67,6 +71,12 @@ FIRST_POST = L.A_FIRST  # a newcomer's first post, still waiting for a reply
 FP_NONE, FP_OPEN, FP_REPLIED, FP_UNANSWERED = "none", "open", "replied", "unanswered"
 
 
+def held(x: float) -> float:
+    """``x`` as a member holds it: rounded to single precision (``L.F_DTYPE``), as the compiled
+    engine's member arrays hold it."""
+    return float(L.F_DTYPE(x))
+
+
 class Member(FixedAgent):
     """A member of the community, sitting on its own cell of the network space.
 
@@ -98,8 +108,8 @@ class Member(FixedAgent):
         super().__init__(model)
         self.slot = slot
         self.cell = model.space[slot]
-        self.activity, self.expertise, self.temper = traits
-        self.satisfaction = model.p.members.initial_satisfaction
+        self.activity, self.expertise, self.temper = (held(t) for t in traits)
+        self.satisfaction = held(model.p.members.initial_satisfaction)
         self.engagement = 1.0
         self.exposure = 0.0  # smoothed count of toxic posts seen
         self.status = ACTIVE
@@ -212,7 +222,7 @@ class Member(FixedAgent):
                 self.comeback_day = self.model.day + 1 + int(wait)
             self.shown_today = 0
             return True
-        self.temper *= p.trolls.warning
+        self.temper = held(self.temper * p.trolls.warning)
         return False
 
     def post_as_bad_actor(self) -> None:
@@ -245,13 +255,21 @@ class Member(FixedAgent):
         self.satisfaction = s + p.dynamics.reversion * (p.members.satisfaction_baseline - s) - today.shock
         self.engagement = g + p.dynamics.engagement_drift * (1.0 - g)
         # Toxicity seen in the past fades from memory (a visit adds what is seen today).
-        self.exposure = (1.0 - NORM_SMOOTHING) * self.exposure
+        x = (1.0 - NORM_SMOOTHING) * self.exposure
+        self.exposure = x if x >= EXPOSURE_FLOOR else 0.0  # (a smaller one changes no draw)
         self.shown_today = 0
         if self.decides_to_visit():
             self.visit()
         self.satisfaction = min(max(self.satisfaction, 0.0), 1.0)
         self.engagement = min(max(self.engagement, 0.05), 3.0)
-        self.leave_or_lapse()
+        self.leave_or_lapse()  # (on the day's values, before they are held)
+        self.hold_moods()
+
+    def hold_moods(self) -> None:
+        """Round satisfaction, engagement and exposure to the precision they are held in."""
+        self.satisfaction = held(self.satisfaction)
+        self.engagement = held(self.engagement)
+        self.exposure = held(self.exposure)
 
     def decides_to_visit(self) -> bool:
         """Active, engaged and happy members visit more; reach, season and content add visits."""
@@ -451,6 +469,7 @@ class Member(FixedAgent):
             tally.engagement_sum += math.floor(self.engagement * FIXED_POINT)
             if self.satisfaction >= self.model.p.members.satisfaction_baseline:
                 tally.satisfied += 1
+            self.hold_moods()  # (the day's counts are of the values before they are held)
         else:
             tally.bad_accounts += 1
         tally.active += 1
