@@ -9,6 +9,7 @@ from numba import njit
 
 from cmsim._kernels import rng as R
 from cmsim.mesa import draws as D
+from cmsim.mesa.agents import held
 
 seeds = st.integers(0, 2**63 - 1)
 streams = st.integers(0, 63)
@@ -51,3 +52,17 @@ def test_uniform_is_uniform() -> None:
     u = np.array([D.uniform(k, i) for i in range(20_000)])
     assert u.min() >= 0.0 and u.max() < 1.0
     assert abs(u.mean() - 0.5) < 5 * 0.2887 / np.sqrt(len(u))
+
+
+@njit(cache=False)
+def _stored(x):
+    out = np.empty(1, np.float32)
+    out[0] = x  # as the compiled engine stores a member's value
+    return out[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-3.4e38, 3.4e38) | st.sampled_from([0.65, 0.1, 1.0 + 2.0**-24, 2.0**-140, 1e-30]))
+def test_a_held_value_is_rounded_exactly_as_the_compiled_engine_stores_it(x: float) -> None:
+    # (1 + 2**-24 is a tie: round half to even gives 1.0; 2**-140 is subnormal in single precision)
+    assert held(x) == float(_stored(x))

@@ -21,7 +21,10 @@ Parameters are read as ``model.p.<section>.<name>``, the dotted keys of the scen
 from __future__ import annotations
 
 import math
+import struct
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from mesa.discrete_space import FixedAgent
 
@@ -71,10 +74,14 @@ FIRST_POST = L.A_FIRST  # a newcomer's first post, still waiting for a reply
 FP_NONE, FP_OPEN, FP_REPLIED, FP_UNANSWERED = "none", "open", "replied", "unanswered"
 
 
+_HELD = struct.Struct(np.dtype(L.F_DTYPE).char)  # ("f": packing rounds to nearest, as numpy does)
+
+
 def held(x: float) -> float:
     """``x`` as a member holds it: rounded to single precision (``L.F_DTYPE``), as the compiled
-    engine's member arrays hold it."""
-    return float(L.F_DTYPE(x))
+    engine's member arrays hold it. (A round trip through ``struct``: 0.1 us, a third of
+    ``float(np.float32(x))``.)"""
+    return _HELD.unpack(_HELD.pack(x))[0]
 
 
 class Member(FixedAgent):
@@ -469,7 +476,9 @@ class Member(FixedAgent):
             tally.engagement_sum += math.floor(self.engagement * FIXED_POINT)
             if self.satisfaction >= self.model.p.members.satisfaction_baseline:
                 tally.satisfied += 1
-            self.hold_moods()  # (the day's counts are of the values before they are held)
+            # (the day's counts are of the values before they are held; exposure is unchanged)
+            self.satisfaction = held(self.satisfaction)
+            self.engagement = held(self.engagement)
         else:
             tally.bad_accounts += 1
         tally.active += 1
