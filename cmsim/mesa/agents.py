@@ -25,7 +25,6 @@ import struct
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
