@@ -86,7 +86,7 @@ def trolling_experiment(seed: int, quick: bool = False) -> dict[str, float]:
     """
     n, days = 12000, 60
     sim = Simulation("forum", "absent", seed=seed, members=n, days=days, overrides=TROLL_EXPERIMENT)
-    thr = float(sim.scenario.values["trolls.mood_threshold"])
+    thr = float(sim.state.P[L.P_MOOD_THRESHOLD])  # (as the model compares: at the members' precision)
     posts = np.zeros((2, 2))
     toxic = np.zeros((2, 2))
     for d in range(days):
