@@ -87,9 +87,8 @@ def resolve_scenario(
 def pack_params(values: Mapping[str, Any]) -> np.ndarray:
     """The packed parameter array ``P`` (float64[N_PARAMS]) of a validated scenario; the levels of
     satisfaction (``layout.SAT_LEVEL_KEYS``) rounded to the precision members hold it in."""
-    sat_levels = set(L.SAT_LEVEL_KEYS)
     return np.array(
-        [float(L.F_DTYPE(values[k])) if k in sat_levels else float(values[k]) for k in L.P_KEYS],
+        [float(L.F_DTYPE(values[k])) if k in L.SAT_LEVEL_KEYS else float(values[k]) for k in L.P_KEYS],
         dtype=np.float64,
     )
 

@@ -390,9 +390,9 @@ MAX_OPEN_DAYS = 60
 # --- member state, packed by dtype: row r of each 2-D array is one per-member field -----------
 #: F holds the members' traits and moods in single precision (7 significant digits, far finer
 #: than the model's resolution): the kernels compute in float64 from what they load and round
-#: once when they store, and the daily pass over every member moves half the bytes it would in
-#: float64 (``benchmarks/README.md``, round 8). The parameters that satisfaction is compared
-#: with or set to are rounded the same way (``SAT_LEVEL_KEYS``).
+#: once when they store. A run needs 24 bytes a member slot less than in float64 (speed: 1-3% of
+#: phase 1; ``benchmarks/README.md``, round 8). The parameters that satisfaction is compared with
+#: or set to are rounded the same way (``SAT_LEVEL_KEYS``).
 F_DTYPE = np.float32
 # F: float32[N_F, n]
 F_ACTIVITY = 0  # activity propensity (lognormal, median 1)
