@@ -8,20 +8,24 @@ from cmsim import precompile as _precompile
 # second sooner than after the imports below (see cmsim.precompile).
 _precompile.start()
 
-from cmsim.compare import Comparison, compare
-from cmsim.ensemble import Ensemble, ensemble
-from cmsim.errors import CmsimError, ScenarioError, StrategyError
+from cmsim.batch import Comparison, Ensemble, compare, ensemble
+from cmsim.errors import ArgumentError, CmsimError, ScenarioError, StrategyError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
 from cmsim.run import Run
 from cmsim.scenario import Scenario, list_scenarios, load_scenario
-from cmsim.simulation import Simulation, simulate
+from cmsim.simulation import Simulation
+from cmsim.spec import RunSpec, run_spec, simulate
 from cmsim.strategies import BUILTIN as STRATEGIES
+from cmsim.strategies import Observation, Strategy
 from cmsim.timeline import Intervention
+from cmsim.version import MODEL_VERSION
 
+#: The package's version (of the code); ``MODEL_VERSION`` is the model's (of its results).
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "CmsimError",
     "Comparison",
     "Ensemble",
@@ -31,11 +35,15 @@ __all__ = [
     "PARAMS",
     "Graph",
     "Intervention",
+    "MODEL_VERSION",
+    "Observation",
     "Run",
+    "RunSpec",
     "STRATEGIES",
     "Scenario",
     "Simulation",
     "ScenarioError",
+    "Strategy",
     "StrategyError",
     "build_graph",
     "compare",
@@ -43,6 +51,7 @@ __all__ = [
     "from_networkx",
     "list_scenarios",
     "load_scenario",
+    "run_spec",
     "simulate",
     "__version__",
 ]

@@ -203,11 +203,18 @@ def _write_comparison(c, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "summary.csv", out / "runs.csv", out / "runs.parquet", out / "bands.csv"]
+    paths = [
+        out / "summary.csv",
+        out / "runs.csv",
+        out / "runs.parquet",
+        out / "bands.csv",
+        out / "metadata.json",
+    ]
     c.summary.to_csv(paths[0], index=False)
     c.to_frame().to_csv(paths[1], index=False)
     c.to_parquet(paths[2])
     c.bands.to_csv(paths[3], index=False)
+    paths[4].write_text(json.dumps(c.metadata, indent=1) + "\n", encoding="utf-8")  # (model_version first)
     for name, fig in (("comparison.png", c.plot()), ("differences.png", c.plot_summary())):
         fig.savefig(out / name, dpi=130)
         plt.close(fig)

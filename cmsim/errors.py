@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CmsimError", "ScenarioError", "StrategyError"]
+__all__ = ["CmsimError", "ArgumentError", "ScenarioError", "StrategyError"]
 
 
 class CmsimError(Exception):
@@ -15,3 +15,7 @@ class ScenarioError(CmsimError, ValueError):
 
 class StrategyError(CmsimError, ValueError):
     """A strategy or allocation is invalid: names the day, the lever and the values."""
+
+
+class ArgumentError(CmsimError, ValueError):
+    """A function was called with a bad argument: names the parameter, the value and what is allowed."""

@@ -1,6 +1,7 @@
 """All matplotlib code of the kit: figures a manager can paste into a slide.
 
-matplotlib is imported inside the functions, so importing :mod:`cmsim` never pulls it in.
+The functions take tables (``Comparison.bands``, ``Comparison.summary``), not the objects that
+made them. matplotlib is imported inside the functions, so importing :mod:`cmsim` never pulls it in.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import numpy as np
 from cmsim.metrics import metric
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from matplotlib.figure import Figure
-
-    from cmsim.compare import Comparison
 
 __all__ = ["plot_bands", "plot_differences", "draw_events", "EVENT_GID"]
 
@@ -48,9 +48,9 @@ def draw_events(ax: Any, events: Sequence[dict[str, Any]], *, label: bool = True
 
 
 def plot_bands(
-    comparison: Comparison,
-    metrics: Sequence[str] | None = None,
+    bands: pd.DataFrame,
     *,
+    events: Sequence[dict[str, Any]] = (),
     ncols: int | None = None,
     figsize: tuple[float, float] | None = None,
     title: str | None = None,
@@ -59,9 +59,12 @@ def plot_bands(
 
     Parameters
     ----------
-    comparison : Comparison
-    metrics : list of str, optional
-        Metrics to draw (default: those of the comparison that have a daily series).
+    bands : pandas.DataFrame
+        One row per strategy, day and metric with columns ``strategy``, ``day``, ``metric``,
+        ``median``, ``p10`` and ``p90`` (as ``Comparison.bands``); one panel per metric and one
+        colour per strategy, in the order they first appear.
+    events : list of dict
+        ``{day, label}`` drawn as dashed vertical lines.
     ncols : int, optional
         Panels per row (default up to 3).
     figsize : (width, height), optional
@@ -73,10 +76,8 @@ def plot_bands(
     """
     import matplotlib.pyplot as plt
 
-    names = [m for m in (metrics or comparison.metrics) if metric(m).series is not None]
-    if not names:
-        names = ["final_members"]
-    bands = comparison.bands if metrics is None else _bands_for(comparison, names)
+    names = list(dict.fromkeys(bands["metric"]))
+    strategies = list(dict.fromkeys(bands["strategy"]))
     ncols = ncols or min(3, len(names))
     nrows = math.ceil(len(names) / ncols)
     fig, axes = plt.subplots(
@@ -88,12 +89,12 @@ def plot_bands(
     for ax, name in zip(axes.flat, names, strict=False):
         m = metric(name)
         sub = bands[bands["metric"] == name]
-        for k, strat in enumerate(comparison.strategies):
+        for k, strat in enumerate(strategies):
             s = sub[sub["strategy"] == strat]
             colour = _COLOURS[k % len(_COLOURS)]
             ax.fill_between(s["day"], s["p10"], s["p90"], color=colour, alpha=0.18, linewidth=0)
             ax.plot(s["day"], s["median"], color=colour, linewidth=1.8, label=strat)
-        draw_events(ax, comparison.events)
+        draw_events(ax, events)
         ax.set_title(m.series_label or m.label, fontsize=11)
         ax.set_ylabel(m.unit or "value", fontsize=9)
         ax.set_xlabel("day")
@@ -102,28 +103,13 @@ def plot_bands(
         ax.grid(alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6), frameon=False)
-    n = len(comparison.seeds)
-    fig.suptitle(
-        title or f"{comparison.scenario}: median and 10-90% range over {n} seeds",
-        fontsize=12,
-    )
+    fig.suptitle(title or "median and 10-90% range over seeds", fontsize=12)
     return fig
 
 
-def _bands_for(comparison: Comparison, names: Sequence[str]) -> Any:
-    import pandas as pd
-
-    frames = []
-    for name in names:
-        for ens in comparison.ensembles.values():
-            b = ens.bands([metric(name).series]).drop(columns="series")
-            b.insert(2, "metric", name)
-            frames.append(b)
-    return pd.concat(frames, ignore_index=True)
-
-
 def plot_differences(
-    comparison: Comparison,
+    summary: pd.DataFrame,
+    baseline: str,
     metrics: Sequence[str] | None = None,
     *,
     ncols: int | None = None,
@@ -136,15 +122,25 @@ def plot_differences(
     of zero, red when on the worse side, grey when the CI crosses zero. The share of seeds where
     the strategy beat the baseline is written beside each point.
 
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per metric and strategy with columns ``metric``, ``strategy``, ``diff``,
+        ``diff_ci_low``, ``diff_ci_high`` and ``p_better`` (as ``Comparison.summary``).
+    baseline : str
+        The strategy the differences are taken from (not drawn).
+    metrics : list of str, optional
+        Metrics to draw (default: every metric of ``summary``, in order).
+
     Returns
     -------
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
-    names = list(metrics or comparison.metrics)
-    s = comparison.summary
-    others = [x for x in comparison.strategies if x != comparison.baseline]
+    s = summary
+    names = list(metrics or dict.fromkeys(s["metric"]))
+    others = [x for x in dict.fromkeys(s["strategy"]) if x != baseline]
     ncols = ncols or min(2, len(names))
     nrows = math.ceil(len(names) / ncols)
     height = max(1.6, 0.45 * len(others) + 1.1)
@@ -180,13 +176,8 @@ def plot_differences(
         unit = "percentage points" if m.unit == "%" else m.unit
         arrow = {1: " (higher is better)", -1: " (lower is better)"}.get(m.better, "")
         ax.set_title(m.label + arrow, fontsize=10)
-        ax.set_xlabel(f"difference from {comparison.baseline} ({unit})" if unit else "difference", fontsize=9)
+        ax.set_xlabel(f"difference from {baseline} ({unit})" if unit else "difference", fontsize=9)
         ax.set_ylabel("strategy", fontsize=9)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(
-        title
-        or f"{comparison.scenario}: difference from {comparison.baseline}, paired by seed "
-        f"(mean and 95% CI, {len(comparison.seeds)} seeds)",
-        fontsize=11,
-    )
+    fig.suptitle(title or f"difference from {baseline}, paired by seed (mean and 95% CI)", fontsize=11)
     return fig

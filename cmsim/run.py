@@ -48,8 +48,16 @@ import numpy as np
 import pandas as pd
 
 from cmsim._kernels import layout as L
+from cmsim.parameters import LEVERS
+from cmsim.version import MODEL_VERSION
 
-__all__ = ["Run", "LazyTables", "summarize", "members_table", "SUMMARY_KEYS"]
+__all__ = ["Run", "LazyTables", "summarize", "members_table", "daily_frame", "SUMMARY_KEYS", "DAILY_COLUMNS"]
+
+#: Columns of ``Run.daily``: the kernel's output (``layout.OUT_COLUMNS``) plus hours per lever.
+DAILY_COLUMNS: tuple[str, ...] = L.OUT_COLUMNS + tuple(f"hours_{lever}" for lever in LEVERS)
+
+_INT_COLUMNS = frozenset(L.OUT_COLUMNS) - {"mean_satisfaction", "mean_engagement", "reach", "manager_hours",
+                                           "manager_stress", "know_how", "response_days_sum"}  # fmt: skip
 
 SUMMARY_KEYS: tuple[str, ...] = (
     "final_members",
@@ -96,6 +104,8 @@ class Run:
         Names. ``seed``: the seed. ``engine``: ``"fast"`` or ``"mesa"``.
     events : list of dict
         Scenario events and interventions ``{day, label}`` (for plots).
+    model_version : str
+        :data:`cmsim.MODEL_VERSION` of the model that made the run (see :attr:`metadata`).
 
     ``daily`` and ``members`` may be given as tables or as functions that build them: a table is
     then built on first use (most of a small run's cost is building tables nobody reads), from
@@ -121,6 +131,14 @@ class Run:
         self.seed = seed
         self.engine = engine
         self.events = list(events or [])
+        self.model_version = MODEL_VERSION
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What made the run: ``model_version``, ``scenario``, ``strategy``, ``seed``, ``engine``
+        (plain data, to save beside the tables; a run of another model version is another model's)."""
+        return {"model_version": self.model_version, "scenario": self.scenario, "strategy": self.strategy,
+                "seed": self.seed, "engine": self.engine}  # fmt: skip
 
     @property
     def daily(self) -> pd.DataFrame:
@@ -194,6 +212,17 @@ class LazyTables(Sequence[pd.DataFrame]):
 
     def __repr__(self) -> str:
         return f"LazyTables({len(self)} tables, {self.built()} built)"
+
+
+def daily_frame(out: np.ndarray, hours: np.ndarray) -> pd.DataFrame:
+    """Build the daily DataFrame from the engine's output rows (``layout.OUT_COLUMNS``) and the
+    hours per lever (``LEVERS``), one row a day."""
+    cols: dict[str, np.ndarray] = {}
+    for k, c in enumerate(L.OUT_COLUMNS):
+        cols[c] = out[:, k].astype(np.int64) if c in _INT_COLUMNS else out[:, k].copy()
+    for k, lever in enumerate(LEVERS):
+        cols[f"hours_{lever}"] = hours[:, k].copy()
+    return pd.DataFrame(cols)
 
 
 def _gini(xs: np.ndarray) -> float:

@@ -531,6 +531,29 @@ def _stamps(paths) -> tuple[tuple[Path, int, int], ...]:
     return tuple(out)
 
 
+def resolve_scenario(
+    scenario: str | Path | Scenario,
+    *,
+    days: int | None = None,
+    members: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Load a scenario and apply ``overrides`` and the ``days`` / ``members`` shortcuts.
+
+    Examples
+    --------
+    >>> resolve_scenario("forum", days=30, members=500)["community.days"]
+    30
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    extra: dict[str, Any] = dict(overrides or {})
+    if days is not None:
+        extra["community.days"] = days
+    if members is not None:
+        extra["community.initial_members"] = members
+    return sc.with_overrides(extra) if extra else sc
+
+
 def list_scenarios() -> dict[str, str]:
     """Shipped scenarios: ``{name: first sentence of its description}``, sorted by name."""
     out = {}

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from cmsim._kernels import layout as L
 from cmsim.errors import StrategyError
 from cmsim.parameters import LEVERS
 
@@ -33,6 +34,8 @@ __all__ = [
     "DataDriven",
     "as_strategy",
     "validate_allocation",
+    "observe",
+    "strategy_name",
 ]
 
 #: An observation of the last week, as the manager's dashboards would show it. Keys:
@@ -214,6 +217,36 @@ def as_strategy(strategy: StrategyLike) -> Any:
     raise StrategyError(
         f"the 'strategy' parameter must be a name, a mapping or a callable; got {type(strategy).__name__}"
     )
+
+
+def strategy_name(strategy: Any, obj: Any) -> str:
+    """The name a run reports for ``strategy`` (as given), made into ``obj`` by :func:`as_strategy`."""
+    if isinstance(strategy, str):
+        return strategy
+    return str(getattr(obj, "name", "custom"))
+
+
+#: Observation keys summed over the week, and those read on the week's last day.
+_SUMS = ("dau", "posts", "replies", "questions", "questions_answered", "complaints", "complaints_answered",
+         "toxic_posts", "spam_posts", "removals", "joins", "churned", "first_posts_unanswered")  # fmt: skip
+_LEVELS = ("members", "newcomers", "mean_satisfaction", "manager_stress", "manager_burned_out", "reach")
+
+
+def observe(OUT: np.ndarray, day: int, budget: float) -> Observation:
+    """The :data:`Observation` a strategy sees on ``day``: the last (up to) seven rows of the
+    engine's output (``layout.OUT_COLUMNS``) before ``day``, summed or read on the last day."""
+    obs: dict[str, float] = {"day": float(day), "week": float(day // 7), "budget": budget}
+    lo = max(0, day - 7)
+    rows = OUT[lo:day]
+    idx = {c: i for i, c in enumerate(L.OUT_COLUMNS)}
+    for c in _SUMS:
+        obs[c] = float(rows[:, idx[c]].sum()) if len(rows) else 0.0
+    for c in _LEVELS:
+        obs[c] = float(rows[-1, idx[c]]) if len(rows) else 0.0
+    if not len(rows):
+        obs["mean_satisfaction"] = float("nan")
+        obs["reach"] = 1.0
+    return obs
 
 
 def validate_allocation(alloc: Any, budget: float, day: int, name: str = "strategy") -> np.ndarray:

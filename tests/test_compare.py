@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 matplotlib.use("Agg")
 
 import cmsim  # noqa: E402
-from cmsim.compare import Comparison, as_strategy_map  # noqa: E402
-from cmsim.ensemble import Ensemble, _Progress, as_seeds, guided_chunks  # noqa: E402
+from cmsim.batch.comparison import Comparison, as_strategy_map  # noqa: E402
+from cmsim.batch.ensembles import Ensemble, as_seeds  # noqa: E402
+from cmsim.batch.jobs import _Progress, guided_chunks  # noqa: E402
 from cmsim.errors import CmsimError  # noqa: E402
 from cmsim.metrics import LOWER_IS_BETTER, bands, metric, paired_difference, t_quantile  # noqa: E402
 from cmsim.plotting import EVENT_GID  # noqa: E402
@@ -163,7 +164,7 @@ def test_ensemble_docstring_examples():
     import doctest
     import sys
 
-    for name in ("cmsim.ensemble", "cmsim.run"):  # (run: LazyTables)
+    for name in ("cmsim.batch.ensembles", "cmsim.batch.jobs", "cmsim.run"):  # (run: LazyTables)
         result = doctest.testmod(sys.modules[name])
         assert result.attempted > 0 and result.failed == 0, name
 
@@ -171,7 +172,7 @@ def test_ensemble_docstring_examples():
 def test_many_runs_on_processes_match_serial_runs(monkeypatch):
     import sys
 
-    module = sys.modules["cmsim.ensemble"]
+    module = sys.modules["cmsim.batch.jobs"]
     pieces, counted = [], []
     monkeypatch.setattr(
         module, "guided_chunks", lambda items, w: pieces.append(guided_chunks(items, w)) or pieces[-1]

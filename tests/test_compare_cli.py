@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+import cmsim
 from cmsim.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +33,11 @@ def test_compare_writes_tables_and_figures(tmp_path):
     assert sorted(runs["strategy"].unique()) == ["absent", "balanced"] and len(runs) == 6
     assert set(pd.read_csv(out / "summary.csv")["strategy"]) == {"balanced", "absent"}
     assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["model_version"] == cmsim.MODEL_VERSION and meta["strategies"] == ["balanced", "absent"]
+    assert (
+        pq.read_schema(out / "runs.parquet").metadata[b"cmsim.model_version"] == cmsim.MODEL_VERSION.encode()
+    )
 
 
 @pytest.mark.parametrize(

@@ -236,20 +236,32 @@ def test_daily_table_does_not_depend_on_how_members_are_split_into_chunks(monkey
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
-def test_communities_from_parallel_min_members_step_on_threads_unless_one_thread(monkeypatch) -> None:
+def test_communities_from_parallel_min_members_step_on_threads_unless_the_spec_says_one(monkeypatch) -> None:
     calls = _kernel_calls(monkeypatch)
     monkeypatch.setattr(cmsim.simulation, "_serial_ready", True)
     n = cmsim.state.PARALLEL_MIN_MEMBERS
     threaded = cmsim.simulate("forum", "balanced", seed=2, members=n, days=8)
     assert calls == {"par": 2, "ser": 0}  # one call a week
-    with cmsim.simulation.one_thread():
-        with cmsim.simulation.one_thread():  # nests
-            pass
-        single = cmsim.simulate("forum", "balanced", seed=2, members=n, days=8)
+    single = cmsim.run_spec("forum", "balanced", seed=2, members=n, days=8, threads=1).run()
     assert calls == {"par": 2, "ser": 2}
     cmsim.simulate("forum", "balanced", seed=2, members=n - 1, days=1)
     assert calls == {"par": 2, "ser": 3}
+    two = cmsim.run_spec("forum", "balanced", seed=2, members=300, days=8, threads=2).run()
+    assert calls == {"par": 4, "ser": 3}  # asked for: threads even for a small community
     pd.testing.assert_frame_equal(threaded.daily, single.daily, check_exact=True)
+    pd.testing.assert_frame_equal(two.daily, cmsim.simulate("forum", seed=2, members=300, days=8).daily)
+
+
+def test_a_thread_count_changes_numba_s_threads_for_its_run_only(monkeypatch) -> None:
+    import numba
+
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", True)
+    seen = []
+    par = step.run_days_par
+    monkeypatch.setattr(cmsim.simulation, "run_days_par", lambda *a: (seen.append(a[-2]), par(*a))[1])
+    before = numba.get_num_threads()
+    cmsim.run_spec("forum", "balanced", seed=2, members=300, days=3, threads=1000).run()
+    assert seen == [numba.config.NUMBA_NUM_THREADS] and numba.get_num_threads() == before
 
 
 @pytest.mark.parametrize("backend", ["serial", "thread", "process"])
@@ -259,7 +271,8 @@ def test_ensemble_runs_step_on_one_thread_each(monkeypatch, backend) -> None:
     ens = cmsim.ensemble("forum", "balanced", seeds=3, members=300, days=7, backend=backend, workers=2)
     assert len(ens.daily) == 3
     assert calls["par"] == 0 and calls["ser"] >= 1  # (a forked worker counts in its own copy)
-    assert cmsim.simulation._one_thread_depth == 0  # restored afterwards
+    assert cmsim.simulate("forum", "balanced", seed=0, members=300, days=7).daily.equals(ens.daily[0])
+    assert calls["par"] == 1  # a run outside the ensemble steps on threads again
 
 
 def test_runs_lay_out_room_for_their_arrivals_at_the_start() -> None:
@@ -354,10 +367,8 @@ def test_chunk_starts_exact_ties_and_member_zero(n: int, nc: int, member_work: f
 def test_initial_members_created_on_threads_are_the_same() -> None:
     from cmsim._kernels.members import init_members, init_members_par
 
-    sc = cmsim.simulation.resolve_scenario(
-        "customer", members=20_000, overrides={"trolls.initial_share": 0.03}
-    )
-    P = cmsim.simulation.pack_params(sc.values)
+    sc = cmsim.scenario.resolve_scenario("customer", members=20_000, overrides={"trolls.initial_share": 0.03})
+    P = L.pack_params(sc.values)
     n, hubs = 20_000, 400
     out = []
     for fill in (init_members, init_members_par):
@@ -391,7 +402,7 @@ def test_early_newcomers_joining_during_phase_2_change_nothing(monkeypatch) -> N
     # the early path did run: on day 10, dozens of newcomers were sure to come
     st = ser.state
     Z = np.zeros(step.N_Z)
-    day_scalars(10, st.P, st.TL, st.M, ser._alloc, Z)
+    day_scalars(10, st.P, st.TL, st.M, ser.plan.hours, Z)
     floor = 0.9 * ser.daily["active_members"].iloc[10]
     assert 50 < early_joins(10, 8, st.P, st.TL, Z, floor) <= ser.daily["joins"].iloc[10]
 
@@ -404,8 +415,8 @@ def test_early_joins_never_exceed_the_day_s_newcomers(seed, day, floor, extra) -
     from cmsim._kernels.community import early_joins, join_rate
     from cmsim._kernels.rng import key, poisson
 
-    sc = cmsim.simulation.resolve_scenario("social_media", members=500_000)
-    P = cmsim.simulation.pack_params(sc.values)
+    sc = cmsim.scenario.resolve_scenario("social_media", members=500_000)
+    P = L.pack_params(sc.values)
     TL = np.ones((301, L.N_TL))
     TL[:, L.TL_VIRAL] = TL[:, L.TL_COMPETITOR] = 0.0
     Z = np.zeros(step.N_Z)

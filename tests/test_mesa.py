@@ -26,7 +26,7 @@ from cmsim.mesa.draws import key
 from cmsim.mesa.manager import Tally
 
 SCENARIOS = sorted(cmsim.list_scenarios())
-INT_COLUMNS = [c for c in cmsim.simulation.DAILY_COLUMNS if not c.startswith("hours_")]
+INT_COLUMNS = [c for c in cmsim.run.DAILY_COLUMNS if not c.startswith("hours_")]
 
 
 def first_difference(fast: pd.DataFrame, other: pd.DataFrame, rtol: float = 1e-9) -> str | None:
@@ -320,7 +320,7 @@ def test_a_reply_to_a_first_post_is_noticed_by_its_author() -> None:
 def test_simulate_with_engine_mesa_returns_a_mesa_run() -> None:
     run = cmsim.simulate("internal", seed=1, members=100, days=8, engine="mesa")
     assert run.engine == "mesa" and len(run.daily) == 8
-    assert list(run.daily.columns) == list(cmsim.simulation.DAILY_COLUMNS)
+    assert list(run.daily.columns) == list(cmsim.run.DAILY_COLUMNS)
     assert set(run.summary) >= set(cmsim.run.SUMMARY_KEYS)
     assert simulate_mesa("internal", seed=1, members=100, days=8).daily.equals(run.daily)
 

@@ -11,10 +11,10 @@ from test_model_support import col, graph, quiet_sim
 
 import cmsim
 from cmsim._kernels import layout as L
+from cmsim._kernels.layout import pack_params
 from cmsim._kernels.quiet import fade
 from cmsim._kernels.tally import EXPOSURE_FLOOR, NORM_SMOOTHING
 from cmsim.parameters import PARAMS, defaults
-from cmsim.simulation import pack_params
 
 
 def held(x: float) -> float:

@@ -18,6 +18,9 @@ Arrays
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 # --- member status (int8) -------------------------------------------------------------------
@@ -427,3 +430,13 @@ N_I = 10
 U_ACT = 0
 U_GOT = 2
 N_U = 4
+
+
+def pack_params(values: Mapping[str, Any]) -> np.ndarray:
+    """The packed parameter array ``P`` (float64[N_PARAMS], in ``P_KEYS`` order) of a validated
+    scenario's values; the levels of satisfaction (``SAT_LEVEL_KEYS``) rounded to the precision
+    members hold it in (``F_DTYPE``)."""
+    return np.array(
+        [float(F_DTYPE(values[k])) if k in SAT_LEVEL_KEYS else float(values[k]) for k in P_KEYS],
+        dtype=np.float64,
+    )

@@ -53,5 +53,6 @@ def simulate_mesa(
     """
     model = CommunityModel(scenario, strategy, members=members, days=days, overrides=overrides, graph=graph,
                            interventions=interventions, seed=seed)  # fmt: skip
+    # (the same as cmsim.run_spec(...).run("mesa"); built here without cmsim.spec, which imports this)
     model.run_model()
     return model.result()

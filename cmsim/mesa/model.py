@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import partial
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import networkx as nx
@@ -24,16 +24,21 @@ from mesa.discrete_space import Cell, Network
 from cmsim._kernels import layout as L
 from cmsim._kernels.members import draw_traits
 from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
-from cmsim.graphs import SLACK_NEW, Graph, build_graph, from_networkx
+from cmsim.errors import ArgumentError
+from cmsim.graphs import SLACK_NEW, Graph
+from cmsim.inputs import check_seed, resolve_inputs, run_graph
 from cmsim.mesa import agents as A
 from cmsim.mesa.draws import key, poisson, uniform, uniform2
 from cmsim.mesa.manager import Tally
 from cmsim.parameters import LEVERS
-from cmsim.run import Run, members_table, summarize
+from cmsim.plan import Plan, event_labels
+from cmsim.run import Run, daily_frame, members_table, summarize
 from cmsim.scenario import Scenario
-from cmsim.simulation import daily_frame, observe, pack_params, resolve_scenario
-from cmsim.strategies import StrategyLike, as_strategy, validate_allocation
-from cmsim.timeline import Intervention, as_interventions, build_timeline, schedule
+from cmsim.strategies import Observation, StrategyLike, observe
+from cmsim.timeline import Intervention, as_interventions, build_timeline
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cmsim.spec import RunSpec
 
 __all__ = ["CommunityModel"]
 
@@ -117,32 +122,34 @@ class CommunityModel(mesa.Model):
     ) -> None:
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0])
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"the 'seed' parameter must be an integer >= 0; got {seed!r}")
-        super().__init__(seed=int(seed))
-        if graph is not None and not isinstance(graph, Graph):
-            members = graph.number_of_nodes()
-        self.scenario = resolve_scenario(scenario, days=days, members=members, overrides=overrides)
-        v = self.scenario.values
-        self.seed = int(seed)
+        sc, g = resolve_inputs(scenario, days, members, overrides, graph)
+        self._start(sc, strategy, check_seed(seed), as_interventions(interventions), g)
+
+    @classmethod
+    def from_spec(cls, spec: RunSpec) -> CommunityModel:
+        """A model of ``spec`` (a :class:`~cmsim.RunSpec`), at day 0 (the spec's ``threads`` do
+        not apply: the Mesa engine steps on one thread)."""
+        model = cls.__new__(cls)
+        model._start(spec.scenario, spec.strategy, spec.seed, list(spec.interventions), spec.graph)
+        return model
+
+    def _start(self, sc: Scenario, strategy: StrategyLike, seed: int, interventions: list[Intervention],
+               graph: Graph | None) -> None:  # fmt: skip
+        super().__init__(seed=seed)
+        self.scenario = sc
+        v = sc.values
+        self.seed = seed
         self.days = int(v["community.days"])
         self.day = 0
         self.budget = float(v["manager.count"]) * float(v["manager.hours"])
-        self.interventions: list[Intervention] = as_interventions(interventions)
-        self.p = _params(pack_params(v))
-        self.timeline = build_timeline(v, self.scenario.events, self.days, self.interventions)
-        self._strategy = as_strategy(strategy)
-        self.strategy_name = (
-            strategy if isinstance(strategy, str) else str(getattr(self._strategy, "name", "custom"))
-        )
-        self._fixed: list[float] | None = None
-        self._alloc_week = -1
-        self._switched: set[int] = set()
+        self.plan = Plan(strategy, interventions, self.budget)
+        self.p = _params(L.pack_params(v))
+        self.timeline = build_timeline(v, sc.events, self.days, interventions)
         self.hours_log: list[list[float]] = []
         self.response_days = np.zeros(L.MAX_OPEN_DAYS + 1)
         self.keys: list[int] = []
         self.report: dict[str, float] = {}
-        self._place_initial_members(self._graph(v, graph))
+        self._place_initial_members(run_graph(v, seed, graph))
         self.manager = A.Manager(self)
         self.datacollector = mesa.DataCollector(
             model_reporters={c: partial(_reported, c) for c in L.OUT_COLUMNS}
@@ -150,17 +157,6 @@ class CommunityModel(mesa.Model):
         self.running = self.days > 0
 
     # --- building ------------------------------------------------------------------------------
-    def _graph(self, v: Mapping[str, Any], graph: Any) -> Graph:
-        attach = int(v["graph.attach"])
-        n = int(v["community.initial_members"])
-        if graph is None:
-            return build_graph(
-                v["community.kind"], n, mean_degree=v["graph.mean_degree"], clustering=v["graph.clustering"],
-                blocks=v["graph.blocks"], mixing=v["graph.mixing"], hub_share=v["graph.hub_share"],
-                rewire=v["graph.rewire"], attach=attach, seed=self.seed,
-            )  # fmt: skip
-        return graph if isinstance(graph, Graph) else from_networkx(graph, attach=attach)
-
     def _place_initial_members(self, g: Graph) -> None:
         """One member per node of the graph, on Mesa's network space, with the same traits,
         roles and histories as the fast engine draws (``cmsim._kernels.members.init_members``)."""
@@ -206,48 +202,44 @@ class CommunityModel(mesa.Model):
 
     # --- the manager's plan ----------------------------------------------------------------------
     @property
+    def strategy_name(self) -> str:
+        """The name of the strategy in force."""
+        return self.plan.strategy_name
+
+    @property
+    def interventions(self) -> list[Intervention]:
+        """The run's one-off actions, by day."""
+        return self.plan.interventions
+
+    @property
     def allocation(self) -> dict[str, float]:
         """The hours per lever in force now."""
         return dict(zip(LEVERS, self.manager.hours, strict=True))
 
     def set_strategy(self, strategy: StrategyLike) -> None:
         """Use ``strategy`` from the current day on (it allocates at once, then every week)."""
-        self._strategy = as_strategy(strategy)
-        self.strategy_name = (
-            strategy if isinstance(strategy, str) else str(getattr(self._strategy, "name", "custom"))
-        )
-        self._fixed = None
-        self._alloc_week = -1
+        self.plan.set_strategy(strategy)
 
     def set_allocation(self, hours: Mapping[str, float]) -> None:
         """Fix the hours per lever from the current day on, until changed again."""
-        self._fixed = validate_allocation(hours, self.budget, self.day, "the allocation").tolist()
-        self.manager.hours = list(self._fixed)
-        self._alloc_week = self.day // 7
+        self.plan.set_allocation(hours, self.day)
+        self.manager.hours = self.plan.hours.tolist()
 
     def add_intervention(self, intervention: Intervention | tuple | Mapping) -> None:
         """Schedule a one-off action on a day not yet simulated."""
-        self.interventions = schedule(self.interventions, intervention, self.day)
-        tl = build_timeline(self.scenario.values, self.scenario.events, self.days, self.interventions)
+        self.plan.add(intervention, self.day)
+        tl = build_timeline(self.scenario.values, self.scenario.events, self.days, self.plan.interventions)
         self.timeline[self.day :] = tl[self.day :]
 
-    def observe(self) -> dict[str, float]:
+    def observe(self) -> Observation:
         """The last (up to) seven days as the manager's dashboard shows them."""
         return observe(self._out(), self.day, self.budget)
 
     def _plan_week(self, d: int) -> None:
-        """Switch strategy on its day; at the start of each week the strategy allocates hours."""
-        for iv in self.interventions:
-            if iv.kind == "switch_strategy" and iv.day == d and d not in self._switched:
-                self._switched.add(d)
-                self.set_strategy(iv.strategy)
-        week = d // 7
-        if self._fixed is None and self._alloc_week != week:
-            alloc = self._strategy.allocate(self.observe())
-            self.manager.hours = validate_allocation(
-                alloc, self.budget, d, f"strategy {self.strategy_name!r}"
-            ).tolist()
-            self._alloc_week = week
+        """Switch strategy on its day; at the start of each week the strategy allocates hours
+        (:meth:`cmsim.plan.Plan.start_day`, as the fast engine's ``Simulation.advance``)."""
+        if self.plan.start_day(d, self.observe):
+            self.manager.hours = self.plan.hours.tolist()
 
     # --- one day -------------------------------------------------------------------------------
     def step(self) -> None:
@@ -385,7 +377,7 @@ class CommunityModel(mesa.Model):
     def result(self) -> Run:
         """The run so far as a :class:`~cmsim.run.Run` (``engine="mesa"``)."""
         if self.day == 0:
-            raise ValueError("nothing simulated yet: call step() first")
+            raise ArgumentError("nothing simulated yet: call step() first")
         F, B, I, deg = self.member_arrays()  # noqa: E741
         n = F.shape[1]
         daily = self.daily
@@ -394,11 +386,8 @@ class CommunityModel(mesa.Model):
         summary = summarize(daily, self.response_days, arrays, int(self.p.community.initial_members),
                             self.manager.quits)  # fmt: skip
         members = members_table(F, B, I, deg, n, self.day - 1)
-        events = [{"day": int(e["day"]), "label": e["type"].replace("_", " ")}
-                  for e in self.scenario.events if int(e["day"]) < self.day]  # fmt: skip
-        events += [{"day": iv.day, "label": iv.label} for iv in self.interventions if iv.day < self.day]
-        return Run(daily, summary, members, self.scenario.name, self.strategy_name, self.seed, "mesa",
-                   sorted(events, key=lambda e: e["day"]))  # fmt: skip
+        events = event_labels(self.scenario, self.plan.interventions, self.day)
+        return Run(daily, summary, members, self.scenario.name, self.strategy_name, self.seed, "mesa", events)
 
 
 #: Report columns that are plain tallies of the day (same name on the Tally).

@@ -2,7 +2,7 @@
 
 :data:`FACTS` declares each fact once: what the literature says, where, the band the simulation
 must hit and why, and how it is measured (scenario, strategy, size, days, seeds; the measuring
-functions are in :mod:`cmsim.fact_measures`). :func:`check_facts` runs them and returns a
+functions are in :mod:`cmsim.validation.measures`). :func:`check_facts` runs them and returns a
 :class:`FactsReport`, the table ``cmsim check-facts`` prints and ``docs/validation.md`` shows.
 
 A criterion passes when the statistic over seeds (the median, or the mean for yes/no outcomes
@@ -20,7 +20,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from cmsim import fact_measures as fm
+from cmsim.validation import measures as fm
 
 __all__ = ["Criterion", "Fact", "FACTS", "FactResult", "FactsReport", "check_facts"]
 

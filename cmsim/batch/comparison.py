@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cmsim.ensemble import Ensemble, as_seeds, collect, make_jobs, run_jobs
-from cmsim.errors import CmsimError
+from cmsim.batch.ensembles import Ensemble, as_seeds, collect, make_jobs
+from cmsim.batch.jobs import Job, run_jobs
+from cmsim.errors import ArgumentError
 from cmsim.metrics import DEFAULT_METRICS, METRICS, bands, metric, paired_difference
 from cmsim.run import SUMMARY_KEYS
-from cmsim.scenario import Scenario
-from cmsim.simulation import resolve_scenario
+from cmsim.scenario import Scenario, resolve_scenario
 from cmsim.strategies import BUILTIN, StrategyLike
+from cmsim.version import MODEL_VERSION
 
 __all__ = ["Comparison", "compare", "as_strategy_map"]
 
@@ -76,8 +77,16 @@ class Comparison:
         """Tidy per-run summary: ``strategy``, ``seed`` and one column per summary metric."""
         return pd.concat([e.to_frame() for e in self.ensembles.values()], ignore_index=True)
 
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What made the comparison (plain data): ``model_version``, ``scenario``, ``strategies``,
+        ``baseline``, ``seeds`` and ``metrics``."""
+        return {"model_version": MODEL_VERSION, "scenario": self.scenario, "strategies": self.strategies,
+                "baseline": self.baseline, "seeds": list(self.seeds), "metrics": list(self.metrics)}  # fmt: skip
+
     def to_parquet(self, path: str | Path) -> Path:
-        """Write :meth:`to_frame` to a Parquet file (scenario, baseline and seeds in its metadata)."""
+        """Write :meth:`to_frame` to a Parquet file (scenario, baseline and the model version in its
+        metadata)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -86,6 +95,7 @@ class Comparison:
         meta = dict(table.schema.metadata or {})
         meta[b"cmsim.scenario"] = self.scenario.encode()
         meta[b"cmsim.baseline"] = self.baseline.encode()
+        meta[b"cmsim.model_version"] = MODEL_VERSION.encode()
         pq.write_table(table.replace_schema_metadata(meta), path)
         return path
 
@@ -155,11 +165,12 @@ class Comparison:
         One row per strategy, day and metric (metrics without a daily series are left out; see
         ``cmsim.metrics.SERIES`` for how each daily series is computed).
         """
+        return self._bands([m for m in self.metrics if metric(m).series is not None])
+
+    def _bands(self, names: Sequence[str]) -> pd.DataFrame:
         frames = []
-        for name in self.metrics:
+        for name in names:
             m = metric(name)
-            if m.series is None:
-                continue
             for ens in self.ensembles.values():
                 b = ens.bands([m.series]).drop(columns="series")
                 b.insert(2, "metric", name)
@@ -178,7 +189,9 @@ class Comparison:
         """
         from cmsim.plotting import plot_bands
 
-        return plot_bands(self, metrics=metrics, **kwargs)
+        names = [m for m in (metrics or self.metrics) if metric(m).series is not None] or ["final_members"]
+        kwargs.setdefault("title", f"{self.scenario}: median and 10-90% range over {len(self.seeds)} seeds")
+        return plot_bands(self._bands(names), events=self.events, **kwargs)
 
     def plot_summary(self, metrics: Sequence[str] | None = None, **kwargs: Any) -> Any:
         """Forest plot of each strategy's difference from the baseline, with 95% CIs, per metric.
@@ -187,7 +200,12 @@ class Comparison:
         """
         from cmsim.plotting import plot_differences
 
-        return plot_differences(self, metrics=metrics, **kwargs)
+        kwargs.setdefault(
+            "title",
+            f"{self.scenario}: difference from {self.baseline}, paired by seed "
+            f"(mean and 95% CI, {len(self.seeds)} seeds)",
+        )
+        return plot_differences(self.summary, self.baseline, list(metrics or self.metrics), **kwargs)
 
 
 def _fmt(v: float, unit: str, signed: bool = False) -> str:
@@ -217,15 +235,15 @@ def as_strategy_map(strategies: Mapping[str, StrategyLike] | Iterable[str] | str
         out = {}
         for s in strategies:
             if not isinstance(s, str):
-                raise CmsimError(
+                raise ArgumentError(
                     "the 'strategies' parameter must map names to strategies, or list built-in names; "
                     f"got {type(s).__name__} in the list"
                 )
             if s not in BUILTIN:
-                raise CmsimError(f"unknown strategy {s!r}; built-in strategies are {', '.join(BUILTIN)}")
+                raise ArgumentError(f"unknown strategy {s!r}; built-in strategies are {', '.join(BUILTIN)}")
             out[s] = s
     if len(out) < 2:
-        raise CmsimError(
+        raise ArgumentError(
             f"the 'strategies' parameter needs at least two strategies to compare; got {list(out)}"
         )
     return out
@@ -284,19 +302,20 @@ def compare(
     if baseline is None:
         baseline = next(iter(strategy_map))
     if baseline not in strategy_map:
-        raise CmsimError(
+        raise ArgumentError(
             f"the 'baseline' parameter must be one of {', '.join(strategy_map)}; got {baseline!r}"
         )
     metric_list = list(DEFAULT_METRICS if metrics is None else metrics)
     unknown = [m for m in metric_list if m not in SUMMARY_KEYS]
     if unknown or not metric_list:
         known = ", ".join(k for k in SUMMARY_KEYS if k in METRICS)
-        raise CmsimError(
+        raise ArgumentError(
             f"the 'metrics' parameter must list summary metrics ({known}); got {unknown or metric_list!r}"
         )
     sc = resolve_scenario(scenario, days=days, members=members, overrides=overrides)
     seed_list = as_seeds(seeds)
-    jobs, spans = [], {}
+    jobs: list[Job] = []
+    spans = {}
     for name, strat in strategy_map.items():
         new = make_jobs(sc, strat, seed_list, interventions, False)
         spans[name] = (len(jobs), len(jobs) + len(new))

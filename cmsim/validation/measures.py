@@ -1,4 +1,4 @@
-"""How each published fact is measured in the simulation (used by :mod:`cmsim.validation`).
+"""How each published fact is measured in the simulation (used by :mod:`cmsim.validation.facts`).
 
 Every function takes a seed and a ``quick`` flag (a smaller, CI-sized design) and returns a
 ``{metric: value}`` dict for that one seed. They use only the public API: ``simulate`` and
@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from cmsim._kernels import layout as L
-from cmsim.simulation import Simulation, simulate
+from cmsim.simulation import Simulation
+from cmsim.spec import simulate
 from cmsim.timeline import Intervention
 
 __all__ = [

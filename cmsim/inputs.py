@@ -1,0 +1,94 @@
+"""What a run is made of, checked once for both engines: the seed, the thread count, the scenario
+with its shortcuts and the member graph.
+
+:func:`cmsim.run_spec` and both engines (:class:`~cmsim.Simulation`,
+:class:`~cmsim.mesa.CommunityModel`) read their inputs through these functions, so a bad input
+gets the same one-line :class:`~cmsim.errors.ArgumentError` whichever the entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from cmsim.errors import ArgumentError
+from cmsim.graphs import Graph, build_graph, from_networkx
+from cmsim.scenario import Scenario, resolve_scenario
+
+__all__ = ["check_seed", "check_threads", "check_days", "resolve_inputs", "run_graph"]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int, or :class:`ArgumentError` unless it is an integer >= 0.
+
+    Examples
+    --------
+    >>> check_seed(7)
+    7
+    """
+    if not _is_int(seed) or seed < 0:
+        raise ArgumentError(f"the 'seed' parameter must be an integer >= 0; got {seed!r}")
+    return int(seed)
+
+
+def check_days(days: Any) -> int:
+    """A number of days to advance: an integer >= 0."""
+    if not _is_int(days) or days < 0:
+        raise ArgumentError(f"the 'days' parameter must be an integer >= 0; got {days!r}")
+    return int(days)
+
+
+def check_threads(threads: Any) -> int | None:
+    """``None`` (automatic) or an integer >= 1."""
+    if threads is None:
+        return None
+    if not _is_int(threads) or threads < 1:
+        raise ArgumentError(
+            f"the 'threads' parameter must be None (automatic) or an integer >= 1; got {threads!r}"
+        )
+    return int(threads)
+
+
+def resolve_inputs(
+    scenario: str | Scenario,
+    days: int | None,
+    members: int | None,
+    overrides: Mapping[str, Any] | None,
+    graph: Any,
+) -> tuple[Scenario, Graph | None]:
+    """The run's scenario (``overrides`` and the shortcuts applied) and its given graph, if any,
+    as a :class:`~cmsim.Graph` (a networkx graph's nodes become the members: its node count
+    replaces ``members``)."""
+    if graph is not None and not isinstance(graph, Graph):
+        members = graph.number_of_nodes()
+    sc = resolve_scenario(scenario, days=days, members=members, overrides=overrides)
+    if graph is not None and not isinstance(graph, Graph):
+        graph = from_networkx(graph, attach=int(sc.values["graph.attach"]))
+    return sc, graph
+
+
+def run_graph(
+    values: Mapping[str, Any], seed: int, graph: Graph | None, capacity: int | None = None
+) -> Graph:
+    """The member graph a run starts from: the scenario's generator (seeded by the run's seed),
+    or a copy of ``graph`` (a run grows its graph: the caller's is never changed); rows laid out
+    for ``capacity`` members (the results never depend on it)."""
+    attach = int(values["graph.attach"])
+    if graph is None:
+        n = int(values["community.initial_members"])
+        return build_graph(
+            values["community.kind"], n, mean_degree=values["graph.mean_degree"],
+            clustering=values["graph.clustering"], blocks=values["graph.blocks"], mixing=values["graph.mixing"],
+            hub_share=values["graph.hub_share"], rewire=values["graph.rewire"], attach=attach, seed=seed,
+            capacity=capacity,
+        )  # fmt: skip
+    g = graph.copy()
+    if capacity is not None:
+        g.grow(capacity, attach)
+    return g
