@@ -1,7 +1,8 @@
 # cmsim: every target sets itself up from nothing and is idempotent (a second run reuses .venv).
 #   make lab    JupyterLab on notebooks/ (127.0.0.1, no browser opened: follow the printed link)
 #   make demo   the headless twin: default strategy comparison on `forum`, figure + tables in out/
-#   make test   environment + test dependencies, lint, the whole test suite
+#   make test   environment + test dependencies, lint (ruff, mypy), the whole test suite and every
+#               module's docstring examples
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -51,11 +52,12 @@ system-deps:
 	else apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; fi
 
 test: setup system-deps lint
-	$(PY) -m pytest tests $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS),)
+	$(PY) -m pytest tests cmsim $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS),)
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -161,7 +161,7 @@ def fig_compare(cfg: Config) -> list[Row]:
         compare = cmsim.compare  # type: ignore[attr-defined]
     except AttributeError:
         try:
-            from cmsim.compare import compare
+            from cmsim.batch import compare
         except Exception as exc:  # noqa: BLE001
             return [_unavailable("compare_lab", goal, exc)]
     strategies = {"balanced": "balanced", "moderation_first": "moderation_first"}
@@ -295,7 +295,7 @@ def fig_ensemble(cfg: Config) -> list[Row]:
         ensemble = cmsim.ensemble  # type: ignore[attr-defined]
     except AttributeError:
         try:
-            from cmsim.ensemble import ensemble
+            from cmsim.batch import ensemble
         except Exception as exc:  # noqa: BLE001
             return [_unavailable("ensemble_ratio", goal, exc)]
 

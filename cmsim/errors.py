@@ -1,4 +1,9 @@
-"""Exceptions raised for bad user input. Every message is one line a person can act on."""
+"""Exceptions raised for bad user input. Every message is one line a person can act on.
+
+Every error about a user's input is a :class:`CmsimError`; the three kinds below also subclass
+``ValueError``, so code that catches ``ValueError`` keeps working. The CLI prints a
+``CmsimError``'s one line and exits 2.
+"""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from cmsim._kernels import graphs as _g
+from cmsim.errors import ArgumentError
 
 __all__ = ["Graph", "build_graph", "from_networkx", "SLACK_INITIAL", "SLACK_NEW"]
 
@@ -140,8 +141,11 @@ def build_graph(
     Examples
     --------
     >>> g = build_graph("forum", 1000, mean_degree=10, seed=1)
-    >>> g.n, round(g.n_edges / g.n)
-    (1000, 10)
+    >>> g.n, round(g.n_edges / g.n, 2)
+    (1000, 9.47)
+
+    A little under ``mean_degree``: links drawn twice or to oneself are dropped, which matters
+    less in larger communities (9.97 at 20,000 members).
     """
     m = max(1, int(round(mean_degree / 2.0)))
     n_hubs = 0
@@ -155,7 +159,7 @@ def build_graph(
     elif kind == "internal":
         src, dst = _g.smallworld_edges(n, m, max(1, blocks), rewire, seed)
     else:
-        raise ValueError(
+        raise ArgumentError(
             f"the 'kind' parameter must be one of social_media, forum, customer, internal; got {kind!r}"
         )
     return _from_edges(n, src, dst, capacity or n, attach, n_hubs)
@@ -178,7 +182,7 @@ def from_networkx(G: Any, *, capacity: int | None = None, attach: int = 4) -> Gr
     pairs = [(index[u], index[v]) for u, v in G.edges() if u != v]
     n = len(nodes)
     if n == 0:
-        raise ValueError("the 'graph' parameter must have at least one node; got an empty graph")
+        raise ArgumentError("the 'graph' parameter must have at least one node; got an empty graph")
     src = np.fromiter((p[0] for p in pairs), np.int32, len(pairs))
     dst = np.fromiter((p[1] for p in pairs), np.int32, len(pairs))
     order = np.argsort(src, kind="stable")  # links listed by their first member (fill_csr)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cmsim.errors import CmsimError
+from cmsim.errors import ArgumentError
 
 __all__ = [
     "Metric",
@@ -174,7 +175,7 @@ def daily_series(daily: pd.DataFrame, name: str) -> np.ndarray:
     if name in daily.columns:
         return daily[name].to_numpy(float)
     allowed = ", ".join([*SERIES, "or a column of Run.daily"])
-    raise CmsimError(f"the daily series must be one of {allowed}; got {name!r}")
+    raise ArgumentError(f"the daily series must be one of {allowed}; got {name!r}")
 
 
 def t_quantile(df: int | float, q: float = 0.975) -> float:
@@ -263,5 +264,5 @@ class _quiet:
         self._w.__enter__()
         warnings.simplefilter("ignore", RuntimeWarning)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._w.__exit__(*exc)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -82,7 +82,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
 )
 
 #: A table, or the function that builds it on first use.
-TableSource = pd.DataFrame | Callable[[], pd.DataFrame]
+TableSource: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
 
 _STATUS = {L.EMPTY: "empty", L.ACTIVE: "active", L.LAPSED: "lapsed", L.LEFT: "left", L.REMOVED: "removed"}
 _ROLE = {L.MEMBER: "member", L.CHAMPION: "champion", L.TROLL: "troll", L.SPAMMER: "spammer"}

@@ -185,7 +185,7 @@ def _check_value(where: str, key: str, value: Any, param: Param) -> Any:
         if isinstance(value, numbers.Integral):
             value = int(value)
         elif float(value).is_integer():
-            value = int(value)
+            value = int(float(value))
         else:
             raise bad()
     else:
@@ -308,6 +308,11 @@ class Scenario:
     """
 
     __slots__ = ("name", "description", "source", "_values", "_events")
+    name: str
+    description: str
+    source: str | Path | None
+    _values: dict[str, Any]
+    _events: tuple[dict[str, Any], ...]
 
     def __init__(
         self,

@@ -56,7 +56,7 @@ def _thread_count(threads: int | None) -> AbstractContextManager[Any]:
     most numba's pool; ``None`` leaves the count as it is)."""
     if threads is None:
         return nullcontext()
-    return _NumbaThreads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    return _NumbaThreads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 class _NumbaThreads:

@@ -208,7 +208,7 @@ def as_strategy(strategy: StrategyLike) -> Any:
             strategy.reset()
         if not hasattr(strategy, "name"):
             try:
-                strategy.name = type(strategy).__name__
+                setattr(strategy, "name", type(strategy).__name__)  # noqa: B010 (a Strategy without a name)
             except AttributeError:
                 pass
         return strategy

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from cmsim._kernels import layout as L
-from cmsim.errors import ScenarioError
+from cmsim.errors import ArgumentError, ScenarioError
 from cmsim.parameters import INTERVENTION_TYPES
 
 __all__ = ["Intervention", "build_timeline", "as_interventions", "schedule"]
@@ -96,7 +96,7 @@ def schedule(interventions: Iterable[Intervention], intervention: Any, day: int)
     """
     (iv,) = as_interventions([intervention])
     if iv.day < day:
-        raise ValueError(f"the intervention's 'day' must be >= the current day {day}; got {iv.day}")
+        raise ArgumentError(f"the intervention's 'day' must be >= the current day {day}; got {iv.day}")
     return sorted([*interventions, iv], key=lambda x: x.day)
 
 

@@ -55,7 +55,9 @@ def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
     files = {_module_name(p, root): p for p in root.rglob("*.py")}
     known = set(files)
     return {
-        name: {m for m in _imports(ast.parse(p.read_text()), name, p.name == "__init__.py", known) if m in known}
+        name: {
+            m for m in _imports(ast.parse(p.read_text()), name, p.name == "__init__.py", known) if m in known
+        }
         for name, p in files.items()
     }
 
@@ -106,10 +108,14 @@ def test_the_checker_finds_a_cycle_through_a_function_level_import(tmp_path):
     (pkg / "a.py").write_text("from cmsim.sub import b\n\ndef f():\n    return b\n")
     (pkg / "sub" / "__init__.py").write_text("")
     (pkg / "sub" / "b.py").write_text("def g():\n    from cmsim import a\n    return a\n")
-    (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from cmsim import a\n")
+    (pkg / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from cmsim import a\n"
+    )
     (pkg / "d.py").write_text("from . import c\n")
     graph = import_graph(pkg)
-    assert graph["cmsim.sub.b"] == {"cmsim.a"} and graph["cmsim.c"] == set() and graph["cmsim.d"] == {"cmsim.c"}
+    assert (
+        graph["cmsim.sub.b"] == {"cmsim.a"} and graph["cmsim.c"] == set() and graph["cmsim.d"] == {"cmsim.c"}
+    )
     assert cycles(graph) == [["cmsim.a", "cmsim.sub.b"]]
 
 

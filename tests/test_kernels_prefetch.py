@@ -78,7 +78,7 @@ def test_sorting_members_ahead_changes_no_result() -> None:
     n = st.n_used
     assert n > 4 * BATCH and (st.B[L.B_STATUS, :n] == L.LAPSED).sum() > 50
     Z = np.zeros(N_Z)
-    day_scalars(d, st.P, st.TL, st.M, sim._alloc, Z)
+    day_scalars(d, st.P, st.TL, st.M, sim.plan.hours, Z)
     out = []
     for ahead in (False, True):
         F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
@@ -114,7 +114,7 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     sim.advance(20)
     st, g, d = sim.state, sim.state.graph, sim.day
     Z = np.zeros(N_Z)
-    day_scalars(d, st.P, st.TL, st.M, sim._alloc, Z)
+    day_scalars(d, st.P, st.TL, st.M, sim.plan.hours, Z)
     F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
     keys = tuple(key(st.seed, s, d) for s in (L.S_VISIT, L.S_REENGAGE, L.S_CHURN, L.S_LAPSED))
     cur, prev = d & 1, 1 - (d & 1)

@@ -166,7 +166,7 @@ def test_scanning_changes_no_result(p_outreach: float) -> None:
     st, d = sim.state, sim.day
     n = st.n_used
     Z = np.zeros(N_Z)
-    day_scalars(d, st.P, st.TL, st.M, sim._alloc, Z)
+    day_scalars(d, st.P, st.TL, st.M, sim.plan.hours, Z)
     Z[T.Z_P_OUTREACH] = p_outreach
     status = st.B[L.B_STATUS, :n]
     assert (status == L.LAPSED).sum() > 50 and (st.I[L.I_QDAY, :n] >= 0).sum() > 5

@@ -51,4 +51,4 @@ def _prune(root: Path, keep: str, older_than_s: float = 86400.0) -> None:
         pass
 
 
-numba.config.CACHE_DIR = _cache_dir()
+numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]  # (numba.config is filled at run time)

@@ -170,9 +170,11 @@ class Comparison:
     def _bands(self, names: Sequence[str]) -> pd.DataFrame:
         frames = []
         for name in names:
-            m = metric(name)
+            series = metric(name).series
+            if series is None:  # (no daily series: nothing to draw)
+                continue
             for ens in self.ensembles.values():
-                b = ens.bands([m.series]).drop(columns="series")
+                b = ens.bands([series]).drop(columns="series")
                 b.insert(2, "metric", name)
                 frames.append(b)
         if not frames:

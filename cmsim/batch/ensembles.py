@@ -156,7 +156,7 @@ def collect(scenario: Scenario, name: str, seeds: Sequence[int], results: Sequen
         daily=LazyTables(r[0] for r in results),
         summaries=[r[1] for r in results],
         events=sorted(events.values(), key=lambda e: (e["day"], e["label"])),
-        members=LazyTables(r[3] for r in results) if keep_members else None,  # type: ignore[misc]
+        members=LazyTables(r[3] for r in results if r[3] is not None) if keep_members else None,
     )
 
 

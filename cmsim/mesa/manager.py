@@ -199,6 +199,10 @@ class Tally:
         "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
     )  # fmt: skip
 
+    if TYPE_CHECKING:  # every name of __slots__ is a count (or a sum) of the day
+
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self) -> None:
         for name in self.__slots__:
             setattr(self, name, 0)

@@ -269,7 +269,7 @@ class CommunityModel(mesa.Model):
         if self.day >= self.days:
             self.running = False
 
-    def welcome_arrivals(self, tl: list[float], members: float) -> tuple[int, int]:
+    def welcome_arrivals(self, tl: list[float], members: float) -> tuple[int, int, int]:
         """Newcomers arrive (acquisition and word of mouth from satisfied members, unless membership
         is given), trolls and spammers too, and removed trolls come back under new accounts.
 

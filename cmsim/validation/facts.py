@@ -20,6 +20,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from cmsim.errors import ArgumentError
 from cmsim.validation import measures as fm
 
 __all__ = ["Criterion", "Fact", "FACTS", "FactResult", "FactsReport", "check_facts"]
@@ -364,7 +365,7 @@ def check_facts(
             chosen = list(range(fact.quick_seeds if quick else fact.seeds))
         elif isinstance(seeds, (int, np.integer)):
             if seeds < 1:
-                raise ValueError(f"the 'seeds' parameter must be at least 1; got {seeds}")
+                raise ArgumentError(f"the 'seeds' parameter must be at least 1; got {seeds}")
             chosen = list(range(int(seeds)))
         else:
             chosen = [int(s) for s in seeds]
