@@ -33,9 +33,6 @@ child replaces the parent's list only when present; without it the parent's even
 
 from __future__ import annotations
 
-import difflib
-import math
-import numbers
 import re
 import sys
 from collections.abc import Mapping
@@ -43,20 +40,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import yaml
 
 from cmsim.errors import ScenarioError
-from cmsim.parameters import EVENT_FIELDS, EVENT_TYPES, PARAMS, Param, defaults
+from cmsim.parameters import PARAMS, defaults
+from cmsim.scenario_rules import (
+    EVENT_KEYS,
+    META,
+    SECTIONS,
+    Checked,
+    check_cross,
+    check_events,
+    check_key,
+    check_values,
+    flatten,
+    show,
+)
 
 __all__ = ["Scenario", "load_scenario", "list_scenarios", "scenario_dirs", "SECTIONS"]
-
-#: Parameter sections, in declaration order (``community``, ``graph``, ...).
-SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(k.split(".", 1)[0] for k in PARAMS))
-_META = ("name", "description", "extends", "events")
-_EVENT_KEYS = ("type", *EVENT_FIELDS)
-_EVENT_REQUIRED = ("type", "day", "magnitude")
-_EVENT_DEFAULTS = {"duration": 1}
 
 
 def scenario_dirs() -> list[Path]:
@@ -91,22 +92,6 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "null"
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _suggest(word: str, candidates) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # --- YAML reading ----------------------------------------------------------------------------------
@@ -158,137 +143,6 @@ def _read_yaml(path: Path) -> Any:
         raise ScenarioError(f"{where}{line}: invalid YAML: {' '.join(str(problem).split())}") from None
 
 
-# --- validation ------------------------------------------------------------------------------------
-def _check_value(where: str, key: str, value: Any, param: Param) -> Any:
-    """Return ``value`` converted to the parameter's type, or raise a one-line ScenarioError."""
-
-    given = value
-
-    def bad() -> ScenarioError:
-        return ScenarioError(f"{where}: {key!r} must be {param.allowed()}, got {_show(given)}")
-
-    kind = param.type
-    if kind == "bool":
-        if not isinstance(value, bool | np.bool_):
-            raise bad()
-        return bool(value)
-    if kind == "str":
-        if not isinstance(value, str) or (param.choices and value not in param.choices):
-            hint = _suggest(value, param.choices) if isinstance(value, str) and param.choices else ""
-            raise ScenarioError(f"{where}: {key!r} must be {param.allowed()}, got {_show(value)}{hint}")
-        return str(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise bad()
-    if not math.isfinite(float(value)):
-        raise bad()
-    if kind == "int":
-        if isinstance(value, numbers.Integral):
-            value = int(value)
-        elif float(value).is_integer():
-            value = int(float(value))
-        else:
-            raise bad()
-    else:
-        value = float(value)
-    if (param.low is not None and value < param.low) or (param.high is not None and value > param.high):
-        raise bad()
-    return value
-
-
-def _check_key(where: str, key: Any) -> Param:
-    if not isinstance(key, str):
-        raise ScenarioError(f"{where}: keys must be dotted strings, got {_show(key)}")
-    if key in PARAMS:
-        return PARAMS[key]
-    section, _, leaf = key.partition(".")
-    if section not in SECTIONS:
-        raise ScenarioError(f"{where}: unknown section {section!r}{_suggest(section, SECTIONS + _META)}")
-    same_leaf = [k for k in PARAMS if k.split(".", 1)[1] == leaf]
-    hint = f"; did you mean {same_leaf[0]!r}?" if same_leaf else _suggest(key, PARAMS)
-    raise ScenarioError(f"{where}: unknown key {key!r}{hint}")
-
-
-class _Checked(dict):
-    """A complete mapping of values each already checked (skips re-checking them one by one)."""
-
-
-def _check_values(where: str, flat: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _check_value(where, key, value, _check_key(where, key)) for key, value in flat.items()}
-
-
-def _event_param(at: str, field: str) -> Param:
-    typ, low, high, doc = EVENT_FIELDS[field]
-    return Param(f"{at}.{field}", 0 if typ == "int" else 0.0, "", low, high, doc=doc)
-
-
-def _check_events(where: str, events: Any) -> list[dict[str, Any]]:
-    if not isinstance(events, list | tuple):
-        raise ScenarioError(f"{where}: 'events' must be a list of events, got {_show(events)}")
-    out = []
-    for i, event in enumerate(events):
-        at = f"events[{i}]"
-        if not isinstance(event, Mapping):
-            raise ScenarioError(
-                f"{where}: {at!r} must be a mapping with keys {', '.join(_EVENT_KEYS)}, got {_show(event)}"
-            )
-        for k in event:
-            if k not in _EVENT_KEYS:
-                raise ScenarioError(f"{where}: unknown key '{at}.{k}'{_suggest(str(k), _EVENT_KEYS)}")
-        for k in _EVENT_REQUIRED:
-            if k not in event:
-                what = (
-                    f"one of {', '.join(map(repr, EVENT_TYPES))}"
-                    if k == "type"
-                    else _event_param(at, k).allowed()
-                )
-                raise ScenarioError(f"{where}: '{at}.{k}' is missing: it must be {what}")
-        etype = event["type"]
-        if etype not in EVENT_TYPES:
-            hint = _suggest(etype, EVENT_TYPES) if isinstance(etype, str) else ""
-            allowed = ", ".join(repr(t) for t in EVENT_TYPES)
-            raise ScenarioError(f"{where}: '{at}.type' must be one of {allowed}, got {_show(etype)}{hint}")
-        clean: dict[str, Any] = {"type": etype}
-        for k in EVENT_FIELDS:
-            value = event.get(k, _EVENT_DEFAULTS.get(k))
-            clean[k] = _check_value(where, f"{at}.{k}", value, _event_param(at, k))
-        out.append(clean)
-    return out
-
-
-def _check_cross(where: str, values: Mapping[str, Any]) -> None:
-    rec, burn = values["manager.recover_threshold"], values["manager.burnout_threshold"]
-    if not rec < burn:
-        raise ScenarioError(
-            f"{where}: 'manager.recover_threshold' must be below 'manager.burnout_threshold' ({burn:g}), got {rec:g}"
-        )
-
-
-def _flatten(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Nested sections -> flat dotted keys (meta keys excluded), checking the structure."""
-    flat: dict[str, Any] = {}
-    for section, body in data.items():
-        if section in _META:
-            continue
-        if not isinstance(section, str):
-            raise ScenarioError(f"{where}: keys must be strings, got {_show(section)}")
-        if "." in section:
-            if section in PARAMS:
-                head, leaf = section.split(".", 1)
-                raise ScenarioError(f"{where}: write {section!r} nested, as '{leaf}' under '{head}:'")
-            _check_key(where, section)
-        if section not in SECTIONS:
-            raise ScenarioError(f"{where}: unknown section {section!r}{_suggest(section, SECTIONS + _META)}")
-        if body is None:
-            continue
-        if not isinstance(body, Mapping):
-            raise ScenarioError(
-                f"{where}: {section!r} must be a mapping of {section}.* parameters, got {_show(body)}"
-            )
-        for leaf, value in body.items():
-            flat[f"{section}.{leaf}"] = value
-    return flat
-
-
 # --- the Scenario ----------------------------------------------------------------------------------
 class Scenario:
     """A complete, validated set of parameter values and timeline events.
@@ -327,14 +181,14 @@ class Scenario:
         where = _where or (str(source) if source is not None else "scenario")
         for field, text in (("name", name), ("description", description)):
             if not isinstance(text, str):
-                raise ScenarioError(f"{where}: {field!r} must be a string, got {_show(text)}")
-        if isinstance(values, _Checked):  # from with_overrides: every value already checked
+                raise ScenarioError(f"{where}: {field!r} must be a string, got {show(text)}")
+        if isinstance(values, Checked):  # from with_overrides: every value already checked
             full = dict(values)
         else:
             full = defaults()
-            full.update(_check_values(where, values or {}))
-        _check_cross(where, full)
-        events = tuple(_check_events(where, events))
+            full.update(check_values(where, values or {}))
+        check_cross(where, full)
+        events = tuple(check_events(where, events))
         for attr, value in zip(self.__slots__, (name, description, source, full, events), strict=True):
             object.__setattr__(self, attr, value)
 
@@ -359,7 +213,7 @@ class Scenario:
 
     def get(self, key: str) -> Any:
         """Value of a dotted key; an unknown key raises ScenarioError with a suggestion."""
-        _check_key(self.name, key)
+        check_key(self.name, key)
         return self._values[key]
 
     __getitem__ = get
@@ -376,19 +230,19 @@ class Scenario:
         Values are validated like a file; ``source`` names the origin in error messages.
         """
         if not isinstance(mapping, Mapping):
-            raise ScenarioError(f"{source}: overrides must be a mapping, got {_show(mapping)}")
+            raise ScenarioError(f"{source}: overrides must be a mapping, got {show(mapping)}")
         flat: dict[str, Any] = {}
         for key, value in mapping.items():
-            if key in _META:
+            if key in META:
                 continue
             if isinstance(key, str) and key in SECTIONS and isinstance(value, Mapping):
-                flat.update(_flatten(source, {key: value}))
+                flat.update(flatten(source, {key: value}))
             else:
                 flat[key] = value
         if "extends" in mapping:
             raise ScenarioError(f"{source}: 'extends' is only allowed in scenario files")
-        values = _Checked(self._values)
-        values.update(_check_values(source, flat))
+        values = Checked(self._values)
+        values.update(check_values(source, flat))
         return Scenario(
             values,
             name=mapping.get("name", self.name),
@@ -418,7 +272,7 @@ class Scenario:
 
     # --- protocol -----------------------------------------------------------------------------
     def _key(self) -> tuple:
-        events = tuple(tuple(e[k] for k in _EVENT_KEYS) for e in self._events)
+        events = tuple(tuple(e[k] for k in EVENT_KEYS) for e in self._events)
         return (self.name, self.description, tuple(self._values.items()), events)
 
     def __eq__(self, other: object) -> bool:
@@ -469,14 +323,14 @@ def _load_file(path: Path, chain: tuple[Path, ...], read: list[Path]) -> Scenari
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ScenarioError(f"{where}: a scenario must be a mapping of sections, got {_show(data)}")
-    flat = _check_values(where, _flatten(where, data))
+        raise ScenarioError(f"{where}: a scenario must be a mapping of sections, got {show(data)}")
+    flat = check_values(where, flatten(where, data))
     parent_values: dict[str, Any] = {}
     events = data.get("events")
     if "extends" in data:
         ext = data["extends"]
         if not isinstance(ext, str) or not ext:
-            raise ScenarioError(f"{where}: 'extends' must be a scenario name or a path, got {_show(ext)}")
+            raise ScenarioError(f"{where}: 'extends' must be a scenario name or a path, got {show(ext)}")
         try:
             parent_path = _resolve(ext, base=path.parent)
         except ScenarioError as e:
