@@ -125,3 +125,26 @@ def test_the_compiled_core_never_imports_the_faces():
     for module, imported in graph.items():
         if module.startswith("cmsim._kernels"):
             assert not [m for m in imported if m.startswith(faces)], module
+
+
+def test_import_cmsim_leaves_the_faces_and_heavy_libraries_unimported():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cmsim; cmsim.run_spec('forum', members=50, days=2).run(); "
+        "print(sorted(m for m in ('cmsim.widgets', 'cmsim.mesa', 'cmsim.plotting', 'cmsim.cli', 'ipywidgets', "
+        "'matplotlib', 'mesa') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_widgets_package_names_its_faces_lazily():
+    import pytest
+
+    import cmsim.widgets
+
+    assert set(cmsim.widgets.__all__) == set(cmsim.widgets._LAZY)
+    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+        cmsim.widgets.Nothing  # noqa: B018

@@ -65,6 +65,24 @@ def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
         U[r, i] = 0
 
 
+@njit("UniTuple(int64, 3)(uint64, int64, int64, float64, float64, float64)", cache=True)
+def initial_history(kr, n, i, troll_share, spam_share, half_lapse):
+    """Role, join day and last visit of initial member ``i`` of ``n``, from the key ``kr`` of the
+    role stream (``S_TRAIT_ROLE``, day -1): a troll with chance ``troll_share``, else a spammer
+    with chance ``spam_share``, else a member; joined up to a year ago; last seen up to
+    ``half_lapse`` days ago. Both engines call it (``CommunityModel._place_initial_members``)."""
+    u = uniform(kr, i)
+    if u < troll_share:
+        role = L.TROLL
+    elif u < troll_share + spam_share:
+        role = L.SPAMMER
+    else:
+        role = L.MEMBER
+    join = -1 - int(365.0 * uniform(kr, n + i))
+    last = -int(half_lapse * uniform(kr, 2 * n + i))
+    return role, join, last
+
+
 @njit(cache=True)
 def init_members(seed, n, n_hubs, P, F, B, I, U, lo=0, hi=-1):
     """Create the ``n`` initial members (slots ``0..n-1``; or only ``lo..hi-1`` of them).
@@ -76,15 +94,7 @@ def init_members(seed, n, n_hubs, P, F, B, I, U, lo=0, hi=-1):
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     half_lapse = max(1.0, P[L.P_LAPSE_DAYS] / 2.0)
     for i in range(lo, n if hi < 0 else hi):
-        u = uniform(kr, i)
-        if u < P[L.P_TROLL_INITIAL]:
-            role = L.TROLL
-        elif u < P[L.P_TROLL_INITIAL] + P[L.P_SPAM_INITIAL]:
-            role = L.SPAMMER
-        else:
-            role = L.MEMBER
-        join = -1 - int(365.0 * uniform(kr, n + i))
-        last = -int(half_lapse * uniform(kr, 2 * n + i))
+        role, join, last = initial_history(kr, n, i, P[L.P_TROLL_INITIAL], P[L.P_SPAM_INITIAL], half_lapse)
         set_member(seed, -1, i, role, i < n_hubs, join, last, P, F, B, I, U)
 
 

@@ -22,13 +22,15 @@ import pandas as pd
 from mesa.discrete_space import Cell, Network
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import draw_traits
+from cmsim._kernels import tally as T
+from cmsim._kernels.community import join_rate
+from cmsim._kernels.members import draw_traits, initial_history
 from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
 from cmsim.errors import ArgumentError
 from cmsim.graphs import SLACK_NEW, Graph
 from cmsim.inputs import check_seed, resolve_inputs, run_graph
 from cmsim.mesa import agents as A
-from cmsim.mesa.draws import key, poisson, uniform, uniform2
+from cmsim.mesa.draws import key, poisson, uniform2
 from cmsim.mesa.manager import Tally
 from cmsim.parameters import LEVERS
 from cmsim.plan import Plan, event_labels
@@ -45,6 +47,7 @@ __all__ = ["CommunityModel"]
 _N_STREAMS = 32  # decision streams used by the daily step: layout.S_VISIT .. S_CHAMP_ANSWER
 _STATUS = {A.ACTIVE: L.ACTIVE, A.LAPSED: L.LAPSED, A.LEFT: L.LEFT, A.REMOVED: L.REMOVED}
 _ROLE = {A.MEMBER: L.MEMBER, A.CHAMPION: L.CHAMPION, A.TROLL: L.TROLL, A.SPAMMER: L.SPAMMER}
+_ROLE_NAME = {code: name for name, code in _ROLE.items()}
 _FP = {
     A.FP_NONE: L.FP_NONE,
     A.FP_OPEN: L.FP_OPEN,
@@ -143,7 +146,9 @@ class CommunityModel(mesa.Model):
         self.day = 0
         self.budget = float(v["manager.count"]) * float(v["manager.hours"])
         self.plan = Plan(strategy, interventions, self.budget)
-        self.p = _params(L.pack_params(v))
+        self._P = L.pack_params(v)
+        self._Z = np.zeros(T.N_Z)  # (the day's scalars join_rate reads: reach)
+        self.p = _params(self._P)
         self.timeline = build_timeline(v, sc.events, self.days, interventions)
         self.hours_log: list[list[float]] = []
         self.response_days = np.zeros(L.MAX_OPEN_DAYS + 1)
@@ -172,12 +177,9 @@ class CommunityModel(mesa.Model):
         troll, spam = p.trolls.initial_share, p.spam.initial_share
         self.member_list: list[A.Member] = []
         for i in range(n):
-            u = uniform(kr, i)
-            role = A.TROLL if u < troll else A.SPAMMER if u < troll + spam else A.MEMBER
-            joined = -1 - int(365.0 * uniform(kr, n + i))
-            last = -int(half_lapse * uniform(kr, 2 * n + i))
+            code, joined, last = initial_history(kr, n, i, troll, spam, half_lapse)  # (the kernels' draws)
             room = int(g.indptr[i + 1] - g.indptr[i] - g.deg[i])
-            self._new_member(i, -1, role, i < g.n_hubs, joined, last, room)
+            self._new_member(i, -1, _ROLE_NAME[code], i < g.n_hubs, joined, last, room)
         for i, row in enumerate(rows):
             self.member_list[i].contacts = [self.member_list[j] for j in row]
         self.members = self.agents_by_type[A.Member]
@@ -278,10 +280,10 @@ class CommunityModel(mesa.Model):
         so all join).
         """
         p, d = self.p, self.day
-        lam = p.growth.acquisition * p.community.initial_members
-        if p.community.membership_given == 0.0:
-            lam = (lam + p.growth.word_of_mouth * self.tally.satisfied) * self.today.reach * tl[L.TL_SEASON]
-            lam *= (1.0 + tl[L.TL_VIRAL]) / (1.0 + tl[L.TL_COMPETITOR])
+        self._Z[T.Z_REACH] = self.today.reach
+        lam = join_rate(
+            d, self._P, self.timeline, self._Z, float(self.tally.satisfied)
+        )  # (the kernels' formula)
         k = key(self.seed, L.S_JOINS, d)
         per_k = members / 1000.0
         n_join = poisson(k, 0, lam)
@@ -390,11 +392,6 @@ class CommunityModel(mesa.Model):
         return Run(daily, summary, members, self.scenario.name, self.strategy_name, self.seed, "mesa", events)
 
 
-#: Report columns that are plain tallies of the day (same name on the Tally).
-_TALLY_COLUMNS = (
-    "wau", "mau", "posts", "replies", "questions", "questions_answered", "questions_expired",
-    "complaints", "complaints_answered", "toxic_posts", "toxic_posts_members", "spam_posts",
-    "active_trolls", "active_spammers", "removals", "churned", "reengaged", "newcomers",
-    "first_posts", "first_posts_replied", "first_posts_unanswered", "welcomed", "outreach",
-    "response_days_sum", "newcomers_due_30d", "newcomers_retained_30d", "comebacks",
-)  # fmt: skip
+#: Report columns that are plain tallies of the day: the output columns (``layout.OUT_COLUMNS``)
+#: the Tally counts under the same name (``_record`` computes the others).
+_TALLY_COLUMNS = tuple(c for c in L.OUT_COLUMNS if c in Tally.__slots__)
