@@ -128,6 +128,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
             if st == L.ACTIVE:
                 role = b_role[iu]
                 seen = u_act_prev[iu]
+                # Mesa: Member.faces_moderation (step 1), Member.post_as_bad_actor (2), Member.live_the_day (3-7).
                 # 1. Moderation reviews yesterday's toxic or spam post (a ban wave reviews every
                 #    troll and spammer): offenders are removed, ordinary members are warned.
                 offended = (seen & (L.A_TOXIC | L.A_SPAM)) != 0
@@ -170,6 +171,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 if (code == VISITS) if ahead else visits(k_visit, i, activity, s, g, P, Z):
                     i_last_visit[iu] = d
                     n_visits += 1
+                    # Mesa: Member.read_feed.
                     # 4. Read what each neighbour showed yesterday; reply, answer.
                     p_reply = min(1.0, P[L.P_REPLY_RATE] * math.sqrt(activity))
                     p_reply_toxic = min(1.0, p_reply * P[L.P_REPLY_DRAW])
@@ -207,6 +209,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             if champion and uniform2(k_champ, i, j) < P[L.P_ANSWER_RATE]:
                                 n_out += 1
                                 b_cans[ju] = 1
+                    # Mesa: Member.feel, Member.maybe_attend_event.
                     # 5. What they saw changes how they feel.
                     s += P[L.P_CONTENT_JOY] * min(n_post, 10) + P[L.P_LEVER_CONTENT_JOY] * Z[T.Z_CONTENT]
                     s -= P[L.P_TOXIC_HARM] * n_toxic + P[L.P_SPAM_HARM] * n_spam
@@ -215,6 +218,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     if Z[T.Z_P_EVENT] > 0.0 and uniform(k_event, i) < Z[T.Z_P_EVENT]:
                         g += P[L.P_EVENT_BOOST]
                         s += T.EVENT_SAT * P[L.P_EVENT_BOOST]
+                    # Mesa: Member.write, Member.count_contributions.
                     # 6. Complain, or post: toxic (situational trolling), a question, or a post.
                     posted = False
                     if (
@@ -265,6 +269,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 f_eng[iu] = min(max(g, 0.05), 3.0)
                 f_exposure[iu] = exposure
                 u_act_cur[iu] = a
+                # Mesa: Member.leave_or_lapse.
                 # 7. Leave (unhappy members leave sooner) or lapse after a long absence.
                 if leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
                     b_status[iu] = L.LEFT
@@ -274,6 +279,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 else:  # still satisfied after phase 2, which only raises s (counted without a branch)
                     n_satisfied += (s >= base) & (b_role[iu] < L.TROLL)
             elif st == L.LAPSED:
+                # Mesa: Member.stay_away_or_come_back.
                 # (Sorted ahead, a lapsed member is listed only to read its contacts: sort_batch
                 # has drawn whether it leaves.)
                 if not ahead:

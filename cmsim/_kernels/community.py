@@ -210,6 +210,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     k_joins = key(seed, L.S_JOINS, d)
     members = tot[T.K_ACTIVE] + tot[T.K_LAPSED]
     reach = Z[T.Z_REACH]
+    # Mesa: CommunityModel.welcome_arrivals, CommunityModel.arrive.
     # Arrivals: acquisition (hires when membership is given), word of mouth (not then), trolls,
     # spammers, and removed trolls coming back under new accounts.
     n_join = poisson(k_joins, 0, join_rate(d, P, TL, Z, tot[T.K_SATISFIED]))
@@ -232,6 +233,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_NEWCOMERS] = tot[T.K_LOAD_NEW]
     M[L.M_LOAD_AT_RISK] = tot[T.K_AT_RISK]
     M[L.M_MEMBERS] = members + joins
+    # Mesa: Manager.see_the_day, Manager.end_day.
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
     n_mgr = max(P[L.P_MGR_COUNT], 1.0)
     E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)

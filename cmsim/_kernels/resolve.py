@@ -227,6 +227,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     pc[T.K_RET30] += 1.0
             a = u_act_cur[iu]
             g = f_eng[iu]
+            # Mesa: Member.resolve_question.
             # Questions: answered by a peer today, or by the manager, or expire.
             qd = i_qday[iu]
             if qd >= 0:
@@ -245,6 +246,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     i_qday[iu] = -1
                 else:
                     a |= L.A_QUESTION
+            # Mesa: Member.resolve_complaint.
             # Complaints: a champion or the manager answers; an empathetic answer turns many around.
             cd = i_cday[iu]
             if cd >= 0:
@@ -266,6 +268,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                 if st == L.LAPSED:
                     n_lapsed += 1
                 continue
+            # Mesa: Member.greet_newcomer.
             # Newcomers: the manager's welcome lifts them; a reply to the first post keeps them,
             # silence chills them (each applies once).
             newcomer = d - join < newcomer_days and ordinary
@@ -291,6 +294,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             u_act_cur[iu] = a
             s = f_sat[iu]
             if ordinary:
+                # Mesa: Member.reach_out_if_at_risk.
                 # Outreach: spare welcoming hours reach members at risk; analytics finds them. (At
                 # risk is a coin toss, so it is counted without a branch, and no draw is taken when
                 # no hours are spare: a draw is never below 0.)

@@ -192,7 +192,10 @@ class Member(FixedAgent):
 
     # --- phase 1: the member's day -------------------------------------------------------------
     def act(self) -> None:
-        """Phase 1: one day in the life of this member."""
+        """Phase 1: one day in the life of this member.
+
+        Kernel: ``act.act_chunk`` (with its first pass, ``quiet.sort_batch``).
+        """
         if self.status == ACTIVE:
             if self.faces_moderation():
                 return
@@ -209,7 +212,10 @@ class Member(FixedAgent):
     def faces_moderation(self) -> bool:
         """Moderation reviews yesterday's toxic or spam post (a ban wave reviews every troll and
         spammer): an offender is removed (returns True), an ordinary member is warned (its temper
-        falls)."""
+        falls).
+
+        Kernel: ``act.act_chunk``, step 1.
+        """
         today, p = self.model.today, self.model.p
         offended = (self.shown_yesterday & (TOXIC | SPAM)) != 0
         p_detect = today.p_detect if offended else 0.0
@@ -232,7 +238,10 @@ class Member(FixedAgent):
         return False
 
     def post_as_bad_actor(self) -> None:
-        """Trolls and spammers come every day and post what they post."""
+        """Trolls and spammers come every day and post what they post.
+
+        Kernel: ``act.act_chunk``, step 2.
+        """
         p, tally = self.model.p, self.model.tally
         self.last_visit = self.model.day  # (not counted in dau/wau/mau, which count people)
         shown = 0
@@ -254,7 +263,10 @@ class Member(FixedAgent):
         self.shown_today = shown
 
     def live_the_day(self) -> None:
-        """An ordinary member's day: mood drifts, maybe a visit (read, reply, post), maybe leave."""
+        """An ordinary member's day: mood drifts, maybe a visit (read, reply, post), maybe leave.
+
+        Kernel: ``act.act_chunk``, steps 3-7.
+        """
         p, today = self.model.p, self.model.today
         # Satisfaction drifts back to its baseline (a product crisis knocks it), engagement to 1.
         s, g = self.satisfaction, self.engagement
@@ -278,7 +290,10 @@ class Member(FixedAgent):
         self.exposure = held(self.exposure)
 
     def decides_to_visit(self) -> bool:
-        """Active, engaged and happy members visit more; reach, season and content add visits."""
+        """Active, engaged and happy members visit more; reach, season and content add visits.
+
+        Kernel: ``quiet.visits``.
+        """
         p = self.model.p
         p_visit = p.members.visit_rate * self.activity * self.engagement
         p_visit = p_visit * (0.5 + max(self.satisfaction, 0.0)) * self.model.today.visit_mult
@@ -300,6 +315,8 @@ class Member(FixedAgent):
         Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``) and the
         number of ``replies`` written. Replying to a troll ("feeding" it) sours the feeder twice.
         Only champions answer complaints.
+
+        Kernel: ``act.act_chunk``, step 4.
         """
         p = self.model.p
         p_reply = min(1.0, p.dynamics.reply_rate * math.sqrt(self.activity))
@@ -338,6 +355,8 @@ class Member(FixedAgent):
 
         The toxic posts seen also add to the member's ``exposure``: toxicity one keeps seeing
         comes to feel normal.
+
+        Kernel: ``act.act_chunk``, step 5.
         """
         d, lv = self.model.p.dynamics, self.model.p.levers
         s = self.satisfaction
@@ -348,7 +367,10 @@ class Member(FixedAgent):
         self.exposure += NORM_SMOOTHING * seen["toxic"]
 
     def maybe_attend_event(self) -> None:
-        """The manager's events (or an AMA) boost the engagement and mood of those who attend."""
+        """The manager's events (or an AMA) boost the engagement and mood of those who attend.
+
+        Kernel: ``act.act_chunk``, step 5.
+        """
         p_event = self.model.today.p_event
         if p_event > 0.0 and self.chance(L.S_EVENT) < p_event:
             boost = self.model.p.levers.event_boost
@@ -361,6 +383,8 @@ class Member(FixedAgent):
         The chance of a toxic post grows with temper, with a bad mood, with toxicity seen today
         (trolling is contagious) and with the member's exposure to toxicity (it becomes the norm);
         some who troll become trolls. Returns True when the member wrote something.
+
+        Kernel: ``act.act_chunk``, step 6.
         """
         p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
         s = self.satisfaction
@@ -414,7 +438,10 @@ class Member(FixedAgent):
                 self.second_post_day = day
 
     def leave_or_lapse(self) -> None:
-        """Leave for good (unhappy members leave sooner), or lapse after a long absence."""
+        """Leave for good (unhappy members leave sooner), or lapse after a long absence.
+
+        Kernel: ``act.act_chunk``, step 7 (``quiet.leaves``).
+        """
         p, day = self.model.p, self.model.day
         unhappy = (1.0 - self.satisfaction) * (1.0 - self.satisfaction)
         p_leave = (p.dynamics.churn_base + p.dynamics.churn_unhappy * unhappy) * self.model.today.churn_mult
@@ -425,7 +452,10 @@ class Member(FixedAgent):
             self.status = LAPSED
 
     def stay_away_or_come_back(self) -> None:
-        """A lapsed member may leave for good; every contact who posted yesterday may bring it back."""
+        """A lapsed member may leave for good; every contact who posted yesterday may bring it back.
+
+        Kernel: ``act.act_chunk``, the lapsed member's branch.
+        """
         p, tally = self.model.p, self.model.tally
         if self.chance(L.S_LAPSED) < p.dynamics.lapsed_leave * self.model.today.churn_mult:
             self.status = LEFT
@@ -442,7 +472,10 @@ class Member(FixedAgent):
 
     # --- phase 2: threads resolve ----------------------------------------------------------------
     def resolve(self) -> None:
-        """Phase 2: open threads get answers or expire; welcome, outreach and the day's counts."""
+        """Phase 2: open threads get answers or expire; welcome, outreach and the day's counts.
+
+        Kernel: ``resolve.resolve_chunk`` (``resolve._resolve``).
+        """
         tally, day = self.model.tally, self.model.day
         if self.comeback_day == day:
             tally.comebacks += 1
@@ -483,7 +516,10 @@ class Member(FixedAgent):
         tally.active += 1
 
     def resolve_question(self) -> None:
-        """A question is answered by a peer today or by the manager, or expires, or stays open."""
+        """A question is answered by a peer today or by the manager, or expires, or stays open.
+
+        Kernel: ``resolve._resolve``, "Questions".
+        """
         qd = self.question_day
         if qd is None:
             return
@@ -504,7 +540,10 @@ class Member(FixedAgent):
             self.shown_today |= QUESTION
 
     def resolve_complaint(self) -> None:
-        """A champion or the manager answers a complaint; an empathetic answer turns many around."""
+        """A champion or the manager answers a complaint; an empathetic answer turns many around.
+
+        Kernel: ``resolve._resolve``, "Complaints".
+        """
         cd = self.complaint_day
         if cd is None:
             return
@@ -528,6 +567,8 @@ class Member(FixedAgent):
         """A reply to the first post, or a welcome, keeps a newcomer; silence chills it.
 
         Returns the engagement ``g`` after the greeting (or the chill).
+
+        Kernel: ``resolve._resolve``, "Newcomers".
         """
         p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
         if day - self.joined < p.dynamics.newcomer_days and not self.is_bad_actor:
@@ -553,7 +594,10 @@ class Member(FixedAgent):
 
     def reach_out_if_at_risk(self, g: float) -> float:
         """Spare welcoming hours reach members at risk (unhappy or long absent); analytics finds
-        them. Returns the engagement after outreach."""
+        them. Returns the engagement after outreach.
+
+        Kernel: ``resolve._resolve``, "Outreach".
+        """
         p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
         s = self.satisfaction
         if s < p.trolls.mood_threshold or day - self.last_visit >= 0.5 * p.dynamics.lapse_days:

@@ -57,6 +57,8 @@ class Manager(Agent):
 
         ``effectiveness`` is 0 when nobody is in post and reduced by burnout; capacities are in
         items per day; ``target`` is the share of effort analytics aims at the right members.
+
+        Kernel: ``levers.manager_levers``.
         """
         p, lv, h = self.model.p, self.model.p.levers, self.hours
         n = max(p.manager.count, 1.0)
@@ -83,7 +85,10 @@ class Manager(Agent):
                 lv.events_scale, lv.analytics_scale, lv.learning_scale, lv.self_care_scale)  # fmt: skip
 
     def plan_day(self, tl: Any) -> Today:
-        """Turn the week's hours, yesterday's loads and today's events into today's chances."""
+        """Turn the week's hours, yesterday's loads and today's events into today's chances.
+
+        Kernel: ``levers.day_scalars``.
+        """
         p = self.model.p
         e = self.lever_effects()
         t = Today()
@@ -116,7 +121,10 @@ class Manager(Agent):
         return t
 
     def see_the_day(self, tally: Tally) -> None:
-        """Note today's loads, which tomorrow's hours are spread over."""
+        """Note today's loads, which tomorrow's hours are spread over.
+
+        Kernel: ``community.community_changes``, "Loads seen by tomorrow's manager".
+        """
         self.offending_posts = float(tally.toxic_posts + tally.spam_posts)
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
@@ -124,7 +132,10 @@ class Manager(Agent):
 
     def end_day(self, tally: Tally) -> float:
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;
-        a burned-out manager may quit, leaving a vacancy. Returns the hours worked today."""
+        a burned-out manager may quit, leaving a vacancy. Returns the hours worked today.
+
+        Kernel: ``community.community_changes``, "The manager's day".
+        """
         p, day = self.model.p, self.model.day
         m = p.manager
         n = max(m.count, 1.0)

@@ -164,7 +164,10 @@ class CommunityModel(mesa.Model):
     # --- building ------------------------------------------------------------------------------
     def _place_initial_members(self, g: Graph) -> None:
         """One member per node of the graph, on Mesa's network space, with the same traits,
-        roles and histories as the fast engine draws (``cmsim._kernels.members.init_members``)."""
+        roles and histories as the fast engine draws (``cmsim._kernels.members.init_members``).
+
+        Kernel: ``members.init_members``.
+        """
         n = g.n
         rows = [g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]].tolist() for i in range(n)]
         G = nx.Graph()  # contacts are mutual: row i lists j exactly when row j lists i
@@ -245,7 +248,10 @@ class CommunityModel(mesa.Model):
 
     # --- one day -------------------------------------------------------------------------------
     def step(self) -> None:
-        """Simulate one day: members act, threads resolve, the community changes."""
+        """Simulate one day: members act, threads resolve, the community changes.
+
+        Kernel: ``step.run_days_ser`` / ``run_days_par`` (one day: the three phases).
+        """
         if self.day >= self.days:
             self.running = False
             return
@@ -278,6 +284,8 @@ class CommunityModel(mesa.Model):
         Returns ``(joined, bad, wanted)``: the accounts that joined, how many of them are trolls
         or spammers, and the accounts that wanted to join (the Mesa engine has no capacity limit,
         so all join).
+
+        Kernel: ``community.community_changes``, "Arrivals" (``community.join_rate``).
         """
         p, d = self.p, self.day
         self._Z[T.Z_REACH] = self.today.reach
@@ -302,6 +310,8 @@ class CommunityModel(mesa.Model):
         one of that member's contacts (so well-connected members attract more newcomers). Links
         are mutual: a member whose contact list is full (or who is already a contact) is passed
         over and the next try is made, up to 8 tries per link.
+
+        Kernel: ``community.arrive``.
         """
         d = self.day
         k = key(self.seed, L.S_ATTACH, d)
