@@ -31,7 +31,7 @@ DPI = 80
 class Chart:
     """The over-time figure: one panel per charted metric, median line and 10-90% band per strategy."""
 
-    def __init__(self, width: float = 10.0, height: float = 3.1) -> None:
+    def __init__(self, width: float = 10.0, height: float = 3.4) -> None:
         # A fixed layout: constrained layout measures every label again on each draw (half the time).
         self.figure = Figure(figsize=(width, height), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.figure)
@@ -46,7 +46,7 @@ class Chart:
         self.figure.clear()
         self._lines, self._bands, self._marks = {}, [], []
         axes = self.figure.subplots(1, len(metrics), squeeze=False)[0]
-        self.figure.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.89, wspace=0.28)
+        self.figure.subplots_adjust(left=0.07, right=0.99, bottom=0.14, top=0.80, wspace=0.28)
         for ax, m in zip(axes, metrics, strict=True):
             ax.set_title(CHART_METRICS[m].title, fontsize=10)
             ax.set_xlabel("day", fontsize=9)
@@ -55,7 +55,10 @@ class Chart:
             for i, s in enumerate(strategies):
                 (line,) = ax.plot([], [], color=COLOURS[i], ls=STYLES[i], lw=2, label=s)
                 self._lines[(m, s)] = line
-        axes[0].legend(fontsize=8, loc="best", title="median, 10-90% band", title_fontsize=8)
+        handles = [self._lines[(metrics[0], s)] for s in strategies]
+        labels = [f"{s}: median, 10-90% band" if i == 0 else s for i, s in enumerate(strategies)]
+        self.figure.legend(handles, labels, loc="upper center", ncol=len(strategies), frameon=False,
+                           fontsize=9, bbox_to_anchor=(0.5, 1.0))  # fmt: skip
         self._axes = dict(zip(metrics, axes, strict=True))
         self.rebuilds += 1
 

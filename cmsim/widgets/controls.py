@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
@@ -130,7 +131,8 @@ class StrategyPanel:
         desc = cmsim.STRATEGIES.get(self.kind.value, "")
         if self.function is not None and not custom and self.kind.value not in cmsim.STRATEGIES:
             desc = "a Python function (cannot be saved to YAML)"
-        self.info.value = f"<small>{desc}</small>" if not custom else ""
+        style = "font-size:0.85em;line-height:1.3;color:#444"
+        self.info.value = f"<div style='{style}'>{html.escape(desc)}</div>" if not custom else ""
         total = sum(s.value for s in self.sliders.values())
         if total > self.budget + 1e-9:
             self.total.value = (
@@ -155,23 +157,24 @@ class Controls:
             options.insert(0, (f"{self._scenario_obj.name} (given)", "__given__"))
         elif isinstance(spec.scenario, str) and spec.scenario not in names:
             options.insert(0, (str(spec.scenario), str(spec.scenario)))
-        self.scenario = W.Dropdown(options=options, description="scenario", layout=W.Layout(width="260px"))
+        self.scenario = W.Dropdown(options=options, description="scenario", layout=W.Layout(width="230px"))
         self.scenario_file = W.Text(placeholder="or a scenario YAML file", continuous_update=False,
-                                    layout=W.Layout(width="260px"))  # fmt: skip
+                                    layout=W.Layout(width="220px"))  # fmt: skip
         self.members = W.IntText(description="members", tooltip=tooltip("community.initial_members"),
                                  layout=W.Layout(width="180px"))  # fmt: skip
         self.days = W.IntText(
             description="days", tooltip=tooltip("community.days"), layout=W.Layout(width="180px")
         )
         self.seeds = W.IntSlider(min=2, max=50, description="seeds", continuous_update=False,
+                                 layout=W.Layout(width="270px"),
                                  tooltip="histories per strategy (the same seeds for every strategy)")  # fmt: skip
-        self.first_seed = W.IntText(description="first seed", layout=W.Layout(width="180px"))
+        self.first_seed = W.IntText(description="first seed", layout=W.Layout(width="170px"))
         self.seed_list = W.HTML()
-        self.knobs: dict[str, W.Widget] = {}
+        self.knobs: dict[str, W.Widget] = {}  # sliders 440 px wide: the lab's left column
         for key, (label, top, step) in KNOBS.items():
             cls = W.IntSlider if cmsim.PARAMS[key].type == "int" else W.FloatSlider
             w = cls(min=0, max=top, step=step, description=label, tooltip=tooltip(key), continuous_update=False,
-                    style={"description_width": "150px"}, layout=W.Layout(width="420px"))  # fmt: skip
+                    style={"description_width": "150px"}, layout=W.Layout(width="440px"))  # fmt: skip
             w.add_class("cmsim-lab-knob-" + key.replace(".", "-").replace("_", "-"))
             self.knobs[key] = w
         self.crisis = W.Checkbox(
@@ -193,7 +196,7 @@ class Controls:
         self.iv_list = W.VBox()
         self.interventions: list[dict[str, Any]] = []
         self.metrics = W.SelectMultiple(options=[(v.title, k) for k, v in CHART_METRICS.items()], rows=4,
-                                        description="charts", layout=W.Layout(width="420px"))  # fmt: skip
+                                        description="charts", layout=W.Layout(width="440px"))  # fmt: skip
         self.panels: list[StrategyPanel] = []
         self.panel_box = W.HBox(layout=W.Layout(flex_flow="row wrap"))
         self.add_strategy = W.Button(description="add a strategy", icon="plus")

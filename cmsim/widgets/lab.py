@@ -285,9 +285,11 @@ class StrategyLab:
         self.status.add_class("cmsim-lab-status")
         self.message_box = W.HTML()
         self.answer = W.HTML("<i>Computing the first comparison&hellip;</i>")
-        self.chart_image = W.Image(format="png", layout=W.Layout(max_width="800px"))
+        self.chart_image = W.Image(
+            format="png", layout=W.Layout(width="100%", max_width="800px", height="auto")
+        )
         self.chart_image.add_class("cmsim-lab-chart")
-        self.network = W.Image(format="png", layout=W.Layout(width="240px"))
+        self.network = W.Image(format="png", layout=W.Layout(width="220px"))
         self.table = W.HTML()
         self.table.add_class("cmsim-lab-table-box")
         self.save_path = W.Text(
@@ -325,12 +327,19 @@ class StrategyLab:
             ),
         )
         more.selected_index = 0
-        top = W.HBox([c.community_box()])
-        outputs_box = W.VBox([
-            self.status, self.message_box, self.answer,
-            W.HBox([self.chart_image, self.network]), self.table,
-        ])  # fmt: skip
-        box = W.VBox([top, W.HTML("<b>Strategies</b> (the first is the baseline)"), c.strategies_box(), more,
-                      outputs_box])  # fmt: skip
+        left = W.VBox(
+            [
+                c.community_box(),
+                W.HTML("<b>Strategies</b> (the first is the baseline)"),
+                c.strategies_box(),
+                more,
+            ],
+            layout=W.Layout(width="470px", min_width="470px"),
+        )
+        right = W.VBox(
+            [self.status, self.message_box, self.answer, self.chart_image, self.table, self.network],
+            layout=W.Layout(flex="1 1 600px", min_width="0", padding="0 0 0 12px"),
+        )
+        box = W.HBox([left, right], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         box.add_class("cmsim-lab")
         return box

@@ -52,13 +52,13 @@ def _signed(v: float, pp: bool) -> str:
     return ("-" if v < 0 else "+") + s
 
 
-def _counts(result: LabResult, strategy: str, metric: str) -> tuple[int, int]:
+def _counts(result: LabResult, strategy: str, metric: str) -> tuple[int, int, int]:
     cmp = result.comparison
     a = cmp.ensembles[strategy].values(metric)
     b = cmp.ensembles[cmp.baseline].values(metric)
     ok = np.isfinite(a) & np.isfinite(b)
     d = (a[ok] - b[ok]) * _BETTER.get(metric, 1)
-    return int(np.sum(d > 0)), int(ok.sum())
+    return int(np.sum(d > 0)), int(np.sum(d == 0)), int(ok.sum())
 
 
 def answer(result: LabResult, metric: str | None = None) -> list[str]:
@@ -75,7 +75,7 @@ def answer(result: LabResult, metric: str | None = None) -> list[str]:
             continue
         row = s[(s["metric"] == metric) & (s["strategy"] == strat)].iloc[0]
         d, lo, hi = float(row["diff"]), float(row["diff_ci_low"]), float(row["diff_ci_high"])
-        better, n = _counts(result, strat, metric)
+        better, tied, n = _counts(result, strat, metric)
         if not math.isfinite(d):
             out.append(f"{strat}: no value of this metric to compare with {cmp.baseline} at this size.")
             continue
