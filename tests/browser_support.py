@@ -47,7 +47,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(tmp: Path) -> dict[str, str]:
+def server_env(tmp: Path, quick: bool = True) -> dict[str, str]:
     """An environment of its own for a server and its kernels (no user settings, no Agg backend)."""
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
@@ -69,7 +69,10 @@ def server_env(tmp: Path) -> dict[str, str]:
     )
     env["JUPYTERLAB_SETTINGS_DIR"] = str(user)
     env["PATH"] = f"{BIN}:{env.get('PATH', '')}"
-    env["CMSIM_QUICK"] = "1"
+    if quick:
+        env["CMSIM_QUICK"] = "1"
+    else:
+        env.pop("CMSIM_QUICK", None)
     env["CMSIM_PRECOMPILE"] = "0"
     return env
 
@@ -125,9 +128,9 @@ def jupyterlab(tmp: Path, notebook: Path) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def voila(tmp: Path, notebook: Path) -> Iterator[str]:
+def voila(tmp: Path, notebook: Path, quick: bool = True) -> Iterator[str]:
     """The dashboard as `make dashboard` serves it (template `cmsim`), on a free port; yields its url."""
-    env = server_env(tmp)
+    env = server_env(tmp, quick)
     env["JUPYTER_PATH"] = str(REPO / "dashboard" / "share")
     port = free_port()
     cmd = [str(BIN / "voila"), str(notebook), "--template=cmsim", "--no-browser", "--Voila.ip=127.0.0.1",

@@ -81,6 +81,8 @@ class Chart:
                 self._bands.append(ax.fill_between(days, lo, hi, color=COLOURS[i], alpha=0.18, lw=0))
             for e in result.comparison.events:
                 self._marks.append(ax.axvline(e["day"], color="0.35", lw=1, ls=":"))
+                if ax is not self._axes[metrics[0]]:
+                    continue  # the event's name once, on the first panel
                 self._marks.append(
                     ax.annotate(
                         e["label"],
@@ -104,7 +106,7 @@ class Chart:
     def png(self) -> bytes:
         """The figure as it stands, rendered to PNG."""
         buf = io.BytesIO()
-        self.canvas.print_png(buf)
+        self.canvas.print_png(buf, pil_kwargs={"compress_level": 1})  # fast to encode, still small
         self.draws += 1
         return buf.getvalue()
 

@@ -60,7 +60,7 @@ class StrategyLab:
         Community size and horizon (default: the scenario's).
     metrics : list of str, optional
         Metrics drawn over time (see ``cmsim.widgets.results.CHART_METRICS``).
-    debounce : float, default 0.25
+    debounce : float, default 0.15
         Seconds of quiet after a change before the lab runs.
     max_seconds : float, default 60
         A computation that runs longer stops with a plain message.
@@ -81,7 +81,7 @@ class StrategyLab:
         days: int | None = None,
         *,
         metrics: Iterable[str] | None = None,
-        debounce: float = 0.25,
+        debounce: float = 0.15,
         max_seconds: float = 60.0,
     ) -> None:
         spec = LabSpec(scenario=scenario, members=members, days=days)

@@ -68,7 +68,7 @@ def answer(result: LabResult, metric: str | None = None) -> list[str]:
     if metric not in _PHRASES:
         metric = "newcomer_retention_30d"
     pp, phrase, words = _PHRASES[metric]
-    s = cmp.summary
+    s = result.summary
     out = []
     for strat in cmp.strategies:
         if strat == cmp.baseline:
@@ -95,7 +95,7 @@ def answer_html(result: LabResult) -> str:
 
 def table_frame(result: LabResult) -> pd.DataFrame:
     """The difference table as data: ``Comparison.summary`` plus a ``verdict`` column."""
-    s = result.comparison.summary.copy()
+    s = result.summary.copy()
     verdict = []
     for _, r in s.iterrows():
         lo, hi, good = r["diff_ci_low"], r["diff_ci_high"], _BETTER.get(r["metric"], 0)

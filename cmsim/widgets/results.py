@@ -86,6 +86,14 @@ class LabResult:
     days: np.ndarray
     bands: dict[str, dict[str, np.ndarray]]
     seconds: float
+    _summary: Any = None
+
+    @property
+    def summary(self) -> Any:
+        """``comparison.summary``, computed once (the answer and the table both read it)."""
+        if self._summary is None:
+            self._summary = self.comparison.summary
+        return self._summary
 
 
 def resolve(spec: LabSpec) -> Any:
