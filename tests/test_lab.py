@@ -179,3 +179,24 @@ def test_export_writes_valid_files(lab, tmp_path):
     assert set(summary["verdict"]) <= {"baseline", "better", "worse", "unclear"}
     bands = pd.read_parquet(tmp_path / "out/bands.parquet")
     assert len(bands) == 2 * len(lab.result.spec.metrics) * 40
+
+
+def test_answer_sentence_for_identical_and_different_strategies():
+    from cmsim.widgets.outputs import answer
+
+    same = compute(
+        LabSpec(members=200, days=40, seeds=[0, 1, 2], strategies={"a": "balanced", "b": "balanced"})
+    )
+    assert answer(same) == ["b does exactly as well as a here, in all 3 histories."]
+    diff = compute(
+        LabSpec(
+            members=300,
+            days=60,
+            seeds=[0, 1, 2, 3],
+            strategies={"a": "balanced", "none": "absent"},
+            metrics=["answered_share"],
+        )  # fmt: skip
+    )
+    (text,) = answer(diff)
+    assert text.startswith("none answers ") and "pp fewer questions than a (95% CI -" in text
+    assert text.endswith("better in 0 of 4 histories.")

@@ -72,6 +72,7 @@ class StrategyPanel:
         self.hours_box = W.VBox([*self.sliders.values(), self.total])
         self.box = W.VBox([self.name, self.kind, self.info, self.hours_box, self.remove],
                           layout=W.Layout(border="1px solid #ccc", padding="4px", margin="2px"))  # fmt: skip
+        self.set_budget(budget)
         self.set(name, strategy)
         self.kind.observe(self._kind_changed, "value")
         self.name.observe(lambda _c: self._on_change(), "value")
@@ -83,6 +84,7 @@ class StrategyPanel:
         self.name.value = name
         if isinstance(strategy, Mapping):
             for lever, s in self.sliders.items():
+                s.max = max(s.max, float(strategy.get(lever, 0.0)))
                 s.value = float(strategy.get(lever, 0.0))
             self.kind.value = CUSTOM
         elif isinstance(strategy, str):
@@ -100,7 +102,10 @@ class StrategyPanel:
         return self.kind.value
 
     def set_budget(self, budget: float) -> None:
+        """Show totals against ``budget``; each lever's slider reaches the budget (or its value)."""
         self.budget = float(budget)
+        for s in self.sliders.values():
+            s.max = max(1.0, self.budget, s.value)
         self._refresh()
 
     def _kind_changed(self, change: dict) -> None:

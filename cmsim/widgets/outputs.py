@@ -79,11 +79,17 @@ def answer(result: LabResult, metric: str | None = None) -> list[str]:
         if not math.isfinite(d):
             out.append(f"{strat}: no value of this metric to compare with {cmp.baseline} at this size.")
             continue
+        if tied == n:
+            out.append(f"{strat} does exactly as well as {cmp.baseline} here, in all {n} histories.")
+            continue
         word = words[0] if d >= 0 else words[1]
         text = phrase.format(x=_num(d, pp), w=word)
         ci = f"95% CI {_signed(lo, pp)} to {_signed(hi, pp)}" if math.isfinite(lo) else "one seed: no CI"
         sure = "" if (math.isfinite(lo) and (lo > 0 or hi < 0)) else "; not clearly different"
-        out.append(f"{strat} {text} than {cmp.baseline} ({ci}{sure}); better in {better} of {n} histories.")
+        ties = f" ({tied} tied)" if tied else ""
+        out.append(
+            f"{strat} {text} than {cmp.baseline} ({ci}{sure}); better in {better} of {n} histories{ties}."
+        )
     return out
 
 
