@@ -200,3 +200,11 @@ def test_answer_sentence_for_identical_and_different_strategies():
     (text,) = answer(diff)
     assert text.startswith("none answers ") and "pp fewer questions than a (95% CI -" in text
     assert text.endswith("better in 0 of 4 histories.")
+
+
+def test_doctests():
+    import doctest
+
+    import cmsim.widgets.results as results
+
+    assert doctest.testmod(results).failed == 0

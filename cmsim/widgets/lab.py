@@ -261,12 +261,15 @@ class StrategyLab:
 
     def _set_busy(self, flag: bool) -> None:
         self.busy = flag
+        if not hasattr(self, "widget"):
+            return
         if flag:
-            s = self.controls.spec() if hasattr(self, "controls") else None
-            what = f"{len(s.strategies)} strategies &times; {len(s.seeds)} seeds" if s else ""
-            self.status.value = _SPINNER.format(what=what)
-            self.widget.add_class("cmsim-lab-busy") if hasattr(self, "widget") else None
-        elif hasattr(self, "widget"):
+            s = self.controls.spec()
+            self.status.value = _SPINNER.format(
+                what=f"{len(s.strategies)} strategies &times; {len(s.seeds)} seeds"
+            )
+            self.widget.add_class("cmsim-lab-busy")
+        else:
             self.widget.remove_class("cmsim-lab-busy")
             if self.message and self.result is None:
                 self.status.value = ""
