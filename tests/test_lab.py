@@ -208,3 +208,25 @@ def test_doctests():
     import cmsim.widgets.results as results
 
     assert doctest.testmod(results).failed == 0
+
+
+def test_scenario_file_and_third_strategy(lab, tmp_path):
+    result = lab.result
+    lab.controls.scenario_file.value = str(tmp_path / "missing.yaml")
+    assert lab.wait(60)
+    assert "missing.yaml" in lab.message and "\n" not in lab.message and lab.result is result
+    path = (
+        cmsim.load_scenario("forum")
+        .with_overrides({"name": "my_forum", "manager.count": 2})
+        .save(tmp_path / "my_forum.yaml")
+    )
+    lab.controls.scenario_file.value = str(path)
+    assert lab.wait(60) and lab.message == ""
+    assert lab.result.scenario.name == "my_forum" and lab.result.scenario.hours_budget == 60
+    assert lab.controls.knobs["manager.count"].value == 2
+    lab.controls.add_strategy.click()
+    assert lab.wait(60) and len(lab.comparison.strategies) == 3
+    assert len(lab.chart.figure.legends[0].get_texts()) == 3
+    lab.controls.panels[2].remove.click()
+    assert lab.wait(60) and len(lab.comparison.strategies) == 2
+    assert lab.controls.panels[0].remove.disabled  # never fewer than two
