@@ -69,7 +69,7 @@ def test_custom_hours_over_budget_is_one_line_and_keeps_last_result(lab):
     panel.sliders["moderation"].value = 40.0  # forum budget is 30 h
     assert lab.wait(60)
     assert "over" in panel.total.value
-    assert lab.message.startswith("strategy 'absent' uses") and "budget of 30" in lab.message
+    assert lab.message.startswith("strategy 'custom hours' uses") and "budget of 30" in lab.message
     assert "\n" not in lab.message and "Traceback" not in lab.message_box.value
     assert lab.result is result and shown(lab) == good
     panel.sliders["moderation"].value = 5.0
@@ -230,3 +230,14 @@ def test_scenario_file_and_third_strategy(lab, tmp_path):
     lab.controls.panels[2].remove.click()
     assert lab.wait(60) and len(lab.comparison.strategies) == 2
     assert lab.controls.panels[0].remove.disabled  # never fewer than two
+
+
+def test_panel_names_follow_the_strategy_and_never_collide(lab):
+    panel = lab.controls.panels[1]
+    panel.kind.value = "custom hours"
+    assert panel.name.value == "custom hours"  # no longer "absent": it runs custom hours now
+    lab.controls.panels[0].name.value = "custom hours"
+    assert list(lab.spec().strategies) == ["custom hours", "custom hours 2"]
+    assert lab.wait(60) and lab.comparison.strategies == ["custom hours", "custom hours 2"]
+    panel.kind.value = "responsive"
+    assert panel.name.value == "responsive"

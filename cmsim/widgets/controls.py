@@ -61,7 +61,7 @@ class StrategyPanel:
                 description=lever.replace("_", " "),
                 continuous_update=False,
                 style={"description_width": "80px"},
-                layout=W.Layout(width="210px"),
+                layout=W.Layout(width="420px"),
             )  # fmt: skip
             for lever in cmsim.LEVERS
         }
@@ -109,11 +109,15 @@ class StrategyPanel:
         self._refresh()
 
     def _kind_changed(self, change: dict) -> None:
-        if change["new"] == CUSTOM and all(s.value == 0 for s in self.sliders.values()):
-            even = math.floor(self.budget / len(self.sliders) * 2) / 2  # an even split, within budget
-            with self._hold():
+        with self._hold():
+            if change["new"] == CUSTOM and all(s.value == 0 for s in self.sliders.values()):
+                even = math.floor(self.budget / len(self.sliders) * 2) / 2  # an even split, within budget
                 for s in self.sliders.values():
                     s.value = even
+            if self.name.value in (*cmsim.STRATEGIES, CUSTOM):  # a name that said what it ran follows it
+                self.name.value = (
+                    change["new"] if change["new"] in (*cmsim.STRATEGIES, CUSTOM) else self.name.value
+                )
         self._refresh()
         self._on_change()
 
@@ -133,6 +137,7 @@ class StrategyPanel:
     def _refresh(self) -> None:
         custom = self.kind.value == CUSTOM
         self.hours_box.layout.display = None if custom else "none"
+        self.box.layout.width = "444px" if custom else "222px"  # custom hours: a row of its own
         desc = cmsim.STRATEGIES.get(self.kind.value, "")
         if self.function is not None and not custom and self.kind.value not in cmsim.STRATEGIES:
             desc = "a Python function (cannot be saved to YAML)"
@@ -358,13 +363,23 @@ class Controls:
             members=int(self.members.value),
             days=int(self.days.value),
             seeds=self.seed_values(),
-            strategies={p.name.value: p.value() for p in self.panels},
+            strategies=self._strategies(),
             overrides=overrides,
             crisis_day=int(self.crisis_day.value) if self.crisis.value else None,
             platform_shift_day=int(self.shift_day.value) if self.shift.value else None,
             interventions=[dict(iv) for iv in self.interventions],
             metrics=list(self.metrics.value),
         )
+
+    def _strategies(self) -> dict[str, Any]:
+        """Name -> strategy of every panel; a repeated name gets a number, so no panel is lost."""
+        out: dict[str, Any] = {}
+        for p in self.panels:
+            name, k = p.name.value.strip() or "strategy", 2
+            while name in out:
+                name, k = f"{p.name.value.strip() or 'strategy'} {k}", k + 1
+            out[name] = p.value()
+        return out
 
     def apply(self, spec: LabSpec) -> None:
         """Set every control from ``spec`` (one change reported at the end)."""

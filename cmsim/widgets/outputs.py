@@ -82,11 +82,18 @@ def answer(result: LabResult, metric: str | None = None) -> list[str]:
         if tied == n:
             out.append(f"{strat} does exactly as well as {cmp.baseline} here, in all {n} histories.")
             continue
-        word = words[0] if d >= 0 else words[1]
-        text = phrase.format(x=_num(d, pp), w=word)
         ci = f"95% CI {_signed(lo, pp)} to {_signed(hi, pp)}" if math.isfinite(lo) else "one seed: no CI"
         sure = "" if (math.isfinite(lo) and (lo > 0 or hi < 0)) else "; not clearly different"
         ties = f" ({tied} tied)" if tied else ""
+        if float(_num(d, pp).replace(",", "")) == 0:  # rounds to zero: "0.0 pp more" reads oddly
+            label = str(row["label"]).lower()
+            out.append(
+                f"{strat} and {cmp.baseline} are level on {label} ({ci}); {strat} was better in {better} of "
+                f"{n} histories{ties}."
+            )
+            continue
+        word = words[0] if d >= 0 else words[1]
+        text = phrase.format(x=_num(d, pp), w=word)
         out.append(
             f"{strat} {text} than {cmp.baseline} ({ci}{sure}); better in {better} of {n} histories{ties}."
         )
