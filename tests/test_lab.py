@@ -241,3 +241,16 @@ def test_panel_names_follow_the_strategy_and_never_collide(lab):
     assert lab.wait(60) and lab.comparison.strategies == ["custom hours", "custom hours 2"]
     panel.kind.value = "responsive"
     assert panel.name.value == "responsive"
+
+
+def test_chart_redraws_only_what_moves():
+    from cmsim.widgets.chart import Chart
+
+    spec = LabSpec(members=300, days=40, seeds=[0, 1, 2])
+    res = compute(spec)
+    chart = Chart()
+    first = chart.update(res)
+    assert chart.update(res) == first and chart.full_draws == 1  # blitted over the kept background
+    spec.overrides = {"trolls.arrival_rate": 3.0}
+    chart.update(compute(spec))  # toxic posts leave the old range: axes and background drawn again
+    assert chart.full_draws == 2 and chart.rebuilds == 1
