@@ -171,23 +171,33 @@ class OfflinePage:
         for bad in ("Loading widget", "Error displaying widget"):
             assert bad not in text, f"the page shows {bad!r}"
 
+    _SIGNATURE = """() => {
+        const img = document.querySelector('.cmsim-lab-chart');
+        const table = document.querySelector('.cmsim-lab-table');
+        const status = document.querySelector('.cmsim-lab-status');
+        return [img ? img.src : '', table ? table.textContent : '', status ? status.textContent : ''];
+    }"""
+
     def signature(self) -> tuple[str, str]:
         """What the outputs show: the chart image's source and the table's text."""
-        src = self.page.locator(".cmsim-lab-chart").first.evaluate("e => e.src || ''")
-        table = self.page.locator(".cmsim-lab-table").first.text_content() or ""
+        src, table, _ = self.page.evaluate(self._SIGNATURE)
         return src, table
 
     def wait_for_change(
         self, before: tuple[str, str], timeout: float = 60.0
     ) -> tuple[tuple[str, str], float]:
-        """Poll the outputs every 50 ms until both chart and table differ from ``before``."""
+        """Wait (polling in the page every 20 ms) until chart and table both differ from ``before``
+        and the lab is no longer running; returns the new signature and the seconds waited."""
         t0 = time.monotonic()
-        while time.monotonic() - t0 < timeout:
-            now = self.signature()
-            if now[0] != before[0] and now[1] != before[1] and "running" not in self.status():
-                return now, time.monotonic() - t0
-            time.sleep(0.05)
-        pytest.fail(f"chart and table did not change within {timeout:.0f} s")
+        check = (
+            "([src, table]) => { const [s, t, st] = (" + self._SIGNATURE + ")(); "
+            "return s !== src && t !== table && !st.includes('running'); }"
+        )
+        try:
+            self.page.wait_for_function(check, arg=list(before), polling=20, timeout=timeout * 1000)
+        except Exception:
+            pytest.fail(f"chart and table did not change within {timeout:.0f} s")
+        return self.signature(), time.monotonic() - t0
 
     def status(self) -> str:
         return self.page.locator(".cmsim-lab-status").first.text_content() or ""
