@@ -1,5 +1,6 @@
 # cmsim: every target sets itself up from nothing and is idempotent (a second run reuses .venv).
 #   make lab    JupyterLab on notebooks/ (127.0.0.1, no browser opened: follow the printed link)
+#   make dashboard  the strategy lab as a Voilà page on 127.0.0.1 (works offline)
 #   make demo   the headless twin: default strategy comparison on `forum`, figure + tables in out/
 #   make test   environment + test dependencies, lint (ruff, mypy), the whole test suite and every
 #               module's docstring examples
@@ -10,8 +11,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cmsim-installed
-# Debian packages the tests need (Chromium for browser tests, once they exist): see system-deps.
-SYSTEM_PACKAGES ?=
+# Debian packages the tests need (Chromium for the real-browser tests): see system-deps.
+SYSTEM_PACKAGES ?= chromium
 # pytest-xdist workers (0 = one process). Measured on 2 cores with the current suite: serial
 # 8.7 s, -n 2 11.5 s (worker start-up dominates), so serial is the default; try
 # `make test PYTEST_WORKERS=2` again once the suite grows (numba compilation is cached on disk).
@@ -21,10 +22,14 @@ JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help setup lab demo test lint format bench bench-quick facts system-deps clean distclean
+DASHBOARD_PORT ?= 8866
+# The servers' kernels draw with their own backends: the Agg exported above must not reach them.
+SERVER_ENV := env -u MPLBACKEND
+
+.PHONY: help setup warm lab dashboard demo test lint format bench bench-quick facts system-deps clean distclean
 
 help:
-	@echo "make lab | demo | test      (see README.md)"
+	@echo "make lab | dashboard | demo | test      (see README.md)"
 	@echo "make setup lint format bench bench-quick facts system-deps clean distclean"
 
 $(PY):
@@ -37,8 +42,19 @@ $(STAMP): pyproject.toml | $(PY)
 
 setup: $(STAMP)
 
-lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(JUPYTER_ROOT)
+# Compiles the engine once after installing (numba caches it on disk), so a notebook's first
+# simulation runs warm; about a second when the cache is already warm.
+warm: setup
+	@echo "Preparing the simulation engine (the first time after installing it compiles: 10-20 s)..."
+	@$(PY) -c "import cmsim; cmsim.simulate('forum', 'balanced', seed=0, members=100, days=7)"
+
+lab: warm
+	$(SERVER_ENV) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --no-browser $(JUPYTER_ROOT)
+
+# Voilà with the template in dashboard/share (Voilà's own `lab` less its CDN stylesheets).
+dashboard: warm
+	$(SERVER_ENV) JUPYTER_PATH=$(CURDIR)/dashboard/share $(VENV)/bin/voila dashboard/strategy_lab.ipynb \
+		--template=cmsim --no-browser --Voila.ip=127.0.0.1 --port=$(DASHBOARD_PORT)
 
 demo: setup
 	$(VENV)/bin/cmsim demo --out out

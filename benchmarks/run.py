@@ -331,6 +331,14 @@ def fig_ensemble(cfg: Config) -> list[Row]:
     ]
 
 
+# --- (8) the strategy lab: control change to new outputs, in Python and in Chromium ---------------
+def fig_lab(cfg: Config) -> list[Row]:
+    """StrategyLab: control change to new outputs in Python (``lab_update``) and in Chromium (``lab_browser``)."""
+    import lab
+
+    return lab.figures(cfg, Row)
+
+
 FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "engine": fig_engine,
     "mesa": fig_mesa,
@@ -339,6 +347,7 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "graph": fig_graph,
     "memory": fig_memory,
     "ensemble": fig_ensemble,
+    "lab": fig_lab,
 }
 
 

@@ -24,13 +24,21 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "quick.json").read_text())
     assert doc["quick"] is True and doc["reps"] == 1 and doc["machine"]["cores"] >= 1
     rows = {r["figure"]: r for r in doc["figures"]}
-    for name in ("engine_1m", "walk_ratio", "compare_lab", "start_warm", "start_cold", "memory_1m"):
+    for name in (
+        "engine_1m",
+        "walk_ratio",
+        "compare_lab",
+        "start_warm",
+        "start_cold",
+        "memory_1m",
+        "lab_update",
+    ):
         assert name in rows, name
     assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio"} <= set(rows)
     assert any(n.startswith("mesa_ratio_") for n in rows) and any(n.startswith("graph_") for n in rows)
     for name, row in rows.items():
         assert not row["note"].startswith(("FAILED", "unavailable")), row
-        if name == "start_cold":  # skipped in --quick: it compiles every kernel from scratch
+        if name in ("start_cold", "lab_browser"):  # skipped in --quick: a cold compile; a browser
             assert row["value"] is None and "skipped" in row["note"]
         else:
             assert isinstance(row["value"], (int, float)) and row["value"] > 0, row

@@ -12,7 +12,11 @@ import importlib
 from typing import Any
 
 #: Public name -> the module of this package that defines it (imported on first use).
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "InsideTheModel": "cmsim.widgets.inside",
+    "ManagerGame": "cmsim.widgets.game",
+    "StrategyLab": "cmsim.widgets.lab",
+}
 
 __all__ = sorted(_LAZY)
 
