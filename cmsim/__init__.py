@@ -8,9 +8,10 @@ from cmsim import precompile as _precompile
 # second sooner than after the imports below (see cmsim.precompile).
 _precompile.start()
 
+from cmsim.calibration import CalibrationResult, calibrate
 from cmsim.compare import Comparison, compare
 from cmsim.ensemble import Ensemble, ensemble
-from cmsim.errors import CmsimError, ScenarioError, StrategyError
+from cmsim.errors import CmsimError, DataError, ScenarioError, StrategyError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
 from cmsim.run import Run
@@ -18,16 +19,20 @@ from cmsim.scenario import Scenario, list_scenarios, load_scenario
 from cmsim.simulation import Simulation, simulate
 from cmsim.strategies import BUILTIN as STRATEGIES
 from cmsim.timeline import Intervention
+from cmsim.version import MODEL_VERSION
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CalibrationResult",
     "CmsimError",
+    "DataError",
     "Comparison",
     "Ensemble",
     "EVENT_TYPES",
     "KINDS",
     "LEVERS",
+    "MODEL_VERSION",
     "PARAMS",
     "Graph",
     "Intervention",
@@ -38,6 +43,7 @@ __all__ = [
     "ScenarioError",
     "StrategyError",
     "build_graph",
+    "calibrate",
     "compare",
     "ensemble",
     "from_networkx",

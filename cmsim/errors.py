@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CmsimError", "ScenarioError", "StrategyError"]
+__all__ = ["CmsimError", "DataError", "ScenarioError", "StrategyError"]
 
 
 class CmsimError(Exception):
@@ -15,3 +15,7 @@ class ScenarioError(CmsimError, ValueError):
 
 class StrategyError(CmsimError, ValueError):
     """A strategy or allocation is invalid: names the day, the lever and the values."""
+
+
+class DataError(CmsimError, ValueError):
+    """A community's data file is unusable: names the file, the column, the row and what is allowed."""
