@@ -279,7 +279,7 @@ def calibrate(
         with Runner(setup, workers) as runner:
             study = run_study(obs_model, fit_weeks, setup, space, base.values, seed_list, trials, journal, name,
                               runner, progress)  # fmt: skip
-            best = dict(study.best_params)
+            best, best_score = dict(study.best_params), float(study.best_value)
             report_list = list(range(REPORT_SEED0, REPORT_SEED0 + report_seeds))
             before = {k: base.values[k] for k in space}
             runs_best = run_trial(runner, setup, best, report_list)
@@ -316,7 +316,7 @@ def calibrate(
         values=best, before=before, space=dict(space), fitted_scenario=fitted, base_scenario=base,
         base_name=base.name, observed=obs, weekly=weekly, scale=scale, sim_members=sim_members,
         runs_before=runs_before, runs_after=runs_after, fit_weeks=fit_weeks,
-        trials=table, score=float(study.best_value),
+        trials=table, score=best_score,
         score_noise=noise, seeds=seed_list, study_name=name, journal=None if out is None else journal,
         strategy=strategy, notes=notes,
     )  # fmt: skip

@@ -329,7 +329,8 @@ def _frequency(where: str, column: str, dates: list[pd.Timestamp], rows: list[An
             raise DataError(
                 f"{where}: column {column!r}, row {rows[k + 1]}: date {dates[k + 1].date()} repeats row {rows[k]}"
             )
-    step = int(np.median(gaps))
+    values, counts = np.unique(gaps, return_counts=True)
+    step = int(values[np.argmax(counts)])  # the most common step (the smaller one of a tie)
     if step not in (1, 7):
         raise DataError(
             f"{where}: column {column!r}: rows must be daily or weekly; the usual step between rows is {step} days"
