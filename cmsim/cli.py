@@ -287,7 +287,9 @@ def _args_calibrate(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fit", help="comma-separated parameters to fit (default: the shipped list for the data's columns)"
     )
-    p.add_argument("--trials", type=_positive, default=60, help="complete trials in the study (default 60)")
+    p.add_argument(
+        "--trials", type=_positive, help="complete trials in the study (default 25 a parameter, >= 40)"
+    )
     p.add_argument("--seeds", type=_positive, default=6, help="paired seeds a trial (default 6)")
     p.add_argument("--holdout-weeks", type=int, default=4, help="most recent weeks held out (default 4)")
     p.add_argument(

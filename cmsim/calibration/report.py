@@ -161,7 +161,7 @@ def write_report(result: Any, directory: Path) -> list[Path]:
         "",
         f"Data: {obs.freq} rows from {obs.start.date()} to {obs.end.date()}, columns {', '.join(obs.columns)}; "
         f"compared in {len(result.weekly)} weeks, the last {int((~result.fit_weeks).sum())} held out.",
-        f"Simulated at {result.sim_members:,} members ({1 / result.scale:.4g} real members per simulated member).",
+        f"Simulated at {result.sim_members:,} members ({1 / result.scale:.4g} real member(s) per simulated member).",
         *(f"Note: {n}" for n in result.notes),
         "",
         f"{len(result.trials)} trials of {len(result.seeds)} paired seeds; best score {result.score:.3f} "
