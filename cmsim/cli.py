@@ -303,6 +303,9 @@ def _args_calibrate(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
     from cmsim import calibrate
 
     fit = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None

@@ -164,3 +164,37 @@ def test_scale_rule_for_a_community_larger_than_simulated():
     assert np.allclose(res.observed_model_scale(), data[["members", "posts"]].to_numpy() * 25 * res.scale)
     assert res.fitted_scenario["community.initial_members"] == 400
     assert any("counts scaled" in n for n in res.notes)
+
+
+def test_provenance_key_in_scenario_files(tmp_path, small_fit):
+    import json
+
+    import jsonschema
+    import yaml
+
+    from cmsim.jsonschema import scenario_schema
+
+    _, out = small_fit
+    doc = yaml.safe_load((out / "result" / "fitted.yaml").read_text())
+    jsonschema.validate(doc, scenario_schema())  # editors accept the fitted file
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: forum\nprovenance: from a spreadsheet\n")
+    with pytest.raises(cmsim.ScenarioError, match="'provenance' must be a mapping"):
+        cmsim.load_scenario(bad)
+    assert json.dumps(scenario_schema()["properties"]["provenance"])
+
+
+def test_trials_left_running_by_a_killed_process_are_marked_failed(tmp_path, monkeypatch):
+    import optuna
+
+    from cmsim.calibration import fit
+
+    storage = fit._storage(tmp_path / JOURNAL)
+    study = optuna.create_study(study_name="s", storage=storage)
+    study.ask()  # a trial started and never finished, as a killed process leaves it
+    monkeypatch.setattr(fit, "STALE_AFTER_S", 3600.0)
+    fit._fail_stale(study, storage)
+    assert [t.state.name for t in study.trials] == ["RUNNING"]  # recent: maybe another live worker's
+    monkeypatch.setattr(fit, "STALE_AFTER_S", -1.0)
+    fit._fail_stale(study, storage)
+    assert [t.state.name for t in study.trials] == ["FAIL"]

@@ -120,7 +120,7 @@ ALIASES: dict[str, str] = {
     "questions answered": "questions_answered",
 }
 
-_MISSING = {"", "na", "n/a", "nan", "none", "null", "-", "—"}
+_MISSING = {"", "na", "n/a", "<na>", "nan", "nat", "none", "null", "-", "—"}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -390,7 +390,8 @@ def read_data(data: str | Path | pd.DataFrame, *, platform: str | None = None,
     Parameters
     ----------
     data : path or pandas.DataFrame
-        A CSV file (UTF-8, header row) or a table with the same columns.
+        A CSV file (UTF-8, header row) or a table with the same columns. Messages number a
+        file's rows as a spreadsheet does (the header is row 1) and a table's by position from 0.
     platform : {"discourse", "reddit", "discord"}, optional
         Also accept that platform's export names (:data:`PLATFORMS`).
     model_columns : tuple of str, optional
@@ -457,6 +458,4 @@ def read_data(data: str | Path | pd.DataFrame, *, platform: str | None = None,
         raise DataError(f"{where}: no column the model can produce: expected any of {usable}")
     frame = pd.DataFrame(kept, index=pd.DatetimeIndex(dates, name="date"))
     renamed = {k: v for k, v in renamed.items() if v in kept}
-    return ObservedData(
-        frame, freq, where if not isinstance(data, pd.DataFrame) else where, digest, ignored, renamed
-    )
+    return ObservedData(frame, freq, where, digest, ignored, renamed)

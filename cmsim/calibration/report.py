@@ -136,11 +136,7 @@ def _md_table(df: pd.DataFrame) -> str:
 
 def write_report(result: Any, directory: Path) -> list[Path]:
     """Write ``fit.png``, ``mismatch.csv``, ``parameters.csv`` and ``report.md``; returns their paths."""
-    import matplotlib
-
-    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # whatever backend is in use (the CLI picks Agg)
 
     directory.mkdir(parents=True, exist_ok=True)
     paths = [directory / n for n in ("fit.png", "mismatch.csv", "parameters.csv", "report.md")]
