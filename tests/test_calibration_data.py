@@ -106,3 +106,15 @@ def test_cli_bad_data_exits_2_with_one_line(tmp_path, capsys, case, text, messag
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         read_data(tmp_path / "nope.csv")
+
+
+def test_daily_export_gives_the_same_weeks_as_the_weekly_one():
+    from cmsim.calibration.synthetic import synthetic_data
+
+    cols = ["members", "dau", "posts", "new_members"]
+    daily = synthetic_data("forum", {}, members=300, days=28, seed=11, columns=cols, freq="daily")
+    weekly = synthetic_data("forum", {}, members=300, days=28, seed=11, columns=cols, freq="weekly")
+    assert len(daily) == 28 and len(weekly) == 4
+    got, want = read_data(daily).weekly(), read_data(weekly).weekly()
+    assert np.allclose(got[["members", "posts", "new_members"]], want[["members", "posts", "new_members"]])
+    assert np.allclose(got["dau"], want["dau"], atol=0.5)  # the weekly file rounds the mean to a whole number
