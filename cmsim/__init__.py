@@ -9,7 +9,8 @@ from cmsim import precompile as _precompile
 _precompile.start()
 
 from cmsim.batch import Comparison, Ensemble, compare, ensemble
-from cmsim.errors import ArgumentError, CmsimError, ScenarioError, StrategyError
+from cmsim.calibration import CalibrationResult, calibrate
+from cmsim.errors import ArgumentError, CmsimError, DataError, ScenarioError, StrategyError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
 from cmsim.run import Run
@@ -26,12 +27,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError",
+    "CalibrationResult",
     "CmsimError",
+    "DataError",
     "Comparison",
     "Ensemble",
     "EVENT_TYPES",
     "KINDS",
     "LEVERS",
+    "MODEL_VERSION",
     "PARAMS",
     "Graph",
     "Intervention",
@@ -46,6 +50,7 @@ __all__ = [
     "Strategy",
     "StrategyError",
     "build_graph",
+    "calibrate",
     "compare",
     "ensemble",
     "from_networkx",

@@ -280,6 +280,50 @@ def _cmd_check_facts(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+# --- calibrate --------------------------------------------------------------------------------------
+def _args_calibrate(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "data", help="CSV of daily or weekly rows: a date and any of members, dau, mau, posts, ..."
+    )
+    p.add_argument(
+        "--scenario", default="forum", help="base scenario: a shipped name or a YAML file (default forum)"
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, help="folder for the study journal, fitted.yaml and the report"
+    )
+    p.add_argument(
+        "--fit", help="comma-separated parameters to fit (default: the shipped list for the data's columns)"
+    )
+    p.add_argument(
+        "--trials", type=_positive, help="complete trials in the study (default 25 a parameter, >= 40)"
+    )
+    p.add_argument("--seeds", type=_positive, default=6, help="paired seeds a trial (default 6)")
+    p.add_argument("--holdout-weeks", type=int, default=4, help="most recent weeks held out (default 4)")
+    p.add_argument(
+        "--platform", choices=("discourse", "reddit", "discord"), help="accept that platform's column names"
+    )
+    p.add_argument(
+        "--members", type=_positive, help="members at the first date (default: the data's members column)"
+    )
+    p.add_argument("--strategy", default="balanced", help="what the manager did during the data period")
+    p.add_argument("--workers", type=_positive, help="processes (default: every core)")
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from cmsim import calibrate
+
+    fit = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
+    res = calibrate(args.data, args.scenario, fit, trials=args.trials, seeds=args.seeds,
+                    holdout_weeks=args.holdout_weeks, out=args.out, strategy=args.strategy,
+                    platform=args.platform, members=args.members, workers=args.workers)  # fmt: skip
+    print(res.summary())
+    print(f"\nwrote {args.out / 'fitted.yaml'} and the report {args.out / 'report.md'}")
+    return 0
+
+
 # --- the registry -----------------------------------------------------------------------------------
 #: Every subcommand, in the order ``cmsim --help`` lists them. Add new ones here.
 COMMANDS: list[Command] = [
@@ -305,6 +349,12 @@ COMMANDS: list[Command] = [
         "check the default calibration against the published facts (exit 1 if any fails)",
         _args_check_facts,
         _cmd_check_facts,
+    ),
+    Command(
+        "calibrate",
+        "fit a scenario to a community's own data (CSV); writes the fitted scenario and a report",
+        _args_calibrate,
+        _cmd_calibrate,
     ),
 ]
 

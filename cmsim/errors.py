@@ -1,13 +1,13 @@
 """Exceptions raised for bad user input. Every message is one line a person can act on.
 
-Every error about a user's input is a :class:`CmsimError`; the three kinds below also subclass
+Every error about a user's input is a :class:`CmsimError`; the kinds below also subclass
 ``ValueError``, so code that catches ``ValueError`` keeps working. The CLI prints a
 ``CmsimError``'s one line and exits 2.
 """
 
 from __future__ import annotations
 
-__all__ = ["CmsimError", "ArgumentError", "ScenarioError", "StrategyError"]
+__all__ = ["CmsimError", "ArgumentError", "ScenarioError", "StrategyError", "DataError"]
 
 
 class CmsimError(Exception):
@@ -24,3 +24,7 @@ class StrategyError(CmsimError, ValueError):
 
 class ArgumentError(CmsimError, ValueError):
     """A function was called with a bad argument: names the parameter, the value and what is allowed."""
+
+
+class DataError(CmsimError, ValueError):
+    """A community's data file is unusable: names the file, the column, the row and what is allowed."""

@@ -72,6 +72,10 @@ def scenario_schema() -> dict[str, Any]:
             "description": "a shipped scenario name or a path relative to this file; its values are the base",
         },
     }
+    properties["provenance"] = {
+        "type": "object",
+        "description": "where a fitted scenario's values came from (cmsim.calibrate); ignored by the model",
+    }
     for section, props in sections.items():
         properties[section] = {
             "type": "object",

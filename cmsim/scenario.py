@@ -27,6 +27,10 @@ the dotted key, the bad value and what is allowed):
 * Cross-field rules: ``manager.recover_threshold`` < ``manager.burnout_threshold``.
 * ``extends`` chains are resolved parent first; the child's keys win; cycles are reported.
 
+An optional top-level ``provenance:`` mapping records where a fitted scenario's values came from
+(``cmsim.calibrate``: data file hash, dates, trials, score, model version); it is checked to be a
+mapping and otherwise ignored (``cmsim.calibration.read_provenance`` reads it).
+
 ``name``, ``description`` and ``events`` are not inherited through ``extends`` (``events`` in a
 child replaces the parent's list only when present; without it the parent's events are kept).
 """
@@ -324,6 +328,10 @@ def _load_file(path: Path, chain: tuple[Path, ...], read: list[Path]) -> Scenari
         data = {}
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: a scenario must be a mapping of sections, got {show(data)}")
+    if "provenance" in data and not isinstance(data["provenance"], Mapping):
+        raise ScenarioError(
+            f"{where}: 'provenance' must be a mapping of keys to values, got {show(data['provenance'])}"
+        )
     flat = check_values(where, flatten(where, data))
     parent_values: dict[str, Any] = {}
     events = data.get("events")

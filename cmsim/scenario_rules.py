@@ -27,7 +27,7 @@ __all__ = [
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(k.split(".", 1)[0] for k in PARAMS))
 
 
-META = ("name", "description", "extends", "events")
+META = ("name", "description", "extends", "events", "provenance")
 
 
 EVENT_KEYS = ("type", *EVENT_FIELDS)

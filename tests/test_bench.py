@@ -34,7 +34,7 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
         "lab_update",
     ):
         assert name in rows, name
-    assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio"} <= set(rows)
+    assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio", "calibrate_3p"} <= set(rows)
     assert any(n.startswith("mesa_ratio_") for n in rows) and any(n.startswith("graph_") for n in rows)
     for name, row in rows.items():
         assert not row["note"].startswith(("FAILED", "unavailable")), row

@@ -1,0 +1,296 @@
+"""Fitting a scenario's parameters to a community's data with Optuna.
+
+Every trial runs the same paired seeds (common random numbers: two trials differ by their
+parameters, not by their luck) through :func:`run_trial`, the one place the calibration runs the
+model, and scores them with :func:`cmsim.calibration.objective.score` on the weeks not held
+out. The study lives in an Optuna journal file (``JournalFileBackend``): a calibration stopped in
+any way and started again with the same data, settings and ``out`` folder continues its study
+(the trials done are kept and counted), and several processes may work on one study at once.
+
+Scale rule (``docs/calibration.md``): the model's rates are per member (visits, posts, arrivals
+as a share of the size, trolls per 1,000), so expected counts scale in proportion to the size.
+The model runs at ``S = min(members, max_members)`` members, where ``members`` is the data's
+first members count; every observed count is multiplied by ``S / members``. Each run starts
+``WARMUP_DAYS`` before the first date at ``S`` members and is then rescaled, every count times
+``S / (its members at the first observed point)``, so that every run has exactly the data's size
+there: the data's member count sets the size, and only its changes are fitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cmsim.calibration.data import COLUMNS, ObservedData, weekly_from_daily
+from cmsim.calibration.objective import score
+from cmsim.errors import CmsimError
+
+__all__ = ["DEFAULT_FIT", "MAX_MEMBERS", "WARMUP_DAYS", "FitSetup", "Runner", "run_trial", "default_fit",
+           "search_space", "run_study", "JOURNAL"]  # fmt: skip
+
+#: The parameters fitted by default for each data column: the ones that move that column most
+#: (``docs/calibration.md``, "Default parameters", gives the measured effects and the reasons).
+DEFAULT_FIT: dict[str, tuple[str, ...]] = {
+    "dau": ("members.visit_rate",),
+    "mau": ("members.visit_rate",),
+    "posts": ("members.post_rate",),
+    "all_posts": ("members.post_rate",),
+    "replies": ("dynamics.reply_rate",),
+    "new_members": ("growth.acquisition",),
+    "members": ("dynamics.churn_unhappy",),
+    "questions": ("members.question_share",),
+    "questions_answered": ("levers.responding_rate",),
+    # "reports": add the parameters that move it when the model gains a reports output
+}
+#: Largest community simulated; a larger one is fitted at this size (the scale rule above).
+MAX_MEMBERS = 5_000
+#: Days simulated before the data's first day, so that MAU (a 30-day window) and the members'
+#: states have settled; they are not compared.
+WARMUP_DAYS = 30
+#: Journal file of the study in the ``out`` folder.
+JOURNAL = "calibration.journal"
+#: A default search range goes from the base value divided by this to the base value times it.
+RANGE_FACTOR = 4.0
+
+
+def default_fit(columns: Sequence[str]) -> list[str]:
+    """The parameters :data:`DEFAULT_FIT` names for ``columns``, without repeats, in column order."""
+    out: list[str] = []
+    for c in columns:
+        for key in DEFAULT_FIT.get(c, ()):
+            if key not in out:
+                out.append(key)
+    return out
+
+
+def search_space(
+    fit: Sequence[str] | Mapping[str, Any], base: Mapping[str, Any]
+) -> dict[str, tuple[float, float, bool]]:
+    """``{key: (low, high, log)}`` of the parameters to fit.
+
+    ``fit`` is a list of dotted keys (each searched from its base value / 4 to x 4, within its
+    declared range, on a log scale) or a mapping ``{key: (low, high)}``.
+    """
+    from cmsim import PARAMS
+
+    items = fit.items() if isinstance(fit, Mapping) else ((k, None) for k in fit)
+    out: dict[str, tuple[float, float, bool]] = {}
+    for key, given in items:
+        if key not in PARAMS:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), list(PARAMS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise CmsimError(f"fit: unknown parameter {key!r}{hint}")
+        p = PARAMS[key]
+        if p.type not in ("float", "int"):
+            raise CmsimError(f"fit: {key!r} is not a number ({p.allowed()}); only numbers can be fitted")
+        lo_ok = -math.inf if p.low is None else p.low
+        hi_ok = math.inf if p.high is None else p.high
+        if given is not None:
+            try:
+                lo, hi = (float(given[0]), float(given[1]))
+            except (TypeError, ValueError, IndexError):
+                raise CmsimError(f"fit: the range of {key!r} must be (low, high), got {given!r}") from None
+            if not (lo_ok <= lo < hi <= hi_ok):
+                raise CmsimError(
+                    f"fit: the range of {key!r} must lie in {p.allowed()} with low < high, got {given!r}"
+                )
+            out[key] = (lo, hi, lo > 0 and hi / lo >= 10)
+            continue
+        v = float(base[key])
+        if v > 0:
+            lo, hi = max(v / RANGE_FACTOR, lo_ok), min(v * RANGE_FACTOR, hi_ok)
+            out[key] = (lo, hi, lo > 0)
+        else:
+            out[key] = (lo_ok, hi_ok if math.isfinite(hi_ok) else 1.0, False)
+    if not out:
+        raise CmsimError("fit: no parameter to fit")
+    return out
+
+
+# --- running the model -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FitSetup:
+    """What every run of a calibration shares.
+
+    ``scenario`` is the base scenario at the simulated size, for ``warmup + days`` days; the runs
+    are compared from day ``warmup`` on, in ``days // 7`` weeks of the data ``columns``, each run's
+    counts times ``target / members[anchor_day]`` (the scale rule above).
+    """
+
+    scenario: Any
+    strategy: Any
+    columns: tuple[str, ...]
+    warmup: int
+    days: int
+    target: float
+    anchor_day: int
+
+
+def _one_run(setup: FitSetup, values: Mapping[str, Any], seed: int) -> np.ndarray:
+    """One run, as the weekly values ``float[weeks, columns]`` the objective compares."""
+    import cmsim
+
+    sc = setup.scenario.with_overrides(dict(values), source="fit")
+    # the pool's processes fill the cores: each run steps on one thread
+    daily = cmsim.run_spec(sc, setup.strategy, seed=int(seed), threads=1).run().daily
+    vals = np.column_stack([daily[list(COLUMNS[c].model)].sum(axis=1).to_numpy(float) for c in setup.columns])
+    vals *= setup.target / max(float(daily["members"].iloc[setup.anchor_day]), 1.0)
+    return weekly_from_daily(vals, list(setup.columns), offset=setup.warmup, days=setup.days).to_numpy()
+
+
+def _star(job: tuple[FitSetup, Mapping[str, Any], int]) -> np.ndarray:
+    return _one_run(*job)
+
+
+class Runner:
+    """The process pool of one calibration: started once (forked after the kernels are compiled),
+    closed by :meth:`close` or at the end of a ``with`` block. ``workers=1`` runs in this process."""
+
+    def __init__(self, setup: FitSetup, workers: int | None = None) -> None:
+        import cmsim
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.workers = max(1, int(workers or cores))
+        # compile (or load) the kernels once here, so every forked worker starts with them
+        cmsim.simulate(setup.scenario, setup.strategy, seed=0, members=50, days=2)
+        self.pool = None
+        if self.workers > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method))
+
+    def map(self, jobs: list[tuple[FitSetup, Mapping[str, Any], int]]) -> list[np.ndarray]:
+        if self.pool is None or len(jobs) < 2:
+            return [_star(j) for j in jobs]
+        return list(self.pool.map(_star, jobs))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_trial(runner: Runner, setup: FitSetup, values: Mapping[str, Any], seeds: Sequence[int]) -> np.ndarray:
+    """The runs of one trial: ``float[seeds, weeks, columns]``, in seed order.
+
+    The only function of the calibration that runs the model (through ``cmsim.simulate`` and
+    ``Scenario.with_overrides``), so that it can be switched to the sweep's runner in one place.
+    """
+    return np.stack(runner.map([(setup, dict(values), int(s)) for s in seeds]))
+
+
+# --- the study ------------------------------------------------------------------------------------
+def study_key(obs: ObservedData, setup: FitSetup, space: Mapping[str, tuple[float, float, bool]],
+              seeds: Sequence[int], fit_weeks: np.ndarray) -> str:  # fmt: skip
+    """A name for the study: same data, scenario, strategy, search space, seeds and held-out
+    weeks give the same study (so a new run continues it), anything else a new one."""
+    from cmsim.version import MODEL_VERSION
+
+    text = json.dumps(
+        {"data": obs.sha256, "scenario": sorted((k, repr(v)) for k, v in setup.scenario.values.items()),
+         "strategy": repr(setup.strategy), "columns": list(setup.columns), "warmup": setup.warmup,
+         "days": setup.days, "target": setup.target, "anchor": setup.anchor_day, "space": {k: list(v) for k, v in space.items()},
+         "seeds": list(map(int, seeds)), "fit_weeks": fit_weeks.astype(int).tolist(), "model": MODEL_VERSION},
+        sort_keys=True,
+    )  # fmt: skip
+    return "cmsim-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _storage(path: Path):
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # an open-lock (O_EXCL file) left by a killed process is broken after its grace period
+    backend = JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path), grace_period=10))
+    return optuna.storages.JournalStorage(backend)
+
+
+def run_study(obs_model: np.ndarray, fit_weeks: np.ndarray, setup: FitSetup, space: Mapping[str, tuple[float, float, bool]],
+              base: Mapping[str, Any], seeds: Sequence[int], trials: int, journal: Path, name: str,
+              runner: Runner, progress: bool = False):  # fmt: skip
+    """Run (or continue) the study until it holds ``trials`` complete trials; returns the study.
+
+    The first trial of a new study is the base scenario's values (the "before" of the report).
+    Trials left running by a process that was killed are marked failed when a run continues.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = _storage(journal)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        probe = optuna.load_study(study_name=name, storage=storage) if name in _names(storage) else None
+        done = 0 if probe is None else sum(t.state == optuna.trial.TrialState.COMPLETE for t in probe.trials)
+        sampler = optuna.samplers.TPESampler(seed=int(name[-8:], 16) % 2**31 + done, multivariate=True,
+                                             n_startup_trials=max(5, 2 * len(space)))  # fmt: skip
+        study = optuna.create_study(study_name=name, storage=storage, direction="minimize", sampler=sampler,
+                                    load_if_exists=True)  # fmt: skip
+    if probe is None:
+        study.enqueue_trial({k: min(max(float(base[k]), lo), hi) for k, (lo, hi, _) in space.items()})
+        study.set_user_attr("columns", list(setup.columns))
+    else:
+        _fail_stale(study, storage)
+
+    def objective(trial) -> float:
+        values = {}
+        for key, (lo, hi, log) in space.items():
+            if isinstance(base[key], int) and not isinstance(base[key], bool):
+                values[key] = trial.suggest_int(key, int(math.ceil(lo)), int(hi), log=log)
+            else:
+                values[key] = trial.suggest_float(key, lo, hi, log=log)
+        sims = run_trial(runner, setup, values, seeds)
+        total, per = score(obs_model, sims, fit_weeks)
+        trial.set_user_attr("per_series", [float(x) for x in per])
+        return total
+
+    left = trials - done
+    if left > 0:
+        stop = optuna.study.MaxTrialsCallback(trials, states=(optuna.trial.TrialState.COMPLETE,))
+        study.optimize(objective, n_trials=left, callbacks=[stop], show_progress_bar=progress)
+    return study
+
+
+def _names(storage) -> list[str]:
+    return [s.study_name for s in storage.get_all_studies()]
+
+
+def _fail_stale(study, storage) -> None:
+    """Mark failed the trials a killed process left running (their runs are lost; none is reused).
+
+    A trial still running in another live process is left alone: only trials started before
+    this process's ``STALE_AFTER_S`` window with no result are failed.
+    """
+    import datetime as dt
+
+    import optuna
+
+    now = dt.datetime.now()
+    for t in study.trials:
+        if t.state == optuna.trial.TrialState.RUNNING and t.datetime_start is not None:
+            if (now - t.datetime_start).total_seconds() > STALE_AFTER_S:
+                storage.set_trial_state_values(t._trial_id, optuna.trial.TrialState.FAIL)
+
+
+#: A trial running longer than this (seconds) when a calibration starts is taken as left by a
+#: killed process (one trial of a 2,000-member, 180-day fit takes well under a second).
+STALE_AFTER_S = 60.0

@@ -1,0 +1,200 @@
+"""cmsim.calibrate: recovery of known parameters, resuming a killed study, the fitted scenario, the CLI.
+
+Small on purpose (the machine is shared): 500 members, 13 weeks, a few trials of a few seeds.
+``benchmarks/calibration_recovery.py`` runs the full-size recovery.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cmsim
+from cmsim.calibration.fit import DEFAULT_FIT, JOURNAL, default_fit, search_space
+from cmsim.calibration.synthetic import synthetic_data
+from cmsim.cli import main
+
+TRUTH = {"members.visit_rate": 0.02, "members.post_rate": 0.006}
+
+
+@pytest.fixture(scope="module")
+def small_fit(tmp_path_factory):
+    """A 500-member forum whose visit and post rates are known, fitted from the defaults (0.012, 0.01)."""
+    out = tmp_path_factory.mktemp("fit")
+    data = synthetic_data("forum", TRUTH, members=500, days=91, seed=777, columns=["members", "dau", "posts"])
+    data.to_csv(out / "data.csv", index=False)
+    res = cmsim.calibrate(out / "data.csv", "forum", fit=list(TRUTH), trials=24, seeds=4, holdout_weeks=3,
+                          out=out / "result", workers=2, report_seeds=12, quiet=True)  # fmt: skip
+    return res, out
+
+
+def test_small_recovery_finds_the_known_parameters(small_fit):
+    res, _ = small_fit
+    for key, true in TRUTH.items():
+        # 30%: the spread of fitted values over data seeds at this small size (docs/calibration.md)
+        assert abs(res.values[key] / true - 1) <= 0.30, (key, res.values[key], true)
+        assert res.before[key] == cmsim.load_scenario("forum")[key]
+    assert res.score < res.trials.loc[0, "score"]  # better than the base values (trial 0)
+    assert res.holdout_coverage >= 0.5
+    params = res.parameters().set_index("parameter")
+    assert set(params.index) == set(TRUTH) and params.loc["members.visit_rate", "verdict"] == "pinned"
+    after, before = res.mismatch("after"), res.mismatch("before")
+    assert after["mean_z2"].sum() < before["mean_z2"].sum()
+
+
+def test_fitted_scenario_file_extends_the_base_and_loads_everywhere(small_fit):
+    res, out = small_fit
+    path = out / "result" / "fitted.yaml"
+    text = path.read_text()
+    assert "extends: forum" in text and "provenance:" in text
+    sc = cmsim.load_scenario(path)
+    for key, value in res.values.items():
+        assert sc[key] == pytest.approx(value)
+    first = res.observed.first_members()[0]  # the size at the first date, the base's horizon
+    assert sc["community.initial_members"] == first == res.sim_members and sc["community.days"] == 180
+    prov = cmsim.calibration.read_provenance(path)
+    assert prov["data_sha256"] == res.observed.sha256 and prov["trials"] == 24
+    assert prov["model_version"] == cmsim.MODEL_VERSION and prov["data_start"] == "2024-01-01"
+    cmp = cmsim.compare(path, ["balanced", "absent"], seeds=2, days=14, progress=False)
+    assert len(cmp.to_frame()) == 4
+    assert main(["validate", str(path)]) == 0
+
+
+def test_report_files(small_fit):
+    _, out = small_fit
+    for name in ("fit.png", "mismatch.csv", "parameters.csv", "report.md"):
+        assert (out / "result" / name).stat().st_size > 0
+    md = (out / "result" / "report.md").read_text()
+    assert "Pinned down by the data" in md and "Held-out weeks" in md
+
+
+def test_a_second_call_continues_the_study_instead_of_starting_over(small_fit, tmp_path):
+    res, out = small_fit
+    again = cmsim.calibrate(out / "data.csv", "forum", fit=list(TRUTH), trials=26, seeds=4, holdout_weeks=3,
+                            out=out / "result", workers=1, report_seeds=4, quiet=True)  # fmt: skip
+    assert len(again.trials) == 26 and again.study_name == res.study_name
+    assert again.trials.iloc[:24].equals(res.trials)  # the first 24 trials are the same ones
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import cmsim
+    from cmsim.calibration.synthetic import synthetic_data
+    data = synthetic_data("forum", {"members.visit_rate": 0.02}, members=500, days=91, seed=5,
+                          columns=["members", "dau", "posts"])
+    cmsim.calibrate(data, "forum", fit=["members.visit_rate", "members.post_rate"], trials=int(sys.argv[2]),
+                    seeds=4, holdout_weeks=2, out=sys.argv[1], workers=1, report_seeds=4, quiet=True)
+    """
+)
+
+
+def _complete(journal: Path) -> list:
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    if not journal.exists():
+        return []
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(journal)))
+    studies = storage.get_all_studies()
+    if not studies:
+        return []
+    study = optuna.load_study(study_name=studies[0].study_name, storage=storage)
+    return study.trials
+
+
+def test_a_killed_calibration_continues_its_study(tmp_path):
+    script = tmp_path / "fit.py"
+    script.write_text(SCRIPT)
+    out, n = tmp_path / "out", 40
+    proc = subprocess.Popen([sys.executable, str(script), str(out), str(n)], start_new_session=True)
+    deadline = time.monotonic() + 240
+    done = []
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            done = [t for t in _complete(out / JOURNAL) if t.state.name == "COMPLETE"]
+            if len(done) >= 5:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the calibration ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    before = _complete(out / JOURNAL)
+    k = sum(t.state.name == "COMPLETE" for t in before)
+    assert 5 <= k < n
+    subprocess.run([sys.executable, str(script), str(out), str(n)], check=True, timeout=300)
+    after = _complete(out / JOURNAL)
+    complete = [t for t in after if t.state.name == "COMPLETE"]
+    assert len(complete) == n  # the study's trial count continued to n, not n more
+    assert len(after) - len(before) <= n - k  # the second run made only the trials that were missing
+    old = {t.number: t.params for t in before if t.state.name == "COMPLETE"}
+    assert all(t.params == old[t.number] for t in complete if t.number in old)
+
+
+def test_default_fit_and_search_ranges():
+    assert default_fit(["dau", "mau", "posts"]) == ["members.visit_rate", "members.post_rate"]
+    assert set(DEFAULT_FIT) <= set(cmsim.calibration.COLUMNS)
+    space = search_space(["members.visit_rate"], cmsim.load_scenario("forum").values)
+    lo, hi, log = space["members.visit_rate"]
+    assert (lo, hi, log) == (pytest.approx(0.003), pytest.approx(0.048), True)
+    with pytest.raises(cmsim.CmsimError, match="did you mean 'members.visit_rate'"):
+        search_space(["members.visit_rat"], cmsim.load_scenario("forum").values)
+    with pytest.raises(cmsim.CmsimError, match="must lie in"):
+        search_space({"members.visit_rate": (0.5, 2.0)}, cmsim.load_scenario("forum").values)
+
+
+def test_scale_rule_for_a_community_larger_than_simulated():
+    data = synthetic_data("forum", {}, members=400, days=28, seed=3, columns=["members", "posts"])
+    big = data.copy()
+    big[["members", "posts"]] = big[["members", "posts"]] * 25  # the same community, 25 times larger
+    res = cmsim.calibrate(big, "forum", fit=["members.post_rate"], trials=3, seeds=2, holdout_weeks=1,
+                          max_members=400, workers=1, report_seeds=2, quiet=True)  # fmt: skip
+    assert res.sim_members == 400 and res.scale == pytest.approx(400 / big["members"].iloc[0])
+    assert np.allclose(res.observed_model_scale(), data[["members", "posts"]].to_numpy() * 25 * res.scale)
+    assert res.fitted_scenario["community.initial_members"] == 400
+    assert any("counts scaled" in n for n in res.notes)
+
+
+def test_provenance_key_in_scenario_files(tmp_path, small_fit):
+    import json
+
+    import jsonschema
+    import yaml
+
+    from cmsim.jsonschema import scenario_schema
+
+    _, out = small_fit
+    doc = yaml.safe_load((out / "result" / "fitted.yaml").read_text())
+    jsonschema.validate(doc, scenario_schema())  # editors accept the fitted file
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: forum\nprovenance: from a spreadsheet\n")
+    with pytest.raises(cmsim.ScenarioError, match="'provenance' must be a mapping"):
+        cmsim.load_scenario(bad)
+    assert json.dumps(scenario_schema()["properties"]["provenance"])
+
+
+def test_trials_left_running_by_a_killed_process_are_marked_failed(tmp_path, monkeypatch):
+    import optuna
+
+    from cmsim.calibration import fit
+
+    storage = fit._storage(tmp_path / JOURNAL)
+    study = optuna.create_study(study_name="s", storage=storage)
+    study.ask()  # a trial started and never finished, as a killed process leaves it
+    monkeypatch.setattr(fit, "STALE_AFTER_S", 3600.0)
+    fit._fail_stale(study, storage)
+    assert [t.state.name for t in study.trials] == ["RUNNING"]  # recent: maybe another live worker's
+    monkeypatch.setattr(fit, "STALE_AFTER_S", -1.0)
+    fit._fail_stale(study, storage)
+    assert [t.state.name for t in study.trials] == ["FAIL"]
