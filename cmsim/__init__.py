@@ -8,9 +8,10 @@ from cmsim import precompile as _precompile
 # second sooner than after the imports below (see cmsim.precompile).
 _precompile.start()
 
+from cmsim.batch.sweep import Sweep, sweep
 from cmsim.compare import Comparison, compare
 from cmsim.ensemble import Ensemble, ensemble
-from cmsim.errors import CmsimError, ScenarioError, StrategyError
+from cmsim.errors import CmsimError, ScenarioError, StrategyError, SweepError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
 from cmsim.run import Run
@@ -18,6 +19,7 @@ from cmsim.scenario import Scenario, list_scenarios, load_scenario
 from cmsim.simulation import Simulation, simulate
 from cmsim.strategies import BUILTIN as STRATEGIES
 from cmsim.timeline import Intervention
+from cmsim.version import MODEL_VERSION
 
 __version__ = "0.1.0"
 
@@ -27,6 +29,7 @@ __all__ = [
     "Ensemble",
     "EVENT_TYPES",
     "KINDS",
+    "MODEL_VERSION",
     "LEVERS",
     "PARAMS",
     "Graph",
@@ -44,5 +47,8 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "simulate",
+    "Sweep",
+    "sweep",
+    "SweepError",
     "__version__",
 ]

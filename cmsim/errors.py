@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CmsimError", "ScenarioError", "StrategyError"]
+__all__ = ["CmsimError", "ScenarioError", "StrategyError", "SweepError"]
 
 
 class CmsimError(Exception):
@@ -15,3 +15,7 @@ class ScenarioError(CmsimError, ValueError):
 
 class StrategyError(CmsimError, ValueError):
     """A strategy or allocation is invalid: names the day, the lever and the values."""
+
+
+class SweepError(CmsimError, ValueError):
+    """A sweep spec, or the output folder of a sweep, is invalid: names the file, the key, the value and what is allowed."""

@@ -1,0 +1,1 @@
+"""Work over many runs: ensembles, comparisons and sweeps."""
