@@ -19,9 +19,9 @@ from cmsim import SweepError
 from cmsim.batch import keys as keys_module
 from cmsim.batch.keys import point_key
 from cmsim.batch.runner import chunk_size, plan
+from cmsim.batch.spec_load import load_spec
 from cmsim.batch.store import Store
 from cmsim.batch.sweep import open_sweep
-from cmsim.batch.sweep_spec import load_spec
 from cmsim.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

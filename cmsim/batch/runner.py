@@ -36,6 +36,8 @@ CHUNK_SECONDS = 1.0
 IN_FLIGHT_PER_WORKER = 2
 #: Estimated seconds of one run: a fixed part plus a part per member-day (measured: 21 ms for 2,000 members x 180 days).
 RUN_FIXED_S, RUN_MEMBER_DAY_S = 3e-3, 5e-8
+#: Seconds to wait for a Dask scheduler to answer.
+CONNECT_TIMEOUT_S = 20
 #: Lost local pools are restarted at most this many times.
 MAX_POOL_RESTARTS = 3
 
@@ -221,11 +223,11 @@ def _dask(spec: SweepSpec, chunks: list[Chunk], done: Done, workers: int, schedu
     cluster = None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None)  # fmt: skip
+                               host="127.0.0.1", dashboard_address=":0")  # fmt: skip
         client = Client(cluster)
     else:
         try:
-            client = Client(scheduler, timeout=20)
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as e:
             raise SweepError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({e})") from None
     try:

@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 
 from cmsim.batch.runner import Chunk, chunk_size, default_workers, execute, plan
+from cmsim.batch.spec_load import load_spec
 from cmsim.batch.store import Store
-from cmsim.batch.sweep_spec import SweepSpec, load_spec, spec_from_manifest
+from cmsim.batch.sweep_spec import SweepSpec, spec_from_manifest
 from cmsim.errors import SweepError
 
 __all__ = ["Sweep", "sweep", "open_sweep"]
@@ -77,7 +78,7 @@ class Sweep:
 
     def sensitivity(self, metric: str | None = None) -> pd.DataFrame:
         """Sobol (first-order and total) or Morris indices with confidence intervals (needs a design)."""
-        from cmsim.batch.report import sensitivity
+        from cmsim.batch.sensitivity import sensitivity
 
         return sensitivity(self, metric)
 
