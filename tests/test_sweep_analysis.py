@@ -60,7 +60,7 @@ def test_where_better_pairs_runs_by_seed_and_axes_and_knows_lower_is_better():
     df = pd.DataFrame(rows)
     box = where_better_frame(df, ["strategy", "trolls"], "toxic_share", "moderation_first", "balanced")
     assert box.limits == {"trolls": (0.5, None)} and box.density == 1.0 and box.base_rate == 0.5
-    assert box.describe().startswith("Moderation_first beats balanced on toxic posts in 100% of the cases")
+    assert box.describe().startswith("moderation_first beats balanced on toxic posts in 100% of the cases")
     with pytest.raises(SweepError, match="'strategy' axis"):
         where_better_frame(df.drop(columns="strategy"), ["trolls"], "toxic_share", "a", "b")
 

@@ -56,7 +56,7 @@ class Box:
     support: float
     base_rate: float
     trajectory: pd.DataFrame
-    outcome: str = "the outcome happens"
+    outcome: str = "The outcome happens"
 
     def conditions(self) -> list[str]:
         """Each limit in words (``"trolls.arrival_rate >= 0.2"``)."""
@@ -78,11 +78,11 @@ class Box:
         """The box in one plain sentence."""
         if not self.limits:
             return (
-                f"{self.outcome[0].upper()}{self.outcome[1:]} in {self.base_rate:.0%} of all cases, "
+                f"{self.outcome} in {self.base_rate:.0%} of all cases, "
                 "with no condition on the axes that singles out where it happens more."
             )
         return (
-            f"{self.outcome[0].upper()}{self.outcome[1:]} in {self.density:.0%} of the cases where "
+            f"{self.outcome} in {self.density:.0%} of the cases where "
             f"{' and '.join(self.conditions())} (against {self.base_rate:.0%} overall); these are "
             f"{self.support:.0%} of all cases and hold {self.coverage:.0%} of those where it happens."
         )
@@ -114,7 +114,7 @@ def prim(
     alpha: float = 0.05,
     min_support: float = 0.05,
     threshold: float = 0.8,
-    outcome: str = "the outcome happens",
+    outcome: str = "The outcome happens",
 ) -> Box:
     """Find a box of ``X``'s columns where ``y`` is mostly true (see the module docs).
 
