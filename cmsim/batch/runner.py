@@ -176,18 +176,33 @@ def execute(
         _local(spec, chunks, done, workers)
 
 
+def _start_method() -> str:
+    import multiprocessing as mp
+
+    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else "spawn"
+
+
 def _pool(workers: int):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(workers, mp_context=mp.get_context(method))
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context(_start_method()))
+
+
+def _warm(spec: SweepSpec) -> None:
+    """Load the compiled kernels in this process before forking, so no worker loads them again."""
+    import cmsim
+
+    with _single_threaded():
+        cmsim.simulate(spec.base, "balanced", seed=0, days=7, members=50)
 
 
 def _local(spec: SweepSpec, chunks: list[Chunk], done: Done, workers: int) -> None:
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    if _start_method() == "fork":
+        _warm(spec)
     todo = list(reversed(chunks))
     restarts = 0
     while todo:
