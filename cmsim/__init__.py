@@ -8,7 +8,7 @@ from cmsim import precompile as _precompile
 # second sooner than after the imports below (see cmsim.precompile).
 _precompile.start()
 
-from cmsim.batch.sweep import Sweep, sweep
+from cmsim.batch.sweep import Sweep, open_sweep, sweep
 from cmsim.compare import Comparison, compare
 from cmsim.ensemble import Ensemble, ensemble
 from cmsim.errors import CmsimError, ScenarioError, StrategyError, SweepError
@@ -49,6 +49,7 @@ __all__ = [
     "simulate",
     "Sweep",
     "sweep",
+    "open_sweep",
     "SweepError",
     "__version__",
 ]

@@ -305,7 +305,7 @@ def _args_report(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from cmsim.batch.sweep import open_sweep
+    from cmsim import open_sweep
 
     path = open_sweep(args.dir).report(out=args.out)
     print(f"wrote {path}")

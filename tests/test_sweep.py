@@ -295,7 +295,7 @@ def test_a_lost_local_worker_is_replaced_and_its_chunk_run_again(small_full, tmp
 
 
 # --- SIGKILL and resume ----------------------------------------------------------------------------
-KILL_SPEC = {**SMALL, "members": 800, "days": 60, "seeds": 30, "chunk_runs": 4,
+KILL_SPEC = {**SMALL, "members": 800, "days": 60, "seeds": 60, "chunk_runs": 4,
              "axes": [{"key": "hours.moderation", "values": [0, 4, 8]}]}  # fmt: skip
 
 
