@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cmsim
 from cmsim import SweepError
@@ -330,3 +332,37 @@ def test_a_sweep_killed_with_sigkill_resumes_to_exactly_the_full_set(tmp_path):
     assert len(resumed) == spec_obj.n_runs and resumed["run"].is_unique
     pd.testing.assert_frame_equal(resumed, full)
     assert not list(out.rglob(".*tmp*"))
+
+
+def test_a_design_drawn_differently_is_another_spec(tmp_path, monkeypatch):
+    from cmsim.batch import sweep_spec
+
+    spec = {**SMALL, "axes": [], "seeds": 1, "chunk_runs": 4,
+            "design": {"method": "latin", "samples": 4, "seed": 0, "ranges": {"dynamics.churn_unhappy": [0.01, 0.03]}}}  # fmt: skip
+    cmsim.sweep(spec, out=tmp_path / "d", workers=1, progress=False)
+    real = sweep_spec.Design.matrix
+    monkeypatch.setattr(sweep_spec.Design, "matrix", lambda self: real(self) * 1.01)  # e.g. a new SALib
+    with pytest.raises(SweepError, match="another spec"):
+        cmsim.sweep(spec, out=tmp_path / "d", workers=1, progress=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    levels=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    seeds=st.integers(1, 3),
+    size=st.integers(1, 7),
+)
+def test_points_runs_and_chunks_cover_every_combination_once(levels, seeds, size):
+    keys = ["trolls.arrival_rate", "dynamics.churn_unhappy", "manager.hours"][: len(levels)]
+    axes = [
+        {"key": k, "values": [0.01 * (i + 1) for i in range(n)]} for k, n in zip(keys, levels, strict=True)
+    ]
+    spec = load_spec({"scenario": "forum", "seeds": seeds, "axes": axes, "metrics": ["final_members"]})
+    assert spec.n_points == int(np.prod(levels)) and spec.n_runs == spec.n_points * seeds
+    points = [tuple(spec.point(i).values()) for i in range(spec.n_points)]
+    assert len(set(points)) == spec.n_points  # every combination, once
+    runs = {(spec.run(j)[0], spec.run(j)[1]) for j in range(spec.n_runs)}
+    assert runs == {(p, s) for p in range(spec.n_points) for s in range(seeds)}
+    chunks = list(plan(spec, size))
+    assert [c.start for c in chunks] == list(range(0, spec.n_runs, size)) and chunks[-1].stop == spec.n_runs
+    assert len({c.name for c in chunks}) == len(chunks)

@@ -249,6 +249,10 @@ class SweepSpec:
             "metrics": list(self.metrics),
             "daily": list(self.daily),
             "chunk_runs": self.chunk_runs,
+            # the drawn points themselves: another SALib or SciPy drawing other points is another sweep
+            "design_points": None
+            if self.design is None
+            else hashlib.sha256(np.ascontiguousarray(self.design_rows, dtype="<f8").tobytes()).hexdigest(),
         }
 
     def spec_hash(self) -> str:
