@@ -276,9 +276,9 @@ def load_spec(spec: str | Path | Mapping[str, Any], *, where: str | None = None)
     cand = base_dir / scen
     try:
         sc = load_scenario(cand if cand.is_file() else scen)
-        extra = dict(data.get("overrides") or {})
-        if "overrides" in data and not isinstance(data["overrides"], Mapping):
+        if data.get("overrides") is not None and not isinstance(data["overrides"], Mapping):
             raise _err(where, "overrides", data["overrides"], "a mapping of parameter keys to values")
+        extra = dict(data.get("overrides") or {})
         if "events" in data:
             extra["events"] = data["events"]
         days = None if data.get("days") is None else _int(where, "days", data["days"], 1, 36500)
