@@ -279,9 +279,12 @@ def _cmd_check_facts(args: argparse.Namespace) -> int:
 def _args_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="a sweep spec YAML file (see docs/sweeps.md and scenarios/sweeps/)")
     p.add_argument("--out", type=Path, required=True, help="results folder (run the same command to resume)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive, help="local worker processes (default: every core)")
-    where.add_argument(
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        help="local worker processes, or the size of --scheduler local (default: every core)",
+    )
+    p.add_argument(
         "--scheduler", help="'local' (a Dask LocalCluster) or tcp://HOST:PORT of a running Dask scheduler"
     )
     p.add_argument(

@@ -164,6 +164,16 @@ def test_report_of_a_sobol_sweep_shows_indices(tmp_path):
     assert "Sensitivity" in page and (s.out / "report" / "sensitivity.png").exists()
 
 
+def test_list_axis_levels_are_named_by_what_changes():
+    from pathlib import Path
+
+    from cmsim.batch.report import _level_names
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "scenarios/sweeps/lever_marginal_value.yaml")
+    names = _level_names(spec.axes[1])
+    assert names[:3] == ["first level", "moderation=11", "responding=11"] and names[-1] == "self_care=7.4"
+
+
 def test_report_of_an_empty_folder_is_one_line(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "holds no sweep" in capsys.readouterr().err

@@ -120,3 +120,5 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
     assert time.monotonic() - t0 < 60
     with pytest.raises(SweepError, match="'local' or an address like tcp://HOST:PORT"):
         cmsim.sweep(SPEC, out=tmp_path / "y", scheduler="127.0.0.1:8786", progress=False)
+    with pytest.raises(SweepError, match="has its own workers"):
+        cmsim.sweep(SPEC, out=tmp_path / "z", scheduler=f"tcp://127.0.0.1:{port}", workers=2, progress=False)

@@ -37,16 +37,23 @@ def _label(metric: str) -> str:
 
 
 def _level_names(axis: Any) -> list[str]:
-    """Short names of a list axis's levels: the keys that differ from the first level."""
+    """Short names of a list axis's levels: the keys that differ from the first level (leaving out
+    keys that every other level sets alike, such as a budget raised for all of them)."""
     if len(axis.keys) == 1:
         return [str(v[0]) for v in axis.levels]
-    names = []
-    first = axis.levels[0]
-    for i, level in enumerate(axis.levels):
-        diff = [f"{k.split('.')[-1]}={v:g}" if isinstance(v, float) else f"{k.split('.')[-1]}={v}"
-                for k, v, v0 in zip(axis.keys, level, first, strict=True) if v != v0]  # fmt: skip
-        names.append(", ".join(diff) if i and diff else "first level" if not i else f"level {i}")
+    first, rest = axis.levels[0], axis.levels[1:]
+    alike = {j for j in range(len(axis.keys)) if len({lv[j] for lv in rest}) == 1 and len(rest) > 1}
+    names = ["first level"]
+    for i, level in enumerate(rest, start=1):
+        diff = [j for j, (v, v0) in enumerate(zip(level, first, strict=True)) if v != v0]
+        shown = [j for j in diff if j not in alike] or diff
+        text = ", ".join(f"{axis.keys[j].split('.')[-1]}={_short(level[j])}" for j in shown)
+        names.append(text or f"level {i}")
     return names
+
+
+def _short(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def axis_levels(spec: Any, df: pd.DataFrame) -> dict[str, tuple[pd.Series, list[Any], bool]]:
@@ -67,7 +74,12 @@ def axis_levels(spec: Any, df: pd.DataFrame) -> dict[str, tuple[pd.Series, list[
             keyed = pd.Series(
                 [names[idx[tuple(r)]] for r in df[list(a.keys)].itertuples(index=False)], index=df.index
             )
-            out[" / ".join(k.split(".")[-1] for k in a.keys)] = (keyed, names, False)
+            label = " / ".join(k.split(".")[-1] for k in a.keys)
+            out[label if len(a.keys) <= 2 else f"{a.keys[0].split('.')[-1]} / ... ({len(a.keys)} keys)"] = (
+                keyed,
+                names,
+                False,
+            )
     if spec.design:
         for k in spec.design.keys:
             bins = pd.qcut(df[k], BINS, duplicates="drop")

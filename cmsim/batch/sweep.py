@@ -145,6 +145,11 @@ def sweep(
         raise SweepError(
             f"the 'scheduler' parameter must be 'local' or an address like tcp://HOST:PORT; got {scheduler!r}"
         )
+    if scheduler not in (None, "local") and workers is not None:
+        raise SweepError(
+            "the 'workers' parameter sets local processes or the size of --scheduler local; "
+            f"the cluster at {scheduler} has its own workers"
+        )
     store = Store(out)
     wanted = chunk_size(s)
     old = store.manifest()
