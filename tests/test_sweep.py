@@ -370,3 +370,38 @@ def test_points_runs_and_chunks_cover_every_combination_once(levels, seeds, size
     chunks = list(plan(spec, size))
     assert [c.start for c in chunks] == list(range(0, spec.n_runs, size)) and chunks[-1].stop == spec.n_runs
     assert len({c.name for c in chunks}) == len(chunks)
+
+
+def test_ctrl_c_stops_with_one_line_and_the_same_command_resumes(tmp_path):
+    spec = write(tmp_path, "intr.yaml", KILL_SPEC)
+    out = tmp_path / "interrupted"
+    cmd = [
+        sys.executable,
+        "-m",
+        "cmsim.cli",
+        "sweep",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--quiet",
+    ]
+
+    def foreground():  # as a terminal runs it: its own process group, Ctrl-C not ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setpgrp()
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=foreground)
+    deadline = time.monotonic() + 120
+    while not list((out / "runs").glob("part-*.parquet")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the driver and its workers
+    assert proc.wait(timeout=60) == 130
+    err = proc.stderr.read().decode()
+    assert err.strip().splitlines()[-1] == "interrupted" and "Traceback" not in err
+    assert 0 < len(Store(out).read()) < load_spec(spec).n_runs
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    full = cmsim.sweep(spec, out=tmp_path / "full", workers=1, progress=False).to_frame()
+    pd.testing.assert_frame_equal(Store(out).read(), full)

@@ -182,11 +182,20 @@ def _start_method() -> str:
     return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else "spawn"
 
 
+def _ignore_ctrl_c() -> None:
+    """In a worker: Ctrl-C is the driver's to handle (it stops the pool), not every worker's."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pool(workers: int):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(workers, mp_context=mp.get_context(_start_method()))
+    return ProcessPoolExecutor(
+        workers, mp_context=mp.get_context(_start_method()), initializer=_ignore_ctrl_c
+    )
 
 
 def _warm(spec: SweepSpec) -> None:
