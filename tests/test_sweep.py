@@ -405,3 +405,11 @@ def test_ctrl_c_stops_with_one_line_and_the_same_command_resumes(tmp_path):
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"]) == 0
     full = cmsim.sweep(spec, out=tmp_path / "full", workers=1, progress=False).to_frame()
     pd.testing.assert_frame_equal(Store(out).read(), full)
+
+
+def test_the_command_shows_runs_done_rate_and_time_left(tmp_path, capsys):
+    spec = write(tmp_path, "s.yaml", SMALL)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "12/12" in captured.err and "run/s" in captured.err and "<00:00" in captured.err
+    assert "12 of 12 runs" in captured.out and "cmsim report" in captured.out
