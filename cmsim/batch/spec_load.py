@@ -240,7 +240,8 @@ def _design(where: str, spec: Mapping[str, Any], base: Scenario, taken: set[str]
 def load_spec(spec: str | Path | Mapping[str, Any], *, where: str | None = None) -> SweepSpec:
     """Read and check a sweep spec (a YAML path or a mapping); raises a one-line SweepError.
 
-    Every point is resolved once here, so no run fails half-way through a sweep on bad input.
+    Keys and values are checked here; ``cmsim.sweep`` then resolves every point before the first
+    run (cross-field rules, the manager's budget), so no run fails half-way through on bad input.
     """
     base_dir = Path.cwd()
     if isinstance(spec, str | Path):

@@ -11,7 +11,7 @@ A spec names a base scenario and the axes to vary (see ``docs/sweeps.md`` for th
     over_budget: reject              # or: shares
     axes:
       - {key: hours.moderation, values: [0, 4, 8]}              # a grid axis
-      - {key: events[0].magnitude, range: [0, 4], steps: 5}     # a grid axis by steps
+      - {key: 'events[0].magnitude', range: [0, 4], steps: 5}   # a grid axis by steps
       - {keys: [community.kind, manager.hours], values: [[forum, 30], [customer, 40]]}  # a list
     design: {method: sobol, samples: 64, seed: 1, ranges: {trolls.base_rate: [0.5, 2]}}
     metrics: [final_members, health_index]
@@ -21,10 +21,11 @@ Axis keys: a scenario parameter (``trolls.base_rate``), an event of the scenario
 (``events[0].day``, ``.duration``, ``.magnitude``), an intervention of the spec
 (``interventions[0].day``, ``.value``), a lever's weekly hours (``hours.moderation``) or
 ``strategy``. Grid axes and list axes are crossed; a design (Latin hypercube, Sobol or Morris,
-drawn by SALib) is crossed with them. Every point is resolved when the spec is loaded, so a bad
-value, a broken cross-field rule or hours over the manager's budget (``over_budget: reject``) is
-an error before the first run; with ``over_budget: shares`` such hours are read as shares of the
-budget.
+drawn by SALib) is crossed with them. Every key and value is checked when the spec is loaded
+(:mod:`cmsim.batch.spec_load`), and every point is resolved when the sweep plans its chunks,
+before the first run: a broken cross-field rule or hours over the manager's budget
+(``over_budget: reject``) stops the sweep before it starts; with ``over_budget: shares`` such
+hours are read as shares of the budget.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -50,7 +51,6 @@ __all__ = [
     "Axis",
     "Design",
     "spec_from_manifest",
-    "grid_values",
     "DESIGNS",
     "OVER_BUDGET",
 ]
@@ -186,10 +186,6 @@ class SweepSpec:
         p, k = divmod(j, len(self.seeds))
         return p, self.seeds[k], self.point(p)
 
-    def points(self) -> Iterator[dict[str, Any]]:
-        """Every point's axis values, in order."""
-        return (self.point(i) for i in range(self.n_points))
-
     # --- resolving a point ------------------------------------------------------------------------
     def resolve(
         self, point: Mapping[str, Any], where: str = ""
@@ -290,15 +286,6 @@ def _allocation(
             "(manager.count x manager.hours); lower the hours or set 'over_budget: shares'"
         )
     return {lever: budget * hours.get(lever, 0.0) / total for lever in LEVERS}
-
-
-def grid_values(spec: SweepSpec) -> dict[str, list[Any]]:
-    """The distinct values of each grid or list axis key, in the spec's order."""
-    out: dict[str, list[Any]] = {}
-    for a in spec.axes:
-        for j, k in enumerate(a.keys):
-            out[k] = list(dict.fromkeys(level[j] for level in a.levels))
-    return out
 
 
 def spec_from_manifest(d: Mapping[str, Any], where: str = "manifest") -> SweepSpec:
