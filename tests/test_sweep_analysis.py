@@ -177,3 +177,12 @@ def test_list_axis_levels_are_named_by_what_changes():
 def test_report_of_an_empty_folder_is_one_line(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "holds no sweep" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["cmsim.batch.keys", "cmsim.batch.discovery", "cmsim.batch.sweep"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0

@@ -122,9 +122,9 @@ def prim(
     --------
     >>> rng = np.random.default_rng(0)
     >>> X = pd.DataFrame({"a": rng.uniform(size=2000), "b": rng.uniform(size=2000)})
-    >>> box = prim(X, X["a"] > 0.7)
-    >>> sorted(box.limits), round(box.limits["a"][0], 1), box.density > 0.95
-    (['a'], 0.7, True)
+    >>> box = prim(X, X["a"] > 0.7, threshold=0.95)
+    >>> sorted(box.limits), round(box.limits["a"][0], 2), box.density > 0.95, box.coverage
+    (['a'], 0.7, True, 1.0)
     """
     y = np.asarray(y, dtype=bool)
     if len(X) != len(y) or len(y) == 0:
