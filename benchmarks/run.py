@@ -363,6 +363,82 @@ def fig_calibrate_3p(cfg: Config) -> list[Row]:
     return [Row("calibrate_3p", value, "s", goal, None if cfg.quick else value <= 120, note, runs)]
 
 
+# --- sweeps ---------------------------------------------------------------------------------------
+def _sweep_spec(runs: int, members: int, days: int) -> dict[str, Any]:
+    """A grid of 10 troll-pressure levels x ``runs / 10`` seeds on the forum."""
+    return {"scenario": "forum", "members": members, "days": days, "seeds": max(1, runs // 10),
+            "axes": [{"key": "trolls.arrival_rate", "range": [0.0, 0.9], "steps": 10}],
+            "metrics": ["final_members", "health_index", "toxic_share"]}  # fmt: skip
+
+
+def _sweep_seconds(spec: dict[str, Any], **where: Any) -> float:
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        cmsim.sweep(spec, out=Path(d) / "s", progress=False, **where)  # type: ignore[attr-defined]
+        return time.perf_counter() - t
+
+
+_SWEEP_MEMORY = """
+import resource, sys, tempfile, cmsim
+spec = {spec!r}
+with tempfile.TemporaryDirectory() as d:
+    cmsim.sweep(spec, out=d + "/s", workers=2, progress=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def fig_sweep(cfg: Config) -> list[Row]:
+    """``cmsim.sweep``: 10,000 runs (2k members x 180 days) on 2 workers including the start and the
+    Parquet files; 2 workers against 1; a 2-worker Dask LocalCluster against 2 local processes;
+    the driver's peak memory at 1,000 and 20,000 (tiny) runs."""
+    if not hasattr(cmsim, "sweep"):
+        return [_unavailable("sweep_10k_2w", "<= 120", AttributeError("no cmsim.sweep"))]
+    big, n, days = (40, 300, 20) if cfg.quick else (10_000, 2_000, 180)
+    rows = []
+    t = _sweep_seconds(_sweep_spec(big, n, days), workers=2)
+    rows.append(Row("sweep_10k_2w", t, "s", "<= 120" if not cfg.quick else "(quick)", None if cfg.quick else t <= 120,
+                    f"{big} runs x {n} members x {days} days, 2 workers, fresh folder", [t]))  # fmt: skip
+    small = _sweep_spec(40 if cfg.quick else 400, n, days)
+    one, two, dask = [], [], []
+    try:  # an existing 2-worker cluster (started once, warmed by a tiny sweep), as an analyst's would be
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0")
+        _sweep_seconds(_sweep_spec(10, 100, 10), scheduler=cluster.scheduler_address)
+    except Exception as exc:  # noqa: BLE001 - distributed not installed
+        cluster = None
+        rows.append(_unavailable("sweep_dask_vs_local", "<= 1.10", exc))
+    try:
+        for _ in range(cfg.reps):  # interleaved, so load from other processes hits all alike
+            one.append(_sweep_seconds(small, workers=1))
+            two.append(_sweep_seconds(small, workers=2))
+            if cluster is not None:
+                dask.append(_sweep_seconds(small, scheduler=cluster.scheduler_address))
+    finally:
+        if cluster is not None:
+            cluster.close()
+    ratio = statistics.median(a / b for a, b in zip(one, two, strict=True))
+    rows.append(
+        Row("sweep_ratio", ratio, "x", ">= 1.8", ratio >= 1.8, "2 workers / 1 worker, time ratio", one + two)
+    )
+    if dask:
+        dr = statistics.median(d / b for d, b in zip(dask, two, strict=True))
+        rows.append(Row("sweep_dask_vs_local", dr, "x", "<= 1.10", dr <= 1.10,
+                        "time on a running 2-worker Dask cluster / on 2 local processes", dask))  # fmt: skip
+    peaks = []
+    for runs in (1_000, 20_000) if not cfg.quick else (100, 400):
+        code = _SWEEP_MEMORY.format(spec=_sweep_spec(runs, 50, 10))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        peaks.append(float(out.stdout.strip().splitlines()[-1]))
+    growth = peaks[1] / peaks[0]
+    rows.append(
+        Row("sweep_driver_peak_small", peaks[0], "MB", "(report)", None, "driver's peak RSS, 1,000 runs")
+    )
+    rows.append(Row("sweep_driver_peak_ratio", growth, "x", "<= 1.1", growth <= 1.1,
+                    "driver's peak RSS at 20,000 runs / at 1,000 (flat: no per-run state)", peaks))  # fmt: skip
+    return rows
+
+
 FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "engine": fig_engine,
     "mesa": fig_mesa,
@@ -373,6 +449,7 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "ensemble": fig_ensemble,
     "lab": fig_lab,
     "calibrate_3p": fig_calibrate_3p,
+    "sweep": fig_sweep,
 }
 
 

@@ -9,8 +9,9 @@ from cmsim import precompile as _precompile
 _precompile.start()
 
 from cmsim.batch import Comparison, Ensemble, compare, ensemble
+from cmsim.batch.sweep import Sweep, open_sweep, sweep
 from cmsim.calibration import CalibrationResult, calibrate
-from cmsim.errors import ArgumentError, CmsimError, DataError, ScenarioError, StrategyError
+from cmsim.errors import ArgumentError, CmsimError, DataError, ScenarioError, StrategyError, SweepError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
 from cmsim.run import Run
@@ -34,6 +35,7 @@ __all__ = [
     "Ensemble",
     "EVENT_TYPES",
     "KINDS",
+    "MODEL_VERSION",
     "LEVERS",
     "MODEL_VERSION",
     "PARAMS",
@@ -58,5 +60,9 @@ __all__ = [
     "load_scenario",
     "run_spec",
     "simulate",
+    "Sweep",
+    "sweep",
+    "open_sweep",
+    "SweepError",
     "__version__",
 ]

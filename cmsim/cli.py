@@ -7,7 +7,7 @@ below and add one ``Command`` line to ``COMMANDS``. Import heavy modules (the si
 matplotlib, pandas) inside ``_cmd_NAME`` so ``cmsim list`` stays fast.
 
 Still to be added by the engineers who own the modules they call (issue tracker):
-``check-facts`` (``make facts``) and ``sweep``.
+``check-facts`` (``make facts``).
 
 Every input error (:class:`~cmsim.errors.CmsimError`, a missing file, bad YAML) is printed as one
 line on stderr with exit status 2 and no traceback. Usage errors also exit with 2 (argparse).
@@ -326,6 +326,46 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 # --- the registry -----------------------------------------------------------------------------------
 #: Every subcommand, in the order ``cmsim --help`` lists them. Add new ones here.
+# --- sweep, report -----------------------------------------------------------------------------------
+def _args_sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="a sweep spec YAML file (see docs/sweeps.md and scenarios/sweeps/)")
+    p.add_argument("--out", type=Path, required=True, help="results folder (run the same command to resume)")
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        help="local worker processes, or the size of --scheduler local (default: every core)",
+    )
+    p.add_argument(
+        "--scheduler", help="'local' (a Dask LocalCluster) or tcp://HOST:PORT of a running Dask scheduler"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="add to a folder made by another spec or model version"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from cmsim import sweep
+
+    s = sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
+              progress=False if args.quiet else None, allow_changed=args.force)  # fmt: skip
+    print(f"{s.spec.name}: {s.runs_done()} of {s.spec.n_runs} runs in {args.out} (cmsim report {args.out})")
+    return 0
+
+
+def _args_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", type=Path, help="a sweep's results folder")
+    p.add_argument("--out", type=Path, help="folder for the figures and report.html (default DIR/report)")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from cmsim import open_sweep
+
+    path = open_sweep(args.dir).report(out=args.out)
+    print(f"wrote {path}")
+    return 0
+
+
 COMMANDS: list[Command] = [
     Command("list", "list shipped scenarios and built-in strategies", _args_list, _cmd_list),
     Command(
@@ -356,6 +396,15 @@ COMMANDS: list[Command] = [
         _args_calibrate,
         _cmd_calibrate,
     ),
+    Command(
+        "sweep",
+        "run a sweep spec into a results folder (resumable; local workers or Dask)",
+        _args_sweep,
+        _cmd_sweep,
+    ),  # fmt: skip
+    Command(
+        "report", "figures and a one-page HTML report of a sweep's results folder", _args_report, _cmd_report
+    ),  # fmt: skip
 ]
 
 

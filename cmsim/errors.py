@@ -7,7 +7,7 @@ Every error about a user's input is a :class:`CmsimError`; the kinds below also 
 
 from __future__ import annotations
 
-__all__ = ["CmsimError", "ArgumentError", "ScenarioError", "StrategyError", "DataError"]
+__all__ = ["CmsimError", "ArgumentError", "ScenarioError", "StrategyError", "DataError", "SweepError"]
 
 
 class CmsimError(Exception):
@@ -28,3 +28,7 @@ class ArgumentError(CmsimError, ValueError):
 
 class DataError(CmsimError, ValueError):
     """A community's data file is unusable: names the file, the column, the row and what is allowed."""
+
+
+class SweepError(CmsimError, ValueError):
+    """A sweep spec, or the output folder of a sweep, is invalid: names the file, the key, the value and what is allowed."""

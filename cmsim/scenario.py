@@ -324,8 +324,8 @@ def _load_file(path: Path, chain: tuple[Path, ...], read: list[Path]) -> Scenari
         loop = [p.stem for p in chain[chain.index(real) :]] + [real.stem]
         raise ScenarioError(f"{_display(chain[chain.index(real)])}: extends cycle {' -> '.join(loop)}")
     data = _read_yaml(path)
-    if data is None:
-        data = {}
+    if data is None:  # an empty file (or only comments) is a mistake, not the default forum
+        raise ScenarioError(f"{where}: the file is empty: a scenario needs at least 'extends' or one section")
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: a scenario must be a mapping of sections, got {show(data)}")
     if "provenance" in data and not isinstance(data["provenance"], Mapping):

@@ -289,9 +289,11 @@ class RunSpec:
     def key(self) -> str:
         """A stable hex digest (sha256) of the spec's plain-dict form and :data:`MODEL_VERSION`:
         the same in every process and on every machine, different for any other run or model.
-        The thread count is left out (results never depend on it)."""
+        The thread count and the scenario's name and description are left out (results never
+        depend on them), so two specs that run alike share a key."""
         d = self.to_dict()
         d.pop("threads")
+        d["scenario"] = {k: v for k, v in d["scenario"].items() if k not in ("name", "description")}
         text = json.dumps({"model_version": MODEL_VERSION, "spec": d}, sort_keys=True, separators=(",", ":"),
                           default=_plain)  # fmt: skip
         return hashlib.sha256(text.encode()).hexdigest()

@@ -35,6 +35,7 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
     ):
         assert name in rows, name
     assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio", "calibrate_3p"} <= set(rows)
+    assert {"sweep_10k_2w", "sweep_ratio", "sweep_dask_vs_local", "sweep_driver_peak_ratio"} <= set(rows)
     assert any(n.startswith("mesa_ratio_") for n in rows) and any(n.startswith("graph_") for n in rows)
     for name, row in rows.items():
         assert not row["note"].startswith(("FAILED", "unavailable")), row

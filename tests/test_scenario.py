@@ -306,9 +306,15 @@ def test_type_leniency_documented_in_module(tmp_path):
     assert s["community.initial_members"] == 2000
 
 
-def test_empty_file_is_all_defaults(tmp_path):
-    s = load_scenario(write(tmp_path, "empty.yaml", ""))
-    assert s.name == "empty" and dict(s.values) == defaults() and s.events == []
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_empty_file_is_an_error(tmp_path, text):
+    with pytest.raises(ScenarioError, match=r"empty\.yaml: the file is empty"):
+        load_scenario(write(tmp_path, "empty.yaml", text))
+
+
+def test_a_file_with_only_a_name_is_all_defaults(tmp_path):
+    s = load_scenario(write(tmp_path, "named.yaml", "name: plain\n"))
+    assert s.name == "plain" and dict(s.values) == defaults() and s.events == []
 
 
 def test_missing_scenario(tmp_path, monkeypatch):

@@ -6,6 +6,9 @@
 - :mod:`cmsim.batch.ensembles`: :func:`cmsim.ensemble`, one strategy over many seeds.
 - :mod:`cmsim.batch.comparison`: :func:`cmsim.compare`, several strategies on the same seeds,
   paired by seed.
+- :mod:`cmsim.batch.sweep` (with ``sweep_spec``, ``design``, ``store``, ``runner``, ``report``,
+  ``discovery``): :func:`cmsim.sweep`, resumable sweeps over parameters, designs and strategies,
+  on local processes or a Dask cluster, into Parquet.
 
 The public names are ``cmsim.ensemble``, ``cmsim.compare``, ``cmsim.Ensemble`` and
 ``cmsim.Comparison``; the modules here are where they live.
