@@ -155,7 +155,12 @@ def prim(
                 key = (y[rest].mean(), m)
                 if best_key is None or key > best_key:
                     best, best_key, best_cut = rest, key, (c, side)
-        if best is None or best_key[0] <= y[inside].mean() or best.sum() / n < min_support:
+        if (
+            best is None
+            or best_key is None
+            or best_key[0] <= y[inside].mean()
+            or best.sum() / n < min_support
+        ):
             break
         c, side = best_cut
         inside, sides = best, {**sides, c: sides.get(c, frozenset()) | {side}}

@@ -254,19 +254,19 @@ def _dask(spec: SweepSpec, chunks: list[Chunk], done: Done, workers: int, schedu
         names: dict[str, Chunk] = {}
         for c in todo:
             f = client.submit(run_chunk, make_task(spec, c), key=f"cmsim-chunk-{c.name}", pure=False)
-            names[f.key] = c
+            names[str(f.key)] = c
             pending.add(f)
             if pending.count() >= slots:
                 break
         for f in pending:
-            c = names.pop(f.key)
+            c = names.pop(str(f.key))
             result = f.result()
             f.release()
             done(c, result)
             nxt = next(todo, None)
             if nxt is not None:
                 g = client.submit(run_chunk, make_task(spec, nxt), key=f"cmsim-chunk-{nxt.name}", pure=False)
-                names[g.key] = nxt
+                names[str(g.key)] = nxt
                 pending.add(g)
     finally:
         client.close()

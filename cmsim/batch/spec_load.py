@@ -31,8 +31,11 @@ from cmsim.batch.sweep_spec import (
 from cmsim.errors import CmsimError, SweepError
 from cmsim.metrics import METRICS
 from cmsim.parameters import EVENT_FIELDS, LEVERS, PARAMS
-from cmsim.scenario import Scenario, _check_value, _read_yaml, _show, _suggest, load_scenario
-from cmsim.simulation import DAILY_COLUMNS, resolve_scenario
+from cmsim.run import DAILY_COLUMNS
+from cmsim.scenario import Scenario, _read_yaml, load_scenario, resolve_scenario
+from cmsim.scenario_rules import check_value as _check_value
+from cmsim.scenario_rules import show as _show
+from cmsim.scenario_rules import suggest as _suggest
 from cmsim.strategies import BUILTIN
 from cmsim.timeline import Intervention
 
@@ -47,8 +50,8 @@ def _int(where: str, key: str, value: Any, low: int, high: int | None = None) ->
     if (
         isinstance(value, bool)
         or not isinstance(value, numbers.Integral)
-        or value < low
-        or (high is not None and value > high)
+        or int(value) < low
+        or (high is not None and int(value) > high)
     ):
         allowed = f"an integer >= {low}" + (f" and <= {high}" if high is not None else "")
         raise _err(where, key, value, allowed)
@@ -107,7 +110,7 @@ def _axis_value(where: str, at: str, key: str, value: Any) -> Any:
     if kind == "int":
         if not float(value).is_integer():
             raise _err(where, at, value, f"an integer from {low:g} to {high:g}")
-        value = int(value)
+        value = int(float(value))
     if not low <= value <= high:
         raise _err(where, at, value, f"a number from {low:g} to {high:g}")
     return value if kind == "int" else float(value)

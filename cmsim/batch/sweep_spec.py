@@ -43,7 +43,8 @@ import numpy as np
 
 from cmsim.errors import CmsimError, SweepError
 from cmsim.parameters import LEVERS, PARAMS
-from cmsim.scenario import Scenario, _show
+from cmsim.scenario import Scenario
+from cmsim.scenario_rules import show as _show
 from cmsim.timeline import Intervention
 
 __all__ = [

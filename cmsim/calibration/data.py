@@ -131,7 +131,9 @@ def _norm(name: Any) -> str:
 def model_can_produce(column: str, model_columns: tuple[str, ...] | None = None) -> bool:
     """Whether the model's daily table has every output :data:`COLUMNS` maps ``column`` to."""
     if model_columns is None:
-        from cmsim.run import DAILY_COLUMNS as model_columns  # the columns of Run.daily
+        from cmsim.run import DAILY_COLUMNS  # the columns of Run.daily
+
+        model_columns = DAILY_COLUMNS
     return all(c in model_columns for c in COLUMNS[column].model)
 
 

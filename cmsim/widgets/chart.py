@@ -186,7 +186,7 @@ def _network(kind: str, mean_degree: float, seed: int = 1, n: int = 150) -> tupl
     if len(segs):
         from matplotlib.collections import LineCollection
 
-        ax.add_collection(LineCollection(segs, colors="0.75", linewidths=0.5))
+        ax.add_collection(LineCollection(list(segs), colors="0.75", linewidths=0.5))
     ax.scatter(xy[:, 0], xy[:, 1], s=8 + 4 * deg, c=deg, cmap="viridis", zorder=2, edgecolors="white", lw=0.4)
     ax.set_title(f"Who sees whom: {n} members\nof a {kind.replace('_', ' ')} community", fontsize=9)
     ax.set_axis_off()

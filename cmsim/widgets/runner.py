@@ -10,6 +10,7 @@ not one per move. No process pool is forked per update: the runs go serially on 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -137,7 +138,7 @@ class Runner:
             self._busy(True)
             self._started = time.monotonic()
             try:
-                result = self._compute(request, lambda g=gen: self._check(g))
+                result = self._compute(request, functools.partial(self._check, gen))
             except Superseded:
                 result, error = None, None
             except BaseException as exc:  # noqa: BLE001 - shown to the user as one line

@@ -174,7 +174,7 @@ def spec_from_dict(data: Any, where: str = "lab state") -> tuple[LabSpec, str]:
         "a name, a path or a mapping",
     )
     seeds = data.get("seeds", list(range(10)))
-    _need(where, "seeds", seeds, lambda v: isinstance(v, list) and v and all(_int_or_none(s) and s is not None for s in v),
+    _need(where, "seeds", seeds, lambda v: isinstance(v, list) and bool(v) and all(_int_or_none(s) and s is not None for s in v),
           "a non-empty list of integers >= 0")  # fmt: skip
     strategies = data.get("strategies") or {}
     _need(where, "strategies", strategies, lambda v: isinstance(v, Mapping) and 2 <= len(v) <= 4,
