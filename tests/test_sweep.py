@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cmsim
+import cmsim.spec as spec_module
 from cmsim import SweepError
 from cmsim.batch import keys as keys_module
 from cmsim.batch.keys import point_key
@@ -173,6 +174,7 @@ def test_point_key_is_canonical_and_names_every_input(monkeypatch):
     hours = {"moderation": 10.0}
     assert point_key(forum, hours, 3)[1] == point_key(forum, {"moderation": 10}, 3)[1]
     monkeypatch.setattr(keys_module, "MODEL_VERSION", "999")
+    monkeypatch.setattr(spec_module, "MODEL_VERSION", "999")  # the run spec keys the model version
     assert point_key(forum, "balanced", 3)[1] != key
 
 

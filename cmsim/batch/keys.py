@@ -9,19 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
-
 from cmsim.scenario import Scenario
 from cmsim.timeline import Intervention
 from cmsim.version import MODEL_VERSION
 
 __all__ = ["point_key"]
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    raise TypeError(f"not JSON: {v!r}")
 
 
 def point_key(
@@ -55,9 +47,9 @@ def point_key(
     >>> a == point_key(load_scenario("forum"), "balanced", 1)[1], a == point_key(load_scenario("forum"), "balanced", 2)[1]
     (True, False)
     """
-    import cmsim
+    from cmsim.spec import run_spec
 
-    spec = cmsim.run_spec(scenario, strategy, seed=seed, interventions=interventions)
+    spec = run_spec(scenario, strategy, seed=seed, interventions=interventions)
     inputs = spec.to_dict()
     del inputs["threads"], inputs["scenario"]["name"], inputs["scenario"]["description"]
     inputs["model_version"] = MODEL_VERSION

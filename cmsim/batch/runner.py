@@ -112,7 +112,7 @@ def make_task(spec: SweepSpec, chunk: Chunk) -> Task:
 
 def run_chunk(task: Task) -> tuple[bytes, bytes | None, float]:
     """Run one chunk; returns the runs file's bytes, the daily file's bytes (or None) and seconds."""
-    import cmsim
+    from cmsim.spec import run_spec
 
     if task.model_version != MODEL_VERSION:
         raise SweepError(
@@ -133,7 +133,7 @@ def run_chunk(task: Task) -> tuple[bytes, bytes | None, float]:
             resolved[p] = spec.resolve(point, where=f"{spec.source}: point {p}")
         sc, strategy, ivs = resolved[p]
         # each run steps on one thread (threads=1): the sibling workers use the other cores
-        one = cmsim.run_spec(sc, strategy, seed=seed, interventions=ivs, threads=1)
+        one = run_spec(sc, strategy, seed=seed, interventions=ivs, threads=1)
         run = one.run()
         row: dict[str, Any] = {"run": j, "point": p, "seed": seed, **point}
         for m in spec.metrics:
@@ -194,9 +194,9 @@ def _pool(workers: int):
 
 def _warm(spec: SweepSpec) -> None:
     """Load the compiled kernels in this process before forking, so no worker loads them again."""
-    import cmsim
+    from cmsim.spec import run_spec
 
-    cmsim.run_spec(spec.base, "balanced", seed=0, days=7, members=50, threads=1).run()
+    run_spec(spec.base, "balanced", seed=0, days=7, members=50, threads=1).run()
 
 
 def _local(spec: SweepSpec, chunks: list[Chunk], done: Done, workers: int) -> None:

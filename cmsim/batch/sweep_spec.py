@@ -45,6 +45,7 @@ from cmsim.errors import CmsimError, SweepError
 from cmsim.parameters import LEVERS, PARAMS
 from cmsim.scenario import Scenario
 from cmsim.scenario_rules import show as _show
+from cmsim.spec import _plain
 from cmsim.timeline import Intervention
 
 __all__ = [
@@ -262,10 +263,7 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_jsonable)
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    raise TypeError(f"not JSON: {v!r}")
+_jsonable = _plain  # numpy scalars as plain numbers, as the run spec writes them
 
 
 def _is_int_key(key: str) -> bool:

@@ -236,7 +236,7 @@ def calibrate(
     -------
     CalibrationResult
     """
-    from cmsim import load_scenario
+    from cmsim.scenario import load_scenario
 
     obs = data if isinstance(data, ObservedData) else read_data(data, platform=platform)
     notes = [obs.ignored_message] if obs.ignored else []

@@ -80,7 +80,7 @@ def search_space(
     ``fit`` is a list of dotted keys (each searched from its base value / 4 to x 4, within its
     declared range, on a log scale) or a mapping ``{key: (low, high)}``.
     """
-    from cmsim import PARAMS
+    from cmsim.parameters import PARAMS
 
     items = fit.items() if isinstance(fit, Mapping) else ((k, None) for k in fit)
     out: dict[str, tuple[float, float, bool]] = {}
@@ -139,11 +139,11 @@ class FitSetup:
 
 def _one_run(setup: FitSetup, values: Mapping[str, Any], seed: int) -> np.ndarray:
     """One run, as the weekly values ``float[weeks, columns]`` the objective compares."""
-    import cmsim
+    from cmsim.spec import run_spec
 
     sc = setup.scenario.with_overrides(dict(values), source="fit")
     # the pool's processes fill the cores: each run steps on one thread
-    daily = cmsim.run_spec(sc, setup.strategy, seed=int(seed), threads=1).run().daily
+    daily = run_spec(sc, setup.strategy, seed=int(seed), threads=1).run().daily
     vals = np.column_stack([daily[list(COLUMNS[c].model)].sum(axis=1).to_numpy(float) for c in setup.columns])
     vals *= setup.target / max(float(daily["members"].iloc[setup.anchor_day]), 1.0)
     return weekly_from_daily(vals, list(setup.columns), offset=setup.warmup, days=setup.days).to_numpy()
@@ -158,12 +158,12 @@ class Runner:
     closed by :meth:`close` or at the end of a ``with`` block. ``workers=1`` runs in this process."""
 
     def __init__(self, setup: FitSetup, workers: int | None = None) -> None:
-        import cmsim
+        from cmsim.spec import simulate
 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         self.workers = max(1, int(workers or cores))
         # compile (or load) the kernels once here, so every forked worker starts with them
-        cmsim.simulate(setup.scenario, setup.strategy, seed=0, members=50, days=2)
+        simulate(setup.scenario, setup.strategy, seed=0, members=50, days=2)
         self.pool = None
         if self.workers > 1:
             import multiprocessing as mp

@@ -55,8 +55,7 @@ def provenance(result: Any) -> dict[str, Any]:
 
 def _extends(base: Any, folder: Path) -> tuple[str | None, dict[str, Any]]:
     """What the file extends (a shipped name or a path relative to ``folder``) and its values."""
-    from cmsim import load_scenario
-    from cmsim.scenario import scenario_dirs
+    from cmsim.scenario import load_scenario, scenario_dirs
 
     src = getattr(base, "source", None)
     if src is None or not Path(src).is_file():

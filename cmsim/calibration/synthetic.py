@@ -16,6 +16,7 @@ import pandas as pd
 
 from cmsim.calibration.data import COLUMNS, weekly_from_daily
 from cmsim.calibration.fit import WARMUP_DAYS
+from cmsim.errors import ArgumentError
 
 __all__ = ["synthetic_data", "DEFAULT_COLUMNS"]
 
@@ -67,16 +68,17 @@ def synthetic_data(
     >>> list(df.columns), len(df)
     (['date', 'members', 'posts'], 3)
     """
-    import cmsim
+    from cmsim.scenario import load_scenario
+    from cmsim.spec import simulate
 
-    sc = cmsim.load_scenario(scenario).with_overrides(
+    sc = load_scenario(scenario).with_overrides(
         {
             **dict(values or {}),
             "community.initial_members": int(members),
             "community.days": WARMUP_DAYS + int(days),
         }
     )
-    daily = cmsim.simulate(sc, strategy, seed=int(seed)).daily
+    daily = simulate(sc, strategy, seed=int(seed)).daily
     cols = list(columns)
     vals = np.column_stack([daily[list(COLUMNS[c].model)].sum(axis=1).to_numpy(float) for c in cols])
     if freq == "weekly":
@@ -86,7 +88,7 @@ def synthetic_data(
         table = vals[WARMUP_DAYS:]
         dates = pd.date_range(start, periods=len(table), freq="D")
     else:
-        raise ValueError(f"freq must be 'weekly' or 'daily', got {freq!r}")
+        raise ArgumentError(f"freq must be 'weekly' or 'daily', got {freq!r}")
     if noise > 0:  # counts of events and visits are noisy; a member count is read exactly
         rng = np.random.default_rng(int(seed))
         noisy = np.array([COLUMNS[c].kind != "stock" for c in cols])

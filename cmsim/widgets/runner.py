@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import cmsim
+
 __all__ = ["Runner", "Superseded", "TooSlow"]
 
 
@@ -76,7 +78,7 @@ class Runner:
         delay = self.debounce if debounce is None else float(debounce)
         with self._cond:
             if self._closed:
-                raise RuntimeError("the runner is closed")
+                raise cmsim.ArgumentError("the runner is closed: make a new lab")
             self._generation += 1
             self._request = request
             self._due = time.monotonic() + delay
