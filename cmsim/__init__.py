@@ -18,6 +18,7 @@ from cmsim.scenario import Scenario, list_scenarios, load_scenario
 from cmsim.simulation import Simulation, simulate
 from cmsim.strategies import BUILTIN as STRATEGIES
 from cmsim.timeline import Intervention
+from cmsim.version import MODEL_VERSION
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ __all__ = [
     "EVENT_TYPES",
     "KINDS",
     "LEVERS",
+    "MODEL_VERSION",
     "PARAMS",
     "Graph",
     "Intervention",

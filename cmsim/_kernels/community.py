@@ -234,7 +234,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_MEMBERS] = members + joins
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
     n_mgr = max(P[L.P_MGR_COUNT], 1.0)
-    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)
+    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care, _ = manager_levers(P, M, H)
     hours = 0.0
     burned = 0.0
     present = M[L.M_PRESENT]

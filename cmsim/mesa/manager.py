@@ -15,8 +15,13 @@ from typing import TYPE_CHECKING, Any
 from mesa import Agent
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.levers import saturation, throughput
 from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
 from cmsim.mesa.draws import uniform
+
+# One formula for both engines: the compiled kernels' own Python functions.
+_saturation = saturation.py_func
+_throughput = throughput.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -53,34 +58,38 @@ class Manager(Agent):
         return f"Manager(stress={self.stress:.2f}, burned_out={self.burned_out}, present={self.present})"
 
     def lever_effects(self) -> dict[str, float]:
-        """What this week's hours achieve per day: each lever saturates, ``1 - exp(-h / scale)``.
+        """What this week's hours achieve per day.
 
-        ``effectiveness`` is 0 when nobody is in post and reduced by burnout; capacities are in
-        items per day; ``target`` is the share of effort analytics aims at the right members.
+        Capacities follow the team's hours (:func:`~cmsim._kernels.levers.throughput`, items per
+        day); the other levers saturate (:func:`~cmsim._kernels.levers.saturation`, a share).
+        ``effectiveness`` is 0 when nobody is in post and reduced by burnout; ``target`` is the
+        share of effort analytics aims at the right members.
         """
         p, lv, h = self.model.p, self.model.p.levers, self.hours
         n = max(p.manager.count, 1.0)
         e = 1.0 if self.present else 0.0
         if self.burned_out:
             e *= p.manager.burnout_effectiveness
-        sat = [_saturation(h[k], n * scale) for k, scale in enumerate(self._scales())]
+        sat = [_saturation(h[k], n * scale) for k, scale in self._shares()]
         g = lv.analytics_gain
         return {
             "effectiveness": e,
-            "moderation_capacity": lv.moderation_rate * n * lv.moderation_scale * sat[0] * e / 7.0,
-            "responding_capacity": lv.responding_rate * n * lv.responding_scale * sat[1] * e / 7.0,
-            "content": sat[2] * e,
-            "welcoming_capacity": lv.welcome_rate * n * lv.welcoming_scale * sat[3] * e / 7.0,
-            "events": sat[4] * e,
-            "target": (1.0 + g * sat[5] * e) / (1.0 + g),
-            "learning": sat[6] * e,
-            "self_care": sat[7],
+            "moderation_capacity": _throughput(h[0], lv.moderation_rate, lv.moderation_scale) * e / 7.0,
+            "responding_capacity": _throughput(h[1], lv.responding_rate, lv.responding_scale) * e / 7.0,
+            "content": sat[0] * e,
+            "welcoming_capacity": _throughput(h[3], lv.welcome_rate, lv.welcoming_scale) * e / 7.0,
+            "outreach_capacity": _throughput(h[3], lv.outreach_rate, lv.welcoming_scale) * e / 7.0,
+            "events": sat[1] * e,
+            "target": (1.0 + g * sat[2] * e) / (1.0 + g),
+            "learning": sat[3] * e,
+            "self_care": sat[4],
         }
 
-    def _scales(self) -> tuple[float, ...]:
+    def _shares(self) -> tuple[tuple[int, float], ...]:
+        """``(lever index, scale)`` of the levers whose effect is a share of saturation."""
         lv = self.model.p.levers
-        return (lv.moderation_scale, lv.responding_scale, lv.content_scale, lv.welcoming_scale,
-                lv.events_scale, lv.analytics_scale, lv.learning_scale, lv.self_care_scale)  # fmt: skip
+        return ((2, lv.content_scale), (4, lv.events_scale), (5, lv.analytics_scale), (6, lv.learning_scale),
+                (7, lv.self_care_scale))  # fmt: skip
 
     def plan_day(self, tl: Any) -> Today:
         """Turn the week's hours, yesterday's loads and today's events into today's chances."""
@@ -97,8 +106,12 @@ class Manager(Agent):
         t.content = e["content"]
         welcome_cap = e["welcoming_capacity"]
         t.p_welcome = min(1.0, welcome_cap / max(1.0, self.unwelcomed_newcomers))
-        spare = max(0.0, welcome_cap - self.unwelcomed_newcomers)
-        t.p_outreach = min(1.0, spare * e["target"] / max(1.0, self.members_at_risk))
+        # Welcoming hours go to newcomers first; the share they leave goes to outreach.
+        spare = 0.0
+        if welcome_cap > 0.0:
+            spare = max(0.0, 1.0 - self.unwelcomed_newcomers / welcome_cap)
+        outreach = spare * e["outreach_capacity"] * e["target"]
+        t.p_outreach = min(1.0, outreach / max(1.0, self.members_at_risk))
         if tl[L.TL_WELCOME_CAMPAIGN] > 0.0:
             t.p_welcome = 1.0
             t.p_outreach = 1.0
@@ -159,13 +172,6 @@ class Manager(Agent):
             self.stress = m.initial_stress
             self.know_how = 0.0
         return hours
-
-
-def _saturation(hours: float, scale: float) -> float:
-    """Share of a lever's ceiling reached with ``hours`` a week: ``1 - exp(-hours / scale)``."""
-    if hours <= 0.0:
-        return 0.0
-    return 1.0 - math.exp(-hours / scale)
 
 
 class Today:
