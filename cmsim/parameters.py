@@ -457,7 +457,8 @@ _SPECS = [
         "items/hour",
         0.0,
         10_000.0,
-        "offending posts reviewed in the first hour of a week's moderation (obvious items first)",
+        "offending posts reviewed in a week's first hour (triage); with scale 20, 6.6/hour over 40 h "
+        "(a full-time moderator handles ~1,085 comments a month, ~6/hour)",
         source="practitioner rules (inSided, Khoros): a full-time moderator handles about 1,085 comments "
         "a month, 6 an hour; 12 in the first hour, 6.6 on average over 40 h with scale 20",
     ),
@@ -484,7 +485,8 @@ _SPECS = [
         "items/hour",
         0.0,
         10_000.0,
-        "questions or complaints answered in the first hour of a week's responding",
+        "questions or complaints answered in a week's first hour; with scale 20, 3.3/hour over 40 h "
+        "(practitioners answer 2-6 an hour)",
         source="practitioners answer 2-6 questions an hour (inSided, Khoros); 6 in the first hour, 3.3 on "
         "average over 40 h with scale 20 (customer.yaml sets 12, calibrated: Mamykina 2011)",
     ),
@@ -513,7 +515,7 @@ _SPECS = [
         "members/hour",
         0.0,
         10_000.0,
-        "newcomers greeted in the first hour of a week's welcoming",
+        "newcomers greeted in a week's first hour (a short greeting, ~5 minutes)",
         source="assumption: a short personal greeting takes about 5 minutes (no published figure)",
     ),
     _p(
@@ -540,7 +542,7 @@ _SPECS = [
         "members/hour",
         0.0,
         10_000.0,
-        "members at risk contacted one to one in the first hour of a week's outreach",
+        "members at risk contacted one to one in a week's first hour (~20 minutes a message)",
         source="assumption: a one-to-one message to a member who drifts away takes about 20 minutes",
     ),
     _p(
