@@ -97,6 +97,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     n_visits = 0
     n_posts = 0
     n_replies = 0
+    n_answers = 0
     n_satisfied = 0
     n_left = 0
     # Ahead: each batch is sorted (sort_batch) while the one before is in the main pass, the two
@@ -201,6 +202,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         if aj & L.A_QUESTION:
                             if uniform2(k_answer, i, j) < P[L.P_ANSWER_RATE] * f_expertise[iu]:
                                 n_out += 1
+                                n_answers += 1
                                 b_qans[ju] = 1
                         if aj & L.A_COMPLAINT:
                             n_compl += 1
@@ -299,5 +301,6 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     pc[T.K_VISITS] += n_visits
     pc[T.K_POSTS] += n_posts
     pc[T.K_REPLIES] += n_replies
+    pc[T.K_PEER_ANS] += n_answers
     pc[T.K_SAT_FLOOR] += n_satisfied
     pc[T.K_CHURNED] += n_left

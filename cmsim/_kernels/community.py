@@ -313,3 +313,9 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_COMEBACKS] = n_back
     o[L.O_TRUNCATED] = want - joins
     o[L.O_BAD_ACCOUNTS] = tot[T.K_BAD] + joins - joins_members
+    o[L.O_DUE60] = tot[T.K_DUE60]
+    o[L.O_RET60] = tot[T.K_RET60]
+    o[L.O_DUE90] = tot[T.K_DUE90]
+    o[L.O_RET90] = tot[T.K_RET90]
+    o[L.O_Q_PEER] = tot[T.K_Q_PEER]
+    o[L.O_PEER_ANSWERS] = tot[T.K_PEER_ANS]

@@ -338,6 +338,12 @@ OUT_COLUMNS: tuple[str, ...] = (
     "comebacks",
     "truncated_joins",
     "bad_accounts",
+    "newcomers_due_60d",
+    "newcomers_retained_60d",
+    "newcomers_due_90d",
+    "newcomers_retained_90d",
+    "questions_answered_peer",
+    "peer_answers",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -384,6 +390,12 @@ N_OUT = len(OUT_COLUMNS)
     O_COMEBACKS,
     O_TRUNCATED,
     O_BAD_ACCOUNTS,
+    O_DUE60,
+    O_RET60,
+    O_DUE90,
+    O_RET90,
+    O_Q_PEER,
+    O_PEER_ANSWERS,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.

@@ -81,7 +81,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
             (i_comeback[iu] == d)
             | (i_qday[iu] >= 0)
             | (i_cday[iu] >= 0)
-            | ((join == d - 30) & (join >= 0) & ordinary)
+            | (((join == d - 30) | (join == d - 60) | (join == d - 90)) & (join >= 0) & ordinary)
             | (
                 active
                 & (
@@ -221,18 +221,29 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             ordinary = role < L.TROLL
             n_wau += ordinary & (last >= d - 6)
             n_mau += ordinary & (last >= d - 29)
-            if join >= 0 and join == d - 30 and ordinary:
-                pc[T.K_DUE30] += 1.0
-                if st == L.ACTIVE and last >= d - 7:
-                    pc[T.K_RET30] += 1.0
+            if join >= 0 and ordinary:
+                # Newcomer retention: still active and seen in the last week of the first 30, 60
+                # or 90 days.
+                kept = st == L.ACTIVE and last >= d - 7
+                if join == d - 30:
+                    pc[T.K_DUE30] += 1.0
+                    pc[T.K_RET30] += kept
+                elif join == d - 60:
+                    pc[T.K_DUE60] += 1.0
+                    pc[T.K_RET60] += kept
+                elif join == d - 90:
+                    pc[T.K_DUE90] += 1.0
+                    pc[T.K_RET90] += kept
             a = u_act_cur[iu]
             g = f_eng[iu]
             # Questions: answered by a peer today, or by the manager, or expire.
             qd = i_qday[iu]
             if qd >= 0:
                 pc[T.K_PENDING] += 1.0
-                if b_qans[iu] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
+                peer = b_qans[iu] == 1
+                if peer or uniform2(k_mgr, i, 0) < p_mgr:
                     pc[T.K_Q_ANS] += 1.0
+                    pc[T.K_Q_PEER] += peer
                     wait = d - qd
                     pc[T.K_RESP_SUM] += wait
                     pc[T.K_HIST + min(wait, L.MAX_OPEN_DAYS)] += 1.0

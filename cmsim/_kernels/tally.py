@@ -66,7 +66,13 @@ K_PENDING = 37
 K_BAD = 38
 K_SAT_FLOOR = 39  # ordinary active members satisfied after phase 1 (phase 2 only raises s)
 K_EARLY_JOINS = 40  # member newcomers who joined during phase 2 (set in tot, not part)
-K_HIST = 41
+K_DUE60 = 41
+K_RET60 = 42
+K_DUE90 = 43
+K_RET90 = 44
+K_Q_PEER = 45  # questions whose first answer came from a peer
+K_PEER_ANS = 46  # answers peers gave to questions (every answer, not only the first)
+K_HIST = 47
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 # Day scalars shared by the parallel phases: Z[Z_*].

@@ -289,6 +289,7 @@ class Member(FixedAgent):
         self.last_visit = self.model.day
         self.model.tally.visits += 1
         seen = self.read_feed()
+        self.model.tally.peer_answers += seen["answers"]
         self.feel(seen)
         self.maybe_attend_event()
         posted = self.write(seen["toxic"])
@@ -297,8 +298,8 @@ class Member(FixedAgent):
     def read_feed(self) -> dict[str, int]:
         """Read what each contact showed yesterday; reply to posts, answer questions.
 
-        Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``) and the
-        number of ``replies`` written. Replying to a troll ("feeding" it) sours the feeder twice.
+        Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``), the
+        number of ``replies`` written and, of those, the ``answers`` to questions. Replying to a troll ("feeding" it) sours the feeder twice.
         Only champions answer complaints.
         """
         p = self.model.p
@@ -306,7 +307,7 @@ class Member(FixedAgent):
         p_reply_toxic = min(1.0, p_reply * p.trolls.reply_draw)
         p_answer = p.dynamics.answer_rate * self.expertise
         champion = self.role == CHAMPION
-        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0}
+        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0, "answers": 0}
         for other in self.contacts:
             shown = other.shown_yesterday
             if shown == 0:
@@ -325,6 +326,7 @@ class Member(FixedAgent):
                     other.got_reply = True
             if shown & QUESTION and self.chance_about(L.S_ANSWER, other.slot) < p_answer:
                 seen["replies"] += 1
+                seen["answers"] += 1
                 other.question_answered = True
             if shown & COMPLAINT:
                 seen["complaints"] += 1
@@ -451,10 +453,13 @@ class Member(FixedAgent):
                 tally.wau += 1
             if self.last_visit >= day - 29:
                 tally.mau += 1
-        if self.joined >= 0 and self.joined == day - 30 and not self.is_bad_actor:
-            tally.newcomers_due_30d += 1
+        if self.joined >= 0 and not self.is_bad_actor and day - self.joined in (30, 60, 90):
+            # Newcomer retention: still active and seen in the last week of the first 30, 60 or 90 days.
+            days = day - self.joined
+            setattr(tally, f"newcomers_due_{days}d", getattr(tally, f"newcomers_due_{days}d") + 1)
             if self.status == ACTIVE and self.last_visit >= day - 7:
-                tally.newcomers_retained_30d += 1
+                name = f"newcomers_retained_{days}d"
+                setattr(tally, name, getattr(tally, name) + 1)
         self.resolve_question()
         self.resolve_complaint()
         if self.status != ACTIVE:
@@ -491,6 +496,7 @@ class Member(FixedAgent):
         tally.pending += 1
         if self.question_answered or self.chance_about(L.S_MGR_ANSWER, 0) < self.model.today.p_manager:
             tally.questions_answered += 1
+            tally.questions_answered_peer += self.question_answered  # the first answer was a peer's
             tally.response_days_sum += day - qd
             self.model.response_days[min(day - qd, L.MAX_OPEN_DAYS)] += 1.0
             if self.first_post == FP_OPEN and self.first_post_day == qd:

@@ -203,6 +203,8 @@ class Tally:
         "satisfaction_sum", "engagement_sum", "ordinary", "active", "lapsed", "wau", "mau",
         "response_days_sum", "unwelcomed_visitors", "at_risk", "satisfied", "handled",
         "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
+        "newcomers_due_60d", "newcomers_retained_60d", "newcomers_due_90d", "newcomers_retained_90d",
+        "questions_answered_peer", "peer_answers",
     )  # fmt: skip
 
     def __init__(self) -> None:

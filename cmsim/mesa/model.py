@@ -408,4 +408,6 @@ _TALLY_COLUMNS = (
     "active_trolls", "active_spammers", "removals", "churned", "reengaged", "newcomers",
     "first_posts", "first_posts_replied", "first_posts_unanswered", "welcomed", "outreach",
     "response_days_sum", "newcomers_due_30d", "newcomers_retained_30d", "comebacks",
+    "newcomers_due_60d", "newcomers_retained_60d", "newcomers_due_90d", "newcomers_retained_90d",
+    "questions_answered_peer", "peer_answers",
 )  # fmt: skip
