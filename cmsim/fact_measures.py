@@ -21,6 +21,7 @@ __all__ = [
     "reply_return",
     "first_posts",
     "healthy_qa",
+    "peer_answers",
     "growth_or_death",
     "burnout",
     "RETURN_WINDOW",
@@ -217,6 +218,18 @@ def healthy_qa(seed: int, quick: bool = False) -> dict[str, float]:
     """Share of questions answered in the customer community with its manager (90 days)."""
     s = simulate("customer", "balanced", seed=seed, days=90).summary
     return {"answered": s["answered_share"], "median_days": s["median_response_days"]}
+
+
+def peer_answers(seed: int, quick: bool = False) -> dict[str, float]:
+    """Questions answered without a manager (forum) and members' share of first answers with one
+    (customer), on the same seed (180 days)."""
+    forum = simulate("forum", "absent", seed=seed).summary
+    customer = simulate("customer", "balanced", seed=seed).summary
+    return {
+        "answered": forum["answered_share"],
+        "per_answered": forum["answers_per_answered_question"],
+        "peer_share": customer["peer_answer_share"],
+    }
 
 
 #: The word-of-mouth values that show the two regimes (weak, strong).

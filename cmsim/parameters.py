@@ -199,7 +199,7 @@ _SPECS = [
     # --- dynamics: what members do to each other ---------------------------------------------
     _p(
         "dynamics.reply_rate",
-        0.45,
+        0.3,
         "per post seen",
         0.0,
         1.0,
@@ -213,6 +213,17 @@ _SPECS = [
         0.0,
         1.0,
         "chance a visiting expert answers a neighbour's open question",
+    ),
+    _p(
+        "dynamics.front_page",
+        2.0,
+        "questions per visit",
+        0.0,
+        100.0,
+        "open questions of the whole community (front page or feed) a visitor reads besides its "
+        "contacts'; each answered with chance answer_rate x expertise",
+        source="calibrated: with no manager a forum answers a majority of questions (Mamykina 2011, "
+        "inSided: 40-60% answered by peers), first posts still 30-50% unanswered (Burke 2007)",
     ),
     _p(
         "dynamics.content_joy",
@@ -498,6 +509,15 @@ _SPECS = [
         HOURS_PER_WEEK,
         "team hours of responding a week at which an extra hour gets half as much done as the first",
         source="assumption: the easy questions are answered first",
+    ),
+    _p(
+        "levers.responding_wait",
+        1,
+        "days",
+        0,
+        60,
+        "days a question is left to members before the manager answers it",
+        source="vendor communities: staff step in after 1-2 days unanswered (inSided; Leader Networks 2020)",
     ),
     _p(
         "levers.content_joy",

@@ -160,8 +160,14 @@ def test_scanning_changes_no_result(p_outreach: float) -> None:
     """resolve_chunk (scan, then the busy members) = every member through the rules, on a real
     community's day with open questions, complaints, first posts, newcomers, trolls and lapsed
     members, over chunks that are not whole blocks."""
-    sim = cmsim.Simulation("social_media", "balanced", seed=5, members=3000, days=60,
-                           overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02})  # fmt: skip
+    sim = cmsim.Simulation(
+        "social_media",
+        "balanced",
+        seed=5,
+        members=3000,
+        days=60,
+        overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02, "dynamics.front_page": 0.0},
+    )  # no front page: questions stay open
     sim.advance(35)
     st, d = sim.state, sim.day
     n = st.n_used

@@ -231,6 +231,8 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_OPEN] = tot[T.K_PENDING]
     M[L.M_LOAD_NEWCOMERS] = tot[T.K_LOAD_NEW]
     M[L.M_LOAD_AT_RISK] = tot[T.K_AT_RISK]
+    M[L.M_LOAD_EXPERTISE] = tot[T.K_EXPERTISE]
+    M[L.M_LOAD_QUESTIONS] = tot[T.K_QUESTIONS]
     M[L.M_MEMBERS] = members + joins
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
     n_mgr = max(P[L.P_MGR_COUNT], 1.0)

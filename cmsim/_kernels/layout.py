@@ -155,6 +155,8 @@ P_KEYS: tuple[str, ...] = (
     "levers.welcoming_scale",
     "levers.outreach_rate",
     "levers.outreach_lift",
+    "dynamics.front_page",
+    "levers.responding_wait",
     "levers.event_boost",
     "levers.event_reach",
     "levers.events_scale",
@@ -252,6 +254,8 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_WELCOMING_SCALE,
     P_OUTREACH_RATE,
     P_OUTREACH_LIFT,
+    P_FRONT_PAGE,
+    P_RESPONDING_WAIT,
     P_EVENT_BOOST,
     P_EVENT_REACH,
     P_EVENTS_SCALE,
@@ -291,7 +295,9 @@ M_LOAD_OPEN = 8  # questions + complaints pending yesterday (responding load)
 M_LOAD_NEWCOMERS = 9  # unwelcomed newcomers who visited yesterday
 M_LOAD_AT_RISK = 10  # members at risk yesterday
 M_MEMBERS = 11  # members (active + lapsed) at the end of yesterday
-N_M = 12
+M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the front page can answer)
+M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
+N_M = 14
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (

@@ -109,3 +109,23 @@ def day_scalars(d, P, TL, M, H, Z):
     Z[T.Z_SHOCK] = TL[d, L.TL_CRISIS_SHOCK]
     Z[T.Z_CHURN_MULT] = 1.0 + TL[d, L.TL_COMPETITOR]
     Z[T.Z_E] = E
+    # The front page: yesterday's visitors each read `front_page` of the questions asked that day;
+    # a new question gets Poisson(lam) answers from them, so at least one with chance 1 - exp(-lam).
+    expertise = M[L.M_LOAD_EXPERTISE] / T.FIXED_POINT
+    lam = P[L.P_FRONT_PAGE] * P[L.P_ANSWER_RATE] * expertise / max(1.0, M[L.M_LOAD_QUESTIONS])
+    Z[T.Z_FRONT_LAMBDA] = lam
+    Z[T.Z_P_FRONT] = 1.0 - math.exp(-lam)
+
+
+@njit(cache=True)
+def front_answers(lam, u):
+    """Answers a question answered from the front page gets: a Poisson(``lam``) count given at
+    least one, drawn by inverting its distribution at ``u`` (uniform in [0, 1)); at most 50."""
+    p = lam * math.exp(-lam) / (1.0 - math.exp(-lam))
+    k = 1
+    cum = p
+    while u >= cum and k < 50:
+        k += 1
+        p *= lam / k
+        cum += p
+    return k

@@ -14,6 +14,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.levers import front_answers
 from cmsim._kernels.rng import key, uniform, uniform2
 
 _ALL_BUSY = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -159,6 +160,9 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     base = P[L.P_SAT_BASELINE]
     open_days = P[L.P_OPEN_DAYS]
     p_mgr = Z[T.Z_P_MGR]
+    p_front = Z[T.Z_P_FRONT]
+    lam_front = Z[T.Z_FRONT_LAMBDA]
+    mgr_wait = P[L.P_RESPONDING_WAIT]
     # Whole-day thresholds (for a whole number k and any x, k < x exactly when k < ceil(x)): integer
     # comparisons instead of a conversion to float for every member.
     newcomer_days = math.ceil(P[L.P_NEWCOMER_DAYS])
@@ -239,9 +243,18 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             # Questions: answered by a peer today, or by the manager, or expire.
             qd = i_qday[iu]
             if qd >= 0:
-                pc[T.K_PENDING] += 1.0
+                # Peers first: a contact who answered in phase 1 or, on the day it is asked, readers
+                # of the front page (the question's own draws, sub-streams 2 and 3 of the
+                # manager's); the manager answers what they leave after `responding_wait` days.
                 peer = b_qans[iu] == 1
-                if peer or uniform2(k_mgr, i, 0) < p_mgr:
+                if not peer and qd == d and p_front > 0.0 and uniform2(k_mgr, i, 2) < p_front:
+                    peer = True
+                    n_front = front_answers(lam_front, uniform2(k_mgr, i, 3))
+                    pc[T.K_PEER_ANS] += n_front
+                    pc[T.K_REPLIES] += n_front
+                mine = d - qd >= mgr_wait  # the manager's to answer (its load)
+                pc[T.K_PENDING] += mine
+                if peer or (mine and uniform2(k_mgr, i, 0) < p_mgr):
                     pc[T.K_Q_ANS] += 1.0
                     pc[T.K_Q_PEER] += peer
                     wait = d - qd

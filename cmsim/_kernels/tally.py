@@ -72,7 +72,8 @@ K_DUE90 = 43
 K_RET90 = 44
 K_Q_PEER = 45  # questions whose first answer came from a peer
 K_PEER_ANS = 46  # answers peers gave to questions (every answer, not only the first)
-K_HIST = 47
+K_EXPERTISE = 47  # visitors' expertise, summed in whole multiples of 2**-24
+K_HIST = 48
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 # Day scalars shared by the parallel phases: Z[Z_*].
@@ -89,4 +90,6 @@ Z_SHOCK = 9
 Z_CHURN_MULT = 10
 Z_E = 11
 Z_REACH = 12
-N_Z = 13
+Z_P_FRONT = 13  # chance an open question is answered from the front page today
+Z_FRONT_LAMBDA = 14  # front-page answers an open question gets today, on average
+N_Z = 15

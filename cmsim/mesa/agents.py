@@ -28,6 +28,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.levers import front_answers
 from cmsim._kernels.step import (  # structural constants (docs/model.md)
     EVENT_SAT,
     EXPOSURE_FLOOR,
@@ -38,6 +39,8 @@ from cmsim._kernels.step import (  # structural constants (docs/model.md)
 )
 from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
+
+_front_answers = front_answers.py_func  # one formula for both engines
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -288,6 +291,7 @@ class Member(FixedAgent):
         """Read the feed, reply and answer, feel what was read, maybe attend an event, write."""
         self.last_visit = self.model.day
         self.model.tally.visits += 1
+        self.model.tally.expertise_sum += math.floor(self.expertise * FIXED_POINT)
         seen = self.read_feed()
         self.model.tally.peer_answers += seen["answers"]
         self.feel(seen)
@@ -493,10 +497,26 @@ class Member(FixedAgent):
         if qd is None:
             return
         tally, day = self.model.tally, self.model.day
-        tally.pending += 1
-        if self.question_answered or self.chance_about(L.S_MGR_ANSWER, 0) < self.model.today.p_manager:
+        today = self.model.today
+        # Peers first: a contact who answered today or, on the day it is asked, readers of the
+        # front page (the question's own draws, sub-streams 2 and 3 of the manager's); the manager
+        # answers what they leave after `levers.responding_wait` days.
+        peer = self.question_answered
+        if (
+            not peer
+            and qd == day
+            and today.p_front > 0.0
+            and self.chance_about(L.S_MGR_ANSWER, 2) < today.p_front
+        ):
+            peer = True
+            n_front = _front_answers(today.front_lambda, self.chance_about(L.S_MGR_ANSWER, 3))
+            tally.peer_answers += n_front
+            tally.replies += n_front
+        mine = day - qd >= self.model.p.levers.responding_wait  # the manager's to answer (its load)
+        tally.pending += mine
+        if peer or (mine and self.chance_about(L.S_MGR_ANSWER, 0) < today.p_manager):
             tally.questions_answered += 1
-            tally.questions_answered_peer += self.question_answered  # the first answer was a peer's
+            tally.questions_answered_peer += peer  # the first answer was a peer's
             tally.response_days_sum += day - qd
             self.model.response_days[min(day - qd, L.MAX_OPEN_DAYS)] += 1.0
             if self.first_post == FP_OPEN and self.first_post_day == qd:

@@ -17,6 +17,7 @@ from mesa import Agent
 from cmsim._kernels import layout as L
 from cmsim._kernels.levers import saturation, throughput
 from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
+from cmsim._kernels.tally import FIXED_POINT
 from cmsim.mesa.draws import uniform
 
 # One formula for both engines: the compiled kernels' own Python functions.
@@ -53,6 +54,9 @@ class Manager(Agent):
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
         self.members_at_risk = 0.0
+        # What the community saw yesterday: its new questions and the expertise of its visitors.
+        self.expertise_seen = 0.0
+        self.new_questions = 0.0
 
     def __repr__(self) -> str:
         return f"Manager(stress={self.stress:.2f}, burned_out={self.burned_out}, present={self.present})"
@@ -126,6 +130,12 @@ class Manager(Agent):
         t.complaint_mult = 3.0 if tl[L.TL_CRISIS] > 0.0 else 1.0
         t.shock = tl[L.TL_CRISIS_SHOCK]
         t.churn_mult = 1.0 + tl[L.TL_COMPETITOR]
+        # The front page: yesterday's visitors each read `front_page` of the questions asked that
+        # day; a new question gets Poisson(lam) answers from them, at least one with chance 1 - exp(-lam).
+        expertise = self.expertise_seen / FIXED_POINT
+        lam = p.dynamics.front_page * p.dynamics.answer_rate * expertise / max(1.0, self.new_questions)
+        t.front_lambda = lam
+        t.p_front = 1.0 - math.exp(-lam)
         return t
 
     def see_the_day(self, tally: Tally) -> None:
@@ -134,6 +144,8 @@ class Manager(Agent):
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.members_at_risk = float(tally.at_risk)
+        self.expertise_seen = float(tally.expertise_sum)
+        self.new_questions = float(tally.questions)
 
     def end_day(self, tally: Tally) -> float:
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;
@@ -190,6 +202,8 @@ class Today:
     complaint_mult: float  # 3 during a product crisis
     shock: float  # satisfaction shock of a product crisis starting today
     churn_mult: float  # 1 + competitor pull
+    p_front: float  # chance an open question is answered from the front page today
+    front_lambda: float  # front-page answers an open question gets today, on average
 
 
 class Tally:
@@ -204,7 +218,7 @@ class Tally:
         "response_days_sum", "unwelcomed_visitors", "at_risk", "satisfied", "handled",
         "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
         "newcomers_due_60d", "newcomers_retained_60d", "newcomers_due_90d", "newcomers_retained_90d",
-        "questions_answered_peer", "peer_answers",
+        "questions_answered_peer", "peer_answers", "expertise_sum",
     )  # fmt: skip
 
     def __init__(self) -> None:
