@@ -540,12 +540,13 @@ _SPECS = [
     ),
     _p(
         "levers.welcome_boost",
-        1.3,
+        1.5,
         "multiplier",
         0.0,
         10.0,
         "engagement multiplier for a newcomer the manager welcomes",
-        source="assumption (a personal welcome builds belonging; no fact pins its size)",
+        source="calibrated: welcomed newcomers survive 10-30% better (Wikipedia Teahouse trial, Morgan "
+        "& Halfaker 2018; Pethig et al. 2025 +10%): 60-day survival ratio about 1.14",
     ),
     _p(
         "levers.welcoming_scale",

@@ -9,6 +9,7 @@ import pytest
 from test_model_support import col, graph, quiet_sim
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.step import WELCOME_DAYS
 
 RESPOND = {"responding": 30.0}
 ASK = {"members__post_rate": 1.0, "members__question_share": 1.0}
@@ -204,6 +205,20 @@ def test_newcomer_first_post_unanswered_lowers_engagement_by_no_reply_chill() ->
     assert st.F[L.F_ENG, 0] == pytest.approx(0.75)
     assert col(sim, "first_posts_unanswered").tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
     assert sim.result().summary["first_post_reply_share"] == 0.0
+
+
+def test_the_manager_greets_newcomers_in_their_first_week_visiting_or_not() -> None:
+    sim = quiet_sim(graph(10), {"welcoming": 30.0}, days=3, levers__welcome_boost=1.5)
+    st = sim.state
+    st.I[L.I_JOIN, :3] = [0, 0, -WELCOME_DAYS]  # two newcomers of today, one a week old
+    st.I[L.I_JOIN, 3:10] = -100
+    st.F[L.F_ACTIVITY, 1] = 1e-9  # member 1 never visits
+    sim.advance(1)
+    assert st.I[L.I_LAST_VISIT, 1] != 0
+    assert st.B[L.B_GREETED, :3].tolist() == [1, 1, 0]  # greeted at joining; the old one not
+    assert st.F[L.F_ENG, :3].tolist() == [1.5, 1.5, 1.0]
+    sim.advance(2)
+    assert col(sim, "welcomed").tolist() == [2, 0, 0]  # once
 
 
 def test_welcoming_lifts_newcomers_by_welcome_boost_apart_from_first_post_replies() -> None:

@@ -86,7 +86,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
             | (
                 active
                 & (
-                    (newcomer & (b_greeted[iu] == 0) & (last == d))
+                    (newcomer & (b_greeted[iu] == 0) & (d - join < T.WELCOME_DAYS))
                     | (b_fp[iu] == L.FP_OPEN)
                     | (((reached >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
                     | (ordinary & (role == L.MEMBER) & (i_posts[iu] >= champion_posts))
@@ -295,7 +295,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             newcomer = d - join < newcomer_days and ordinary
             if newcomer:
                 pc[T.K_NEWCOMERS] += 1.0
-                if b_greeted[iu] == 0 and last == d:
+                if b_greeted[iu] == 0 and d - join < T.WELCOME_DAYS:  # its first week, visiting or not
                     pc[T.K_LOAD_NEW] += 1.0
                     if uniform(k_welcome, i) < Z[T.Z_P_WELCOME]:
                         pc[T.K_WELCOMED] += 1.0

@@ -23,6 +23,7 @@ FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the memb
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
 FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as whole multiples of 2**-24
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
+WELCOME_DAYS = 7  # the manager greets a newcomer in its first week (visiting or not), not later
 
 # Per-chunk tallies: part[c, K_*].
 K_VISITS = 0

@@ -36,6 +36,7 @@ from cmsim._kernels.step import (  # structural constants (docs/model.md)
     MAX_VISIT,
     NORM_SMOOTHING,
     REUSE_SCAN,
+    WELCOME_DAYS,
 )
 from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
@@ -558,7 +559,7 @@ class Member(FixedAgent):
         p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
         if day - self.joined < p.dynamics.newcomer_days and not self.is_bad_actor:
             tally.newcomers += 1
-            if self.greeted == 0 and self.last_visit == day:
+            if self.greeted == 0 and day - self.joined < WELCOME_DAYS:  # its first week, visiting or not
                 tally.unwelcomed_visitors += 1
                 if self.chance(L.S_WELCOME) < today.p_welcome:
                     tally.welcomed += 1
