@@ -12,7 +12,9 @@ from test_model_support import col, graph, quiet_sim
 
 import cmsim
 from cmsim._kernels import layout as L
-from cmsim._kernels.levers import manager_levers, saturation, throughput
+from cmsim._kernels import tally as T
+from cmsim._kernels.levers import day_scalars, manager_levers, saturation, throughput
+from cmsim._kernels.step import N_Z
 from cmsim.mesa import manager as mesa_manager
 
 _tp = throughput.py_func
@@ -101,3 +103,41 @@ def test_team_of_three_answers_as_one_with_the_same_hours() -> None:
     a, b = (r.daily.drop(columns=["manager_stress"]) for r in runs)
     assert a.equals(b)
     assert runs[0].daily["questions_answered"].sum() > 0
+
+
+def _day(hours: dict[str, float], front_page: float = 0.0, **loads: float) -> np.ndarray:
+    sim = quiet_sim(
+        graph(20), hours, days=1, levers__analytics_gain=0.0, dynamics__front_page=front_page
+    )  # T = 1
+    sim.advance(1)
+    st = sim.state
+    M = st.M.copy()
+    for name, v in loads.items():
+        M[getattr(L, name)] = v
+    H = np.array([sim.allocation.get(lever, 0.0) for lever in cmsim.LEVERS])
+    Z = np.zeros(N_Z)
+    day_scalars(0, st.P, st.TL, M, H, Z)
+    return Z
+
+
+def test_outreach_gets_the_share_of_welcoming_hours_newcomers_leave() -> None:
+    outreach = _tp(20.0, 3.0, 20.0) / 7.0  # outreach capacity of 20 h a day (3 members/hour)
+    welcome = _tp(20.0, 10.0, 20.0) / 7.0  # QUIET's 10 greetings/hour
+    Z = _day({"welcoming": 20.0}, M_LOAD_NEWCOMERS=0.0, M_LOAD_AT_RISK=100.0)
+    assert Z[T.Z_P_WELCOME] == 1.0
+    assert Z[T.Z_P_OUTREACH] == pytest.approx(outreach / 100.0, rel=1e-12)
+    Z = _day({"welcoming": 20.0}, M_LOAD_NEWCOMERS=welcome / 2, M_LOAD_AT_RISK=100.0)
+    assert Z[T.Z_P_OUTREACH] == pytest.approx(0.5 * outreach / 100.0, rel=1e-12)  # half the hours left
+    Z = _day({"welcoming": 20.0}, M_LOAD_NEWCOMERS=2 * welcome, M_LOAD_AT_RISK=100.0)
+    assert Z[T.Z_P_WELCOME] == pytest.approx(0.5) and Z[T.Z_P_OUTREACH] == 0.0
+
+
+def test_front_page_lambda_from_yesterdays_expertise_and_questions() -> None:
+    # yesterday: visitors' expertise summing to 30 (in whole multiples of 2**-24), 12 new questions
+    rate = quiet_sim(graph(20), days=1).scenario["dynamics.answer_rate"]
+    Z = _day({}, front_page=2.0, M_LOAD_EXPERTISE=30.0 * T.FIXED_POINT, M_LOAD_QUESTIONS=12.0)
+    lam = 2.0 * rate * 30.0 / 12.0
+    assert lam > 0.1
+    assert Z[T.Z_FRONT_LAMBDA] == pytest.approx(lam, rel=1e-12)
+    assert Z[T.Z_P_FRONT] == pytest.approx(1.0 - math.exp(-lam), rel=1e-12)
+    assert _day({}, front_page=0.0, M_LOAD_EXPERTISE=30.0 * T.FIXED_POINT)[T.Z_P_FRONT] == 0.0
