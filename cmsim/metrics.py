@@ -76,6 +76,22 @@ _TABLE: tuple[Metric, ...] = (
         "Newcomers still active after 30 days (so far)",
     ),  # fmt: skip
     Metric(
+        "newcomer_retention_60d",
+        "Newcomers still active after 60 days",
+        "%",
+        +1,
+        "newcomer_retention_60d",
+        "Newcomers still active after 60 days (so far)",
+    ),  # fmt: skip
+    Metric(
+        "newcomer_retention_90d",
+        "Newcomers still active after 90 days",
+        "%",
+        +1,
+        "newcomer_retention_90d",
+        "Newcomers still active after 90 days (so far)",
+    ),  # fmt: skip
+    Metric(
         "answered_share", "Questions answered", "%", +1, "answered_share", "Questions answered (last 7 days)"
     ),
     Metric("toxic_share", "Toxic posts", "%", -1, "toxic_share", "Toxic posts (last 7 days)"),
@@ -87,6 +103,16 @@ _TABLE: tuple[Metric, ...] = (
     Metric("dau_mau", "Stickiness (DAU/MAU)", "%", +1, None),
     Metric("spam_share", "Spam posts", "%", -1, "spam_share", "Spam posts (last 7 days)"),
     Metric("median_response_days", "Median time to first answer", "days", -1, None),
+    Metric("answers_per_answered_question", "Replies per answered question", "replies", +1, None),
+    Metric("peer_answer_share", "First answers given by members", "%", 0, None),
+    Metric(
+        "norm_breaking_share",
+        "Norm-breaking posts and replies",
+        "%",
+        -1,
+        "norm_breaking_share",
+        "Norm-breaking posts and replies (last 7 days)",
+    ),  # fmt: skip
     Metric("first_post_reply_share", "First posts that got a reply", "%", +1, None),
     Metric("return_after_reply", "Newcomers posting again after a reply", "%", +1, None),
     Metric("return_without_reply", "Newcomers posting again without a reply", "%", +1, None),
@@ -148,6 +174,21 @@ SERIES: dict[str, tuple[Callable[[pd.DataFrame], np.ndarray], str]] = {
     "newcomer_retention_30d": (
         lambda d: _cumulative(d, "newcomers_retained_30d", "newcomers_due_30d"),
         "newcomers retained at 30 days / due so far (cumulative)",
+    ),
+    "newcomer_retention_60d": (
+        lambda d: _cumulative(d, "newcomers_retained_60d", "newcomers_due_60d"),
+        "newcomers retained at 60 days / due so far (cumulative)",
+    ),
+    "newcomer_retention_90d": (
+        lambda d: _cumulative(d, "newcomers_retained_90d", "newcomers_due_90d"),
+        "newcomers retained at 90 days / due so far (cumulative)",
+    ),
+    "norm_breaking_share": (
+        lambda d: _ratio(
+            d["toxic_posts"].rolling(7, min_periods=1).sum().to_numpy(float),
+            (d["posts"] - d["spam_posts"] + d["replies"]).rolling(7, min_periods=1).sum().to_numpy(float),
+        ),
+        "toxic / all posts and replies (spam excluded), last 7 days",
     ),
     "burnout_days": (lambda d: d["manager_burned_out"].cumsum().to_numpy(float), "burned-out days so far"),
 }

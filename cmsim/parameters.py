@@ -111,7 +111,7 @@ _SPECS = [
     # --- dynamics: what members do to each other ---------------------------------------------
     _p(
         "dynamics.reply_rate",
-        0.45,
+        0.3,
         "per post seen",
         0.0,
         1.0,
@@ -125,6 +125,17 @@ _SPECS = [
         0.0,
         1.0,
         "chance a visiting expert answers a neighbour's open question",
+    ),
+    _p(
+        "dynamics.front_page",
+        2.0,
+        "questions per visit",
+        0.0,
+        100.0,
+        "open questions of the whole community (front page or feed) a visitor reads besides its "
+        "contacts'; each answered with chance answer_rate x expertise",
+        source="calibrated: with no manager a forum answers a majority of questions (Mamykina 2011, "
+        "inSided: 40-60% answered by peers), first posts still 30-50% unanswered (Burke 2007)",
     ),
     _p(
         "dynamics.content_joy",
@@ -362,17 +373,27 @@ _SPECS = [
     ),
     _p("manager.vacancy_days", 42, "days", 0, 3650, "days the post stays empty after a manager quits"),
     _p("manager.initial_stress", 0.2, "0-1", 0.0, 1.0, "manager's stress at day 0"),
-    # --- levers: diminishing returns (effective hours = scale * (1 - exp(-hours/scale))) -----------
+    # --- levers: capacity follows hours (items a week = rate * scale * ln(1 + hours / scale)) -----
     _p(
         "levers.moderation_rate",
-        3.0,
+        12.0,
         "items/hour",
         0.0,
         10_000.0,
-        "toxic or spam posts reviewed per hour",
-        source="assumption: low enough that moderation hours matter in a 2,000-member forum",
+        "offending posts reviewed in a week's first hour (triage); with scale 20, 6.6/hour over 40 h "
+        "(a full-time moderator handles ~1,085 comments a month, ~6/hour)",
+        source="practitioner rules (inSided, Khoros): a full-time moderator handles about 1,085 comments "
+        "a month, 6 an hour; 12 in the first hour, 6.6 on average over 40 h with scale 20",
     ),
-    _p("levers.moderation_scale", 10.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of moderation hours"),
+    _p(
+        "levers.moderation_scale",
+        20.0,
+        "hours/week",
+        0.1,
+        HOURS_PER_WEEK,
+        "team hours of moderation a week at which an extra hour gets half as much done as the first",
+        source="assumption: triage of obvious items is about twice as fast as careful handling",
+    ),
     _p(
         "levers.detection",
         0.95,
@@ -383,14 +404,33 @@ _SPECS = [
     ),
     _p(
         "levers.responding_rate",
-        5.0,
+        6.0,
         "items/hour",
         0.0,
         10_000.0,
-        "questions or complaints answered per hour",
-        source="assumption (customer.yaml sets 12, calibrated: Mamykina 2011)",
+        "questions or complaints answered in a week's first hour; with scale 20, 3.3/hour over 40 h "
+        "(practitioners answer 2-6 an hour)",
+        source="practitioners answer 2-6 questions an hour (inSided, Khoros); 6 in the first hour, 3.3 on "
+        "average over 40 h with scale 20 (customer.yaml sets 12, calibrated: Mamykina 2011)",
     ),
-    _p("levers.responding_scale", 12.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of responding hours"),
+    _p(
+        "levers.responding_scale",
+        20.0,
+        "hours/week",
+        0.1,
+        HOURS_PER_WEEK,
+        "team hours of responding a week at which an extra hour gets half as much done as the first",
+        source="assumption: the easy questions are answered first",
+    ),
+    _p(
+        "levers.responding_wait",
+        1,
+        "days",
+        0,
+        60,
+        "days a question is left to members before the manager answers it",
+        source="vendor communities: staff step in after 1-2 days unanswered (inSided; Leader Networks 2020)",
+    ),
     _p(
         "levers.content_joy",
         0.004,
@@ -403,22 +443,41 @@ _SPECS = [
     _p("levers.content_scale", 8.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of content hours"),
     _p(
         "levers.welcome_rate",
-        3.0,
+        12.0,
         "members/hour",
         0.0,
         10_000.0,
-        "newcomers or at-risk members reached per hour",
+        "newcomers greeted in a week's first hour (a short greeting, ~5 minutes)",
+        source="assumption: a short personal greeting takes about 5 minutes (no published figure)",
     ),
     _p(
         "levers.welcome_boost",
-        1.3,
+        1.5,
         "multiplier",
         0.0,
         10.0,
         "engagement multiplier for a newcomer the manager welcomes",
-        source="assumption (a personal welcome builds belonging; no fact pins its size)",
+        source="calibrated: welcomed newcomers survive 10-30% better (Wikipedia Teahouse trial, Morgan "
+        "& Halfaker 2018; Pethig et al. 2025 +10%): 60-day survival ratio about 1.14",
     ),
-    _p("levers.welcoming_scale", 6.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of welcoming hours"),
+    _p(
+        "levers.welcoming_scale",
+        20.0,
+        "hours/week",
+        0.1,
+        HOURS_PER_WEEK,
+        "team hours of welcoming and outreach a week at which an extra hour gets half as much done",
+        source="assumption (as moderation and responding)",
+    ),
+    _p(
+        "levers.outreach_rate",
+        3.0,
+        "members/hour",
+        0.0,
+        10_000.0,
+        "members at risk contacted one to one in a week's first hour (~20 minutes a message)",
+        source="assumption: a one-to-one message to a member who drifts away takes about 20 minutes",
+    ),
     _p(
         "levers.outreach_lift",
         0.5,

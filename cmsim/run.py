@@ -16,19 +16,28 @@ Summary metrics (``Run.summary``), each computed from the run's own records:
     most active 1% / 10% of the ordinary members who were ever present during the run.
 ``posts_gini``
     Gini coefficient of contributions over the same members.
-``newcomer_retention_30d``
-    Of the members who joined during the run at least 30 days before its end, the share still
-    active and seen in the last week of their first 30 days (NaN when nobody qualifies).
+``newcomer_retention_30d``, ``newcomer_retention_60d``, ``newcomer_retention_90d``
+    Of the members who joined during the run at least 30 (60, 90) days before its end, the share
+    still active and seen in the last week of their first 30 (60, 90) days (NaN when nobody
+    qualifies).
 ``answered_share``
     Questions answered / questions resolved (answered or expired); NaN when none was asked.
 ``median_response_days``
     Median days from a question to its first answer (0 = same day); NaN when none.
+``answers_per_answered_question``
+    Replies per answered thread, for questions: answers (every peer's, and the manager's when
+    no peer answered) per answered question; NaN when none was answered.
+``peer_answer_share``
+    Share of answered questions whose first answer came from a peer, not the manager.
 ``first_post_reply_share``
     Share of newcomers' resolved first posts that got a reply or a welcome.
 ``return_after_reply``, ``return_without_reply``
     Share of newcomers who posted again, among those whose first post got a reply / did not.
 ``toxic_share``, ``spam_share``
     Toxic / spam posts as a share of all posts.
+``norm_breaking_share``
+    Toxic posts as a share of all posts and replies, spam excluded (Park et al. 2022 measured
+    4-6% of comments in large subreddits breaking their norms).
 ``burnout_days``
     Days the manager spent burned out. ``manager_quits``: times a manager quit.
 ``health_index``
@@ -68,13 +77,18 @@ SUMMARY_KEYS: tuple[str, ...] = (
     "top10_post_share",
     "posts_gini",
     "newcomer_retention_30d",
+    "newcomer_retention_60d",
+    "newcomer_retention_90d",
     "answered_share",
     "median_response_days",
+    "answers_per_answered_question",
+    "peer_answer_share",
     "first_post_reply_share",
     "return_after_reply",
     "return_without_reply",
     "toxic_share",
     "spam_share",
+    "norm_breaking_share",
     "burnout_days",
     "manager_quits",
     "removals",
@@ -261,7 +275,9 @@ def summarize(
     """
     cols = ("members", "bad_accounts", "dau", "mau", "questions_answered", "questions_expired", "posts",
             "toxic_posts", "spam_posts", "newcomers_retained_30d", "newcomers_due_30d",
-            "manager_burned_out", "removals", "mean_satisfaction")  # fmt: skip
+            "manager_burned_out", "removals", "mean_satisfaction", "replies", "newcomers_retained_60d",
+            "newcomers_due_60d", "newcomers_retained_90d", "newcomers_due_90d", "questions_answered_peer",
+            "peer_answers")  # fmt: skip
     if isinstance(daily, pd.DataFrame):
         d = dict(zip(cols, daily[list(cols)].to_numpy(float).T, strict=True))
     else:
@@ -282,6 +298,11 @@ def summarize(
     fp, second = members["fp_state"], members["second_post_day"]
     replied, unanswered = fp == L.FP_REPLIED, fp == L.FP_UNANSWERED
     posts_total = float(d["posts"].sum())
+    peer_first = float(d["questions_answered_peer"].sum())
+    # Every peer answer lands on a question answered that day; the manager answers only the others.
+    all_answers = float(d["peer_answers"].sum()) + answered - peer_first
+    # Norm-breaking: toxic posts over every post and reply, spam excluded.
+    writing = posts_total - float(d["spam_posts"].sum()) + float(d["replies"].sum())
     s: dict[str, float] = {
         "final_members": float(d["members"][-1] - d["bad_accounts"][-1]),
         "mean_dau": float(d["dau"].mean()),
@@ -293,13 +314,22 @@ def summarize(
         "newcomer_retention_30d": _ratio(
             float(d["newcomers_retained_30d"].sum()), float(d["newcomers_due_30d"].sum())
         ),
+        "newcomer_retention_60d": _ratio(
+            float(d["newcomers_retained_60d"].sum()), float(d["newcomers_due_60d"].sum())
+        ),
+        "newcomer_retention_90d": _ratio(
+            float(d["newcomers_retained_90d"].sum()), float(d["newcomers_due_90d"].sum())
+        ),
         "answered_share": _ratio(answered, answered + expired),
         "median_response_days": median,
+        "answers_per_answered_question": _ratio(all_answers, answered),
+        "peer_answer_share": _ratio(peer_first, answered),
         "first_post_reply_share": _ratio(float(replied.sum()), float((replied | unanswered).sum())),
         "return_after_reply": _ratio(float((replied & (second >= 0)).sum()), float(replied.sum())),
         "return_without_reply": _ratio(float((unanswered & (second >= 0)).sum()), float(unanswered.sum())),
         "toxic_share": _ratio(float(d["toxic_posts"].sum()), posts_total) if posts_total > 0 else 0.0,
         "spam_share": _ratio(float(d["spam_posts"].sum()), posts_total) if posts_total > 0 else 0.0,
+        "norm_breaking_share": _ratio(float(d["toxic_posts"].sum()), writing) if writing > 0 else 0.0,
         "burnout_days": float(d["manager_burned_out"].sum()),
         "manager_quits": float(quits),
         "removals": float(d["removals"].sum()),

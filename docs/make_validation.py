@@ -61,8 +61,12 @@ def write(report: FactsReport) -> str:
         "## The facts, their bands and how each is measured",
         "",
     ]
+    section = "published facts"
     for r in report.results:
         f = r.fact
+        if f.section != section:
+            section = f.section
+            lines += [f"## {section.capitalize()}", ""]
         fig = FIGS / f"{slug(f.name)}.png"
         figure(r, fig)
         lines += [

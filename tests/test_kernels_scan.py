@@ -12,7 +12,7 @@ from cmsim._kernels import tally as T
 from cmsim._kernels.levers import day_scalars
 from cmsim._kernels.resolve import outreach_reached, quiet_scan, resolve_chunk, resolve_every_member
 from cmsim._kernels.rng import key, uniform
-from cmsim._kernels.step import N_K, N_Z
+from cmsim._kernels.step import N_K, N_Z, WELCOME_DAYS
 
 D = 40  # the day of the hand-built block
 BASE = 0.6
@@ -91,15 +91,17 @@ def test_each_reason_to_be_busy_is_found(field: str, value: float, busy: bool) -
 def test_newcomers_due_a_welcome_are_busy_and_other_newcomers_counted() -> None:
     a = _quiet_block(6)
     a["i_join"][:] = D - 3
-    a["b_greeted"][1] = 0  # visited today, not yet greeted: the welcome is drawn by the rules
+    a["b_greeted"][1] = 0  # in its first week, not yet greeted: the welcome is drawn by the rules
     a["b_greeted"][2] = 0
-    a["i_last_visit"][2] = D - 1  # not greeted, but did not visit today: nothing to do
+    a["i_last_visit"][2] = D - 1  # (visiting or not)
+    a["b_greeted"][4] = 0
+    a["i_join"][4] = D - WELCOME_DAYS  # not greeted in its first week: no longer due a welcome
     m, *_rest = _scan(a)
-    assert _bits(m) == [1]
-    assert _rest[3] == 5  # newcomers counted by the scan (not the busy one)
+    assert _bits(m) == [1, 2]
+    assert _rest[3] == 4  # newcomers counted by the scan (not the busy ones)
     a["b_role"][3] = L.TROLL  # a troll is never a newcomer; counted as a bad account
     m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
-    assert (newc, ordinary, bad, active, wau) == (4, 4, 1, 5, 4)
+    assert (newc, ordinary, bad, active, wau) == (3, 3, 1, 4, 3)
 
 
 def test_members_who_are_not_active() -> None:
@@ -160,8 +162,14 @@ def test_scanning_changes_no_result(p_outreach: float) -> None:
     """resolve_chunk (scan, then the busy members) = every member through the rules, on a real
     community's day with open questions, complaints, first posts, newcomers, trolls and lapsed
     members, over chunks that are not whole blocks."""
-    sim = cmsim.Simulation("social_media", "balanced", seed=5, members=3000, days=60,
-                           overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02})  # fmt: skip
+    sim = cmsim.Simulation(
+        "social_media",
+        "balanced",
+        seed=5,
+        members=3000,
+        days=60,
+        overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02, "dynamics.front_page": 0.0},
+    )  # no front page: questions stay open
     sim.advance(35)
     st, d = sim.state, sim.day
     n = st.n_used

@@ -14,7 +14,7 @@ import cmsim
 from cmsim import Intervention
 from cmsim._kernels import layout as L
 from cmsim._kernels.quiet import comeback_bound, comeback_chance
-from cmsim._kernels.step import EVENT_SAT
+from cmsim._kernels.step import EVENT_SAT, WELCOME_DAYS
 
 
 # --- lapse and re-engagement -------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_ama_event_boosts_engagement_and_satisfaction_of_attendees() -> None:
     assert np.allclose(st.F[L.F_ENG, :n][came], 1.2)  # no event on day 3 (drift is off)
 
 
-def test_welcome_campaign_greets_every_visiting_newcomer_that_day() -> None:
+def test_welcome_campaign_greets_every_newcomer_in_its_first_week_that_day() -> None:
     sim = quiet_sim(
         graph(300), days=6, growth__acquisition=0.05, interventions=[Intervention(3, "welcome_campaign")]
     )
@@ -230,11 +230,12 @@ def test_welcome_campaign_greets_every_visiting_newcomer_that_day() -> None:
     assert welcomed[3] > 10
     st = sim.state
     n = st.n_used
-    join, last = st.I[L.I_JOIN, :n], st.I[L.I_LAST_VISIT, :n]
-    newcomers_visited = (join <= 2) & (3 - join < 30) & (last >= 3)  # initial members may be newcomers
+    join = st.I[L.I_JOIN, :n]
+    # present on day 3 and in their first week, visiting or not (initial members may be newcomers)
+    due = (join <= 2) & (3 - join < WELCOME_DAYS) & (st.B[L.B_STATUS, :n] == L.ACTIVE)
     greeted = st.B[L.B_GREETED, :n] == 1
     assert greeted.sum() == welcomed[3]
-    assert (greeted <= newcomers_visited).all()
+    assert (greeted == due).all()
     assert greeted[300:].sum() > 5  # members who joined on days 0-2
 
 

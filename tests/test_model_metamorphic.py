@@ -67,3 +67,14 @@ def test_higher_toxic_harm_lowers_satisfaction() -> None:
             for h in (0.0, 0.05, 0.2)
         ]  # fmt: skip
         assert sat[0] > sat[1] > sat[2]
+
+
+def test_more_welcoming_keeps_more_newcomers_at_60_days() -> None:
+    # paired by seed: a manager who greets newcomers keeps more of them into their third month
+    def kept(welcoming: float, seed: int) -> float:
+        alloc = {"moderation": 6.0, "responding": 6.0, "welcoming": welcoming}
+        return float(cmsim.simulate("forum", alloc, seed=seed, days=180).summary["newcomer_retention_60d"])
+
+    diff = np.array([kept(3.0, seed) - kept(0.0, seed) for seed in SEEDS])
+    assert (diff > 0).all(), diff
+    assert diff.mean() > 0.01, diff

@@ -65,6 +65,8 @@ QUIET: dict[str, Any] = {
     "levers.moderation_rate": 60.0,
     "levers.responding_rate": 10.0,
     "levers.welcome_rate": 10.0,
+    "dynamics.front_page": 0.0,  # only contacts answer, unless a test says otherwise
+    "levers.responding_wait": 0,  # the manager answers on the day a question is asked
     "manager.count": 1,
     "manager.hours": 30.0,
 }

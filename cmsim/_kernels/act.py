@@ -97,6 +97,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     n_visits = 0
     n_posts = 0
     n_replies = 0
+    n_answers = 0
+    n_expertise = 0
     n_satisfied = 0
     n_left = 0
     # Ahead: each batch is sorted (sort_batch) while the one before is in the main pass, the two
@@ -171,6 +173,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 if (code == VISITS) if ahead else visits(k_visit, i, activity, s, g, P, Z):
                     i_last_visit[iu] = d
                     n_visits += 1
+                    n_expertise += int(f_expertise[iu] * T.FIXED_POINT)  # (x >= 0: int() is the floor)
                     # Mesa: Member.read_feed.
                     # 4. Read what each neighbour showed yesterday; reply, answer.
                     p_reply = min(1.0, P[L.P_REPLY_RATE] * math.sqrt(activity))
@@ -203,6 +206,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         if aj & L.A_QUESTION:
                             if uniform2(k_answer, i, j) < P[L.P_ANSWER_RATE] * f_expertise[iu]:
                                 n_out += 1
+                                n_answers += 1
                                 b_qans[ju] = 1
                         if aj & L.A_COMPLAINT:
                             n_compl += 1
@@ -305,5 +309,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     pc[T.K_VISITS] += n_visits
     pc[T.K_POSTS] += n_posts
     pc[T.K_REPLIES] += n_replies
+    pc[T.K_PEER_ANS] += n_answers
+    pc[T.K_EXPERTISE] += n_expertise
     pc[T.K_SAT_FLOOR] += n_satisfied
     pc[T.K_CHURNED] += n_left

@@ -232,11 +232,13 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_OPEN] = tot[T.K_PENDING]
     M[L.M_LOAD_NEWCOMERS] = tot[T.K_LOAD_NEW]
     M[L.M_LOAD_AT_RISK] = tot[T.K_AT_RISK]
+    M[L.M_LOAD_EXPERTISE] = tot[T.K_EXPERTISE]
+    M[L.M_LOAD_QUESTIONS] = tot[T.K_QUESTIONS]
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.see_the_day, Manager.end_day.
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
     n_mgr = max(P[L.P_MGR_COUNT], 1.0)
-    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)
+    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care, _ = manager_levers(P, M, H)
     hours = 0.0
     burned = 0.0
     present = M[L.M_PRESENT]
@@ -315,3 +317,9 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_COMEBACKS] = n_back
     o[L.O_TRUNCATED] = want - joins
     o[L.O_BAD_ACCOUNTS] = tot[T.K_BAD] + joins - joins_members
+    o[L.O_DUE60] = tot[T.K_DUE60]
+    o[L.O_RET60] = tot[T.K_RET60]
+    o[L.O_DUE90] = tot[T.K_DUE90]
+    o[L.O_RET90] = tot[T.K_RET90]
+    o[L.O_Q_PEER] = tot[T.K_Q_PEER]
+    o[L.O_PEER_ANSWERS] = tot[T.K_PEER_ANS]

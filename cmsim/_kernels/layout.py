@@ -156,7 +156,10 @@ P_KEYS: tuple[str, ...] = (
     "levers.welcome_rate",
     "levers.welcome_boost",
     "levers.welcoming_scale",
+    "levers.outreach_rate",
     "levers.outreach_lift",
+    "dynamics.front_page",
+    "levers.responding_wait",
     "levers.event_boost",
     "levers.event_reach",
     "levers.events_scale",
@@ -252,7 +255,10 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_WELCOME_RATE,
     P_WELCOME_BOOST,
     P_WELCOMING_SCALE,
+    P_OUTREACH_RATE,
     P_OUTREACH_LIFT,
+    P_FRONT_PAGE,
+    P_RESPONDING_WAIT,
     P_EVENT_BOOST,
     P_EVENT_REACH,
     P_EVENTS_SCALE,
@@ -292,7 +298,9 @@ M_LOAD_OPEN = 8  # questions + complaints pending yesterday (responding load)
 M_LOAD_NEWCOMERS = 9  # unwelcomed newcomers who visited yesterday
 M_LOAD_AT_RISK = 10  # members at risk yesterday
 M_MEMBERS = 11  # members (active + lapsed) at the end of yesterday
-N_M = 12
+M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the front page can answer)
+M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
+N_M = 14
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (
@@ -339,6 +347,12 @@ OUT_COLUMNS: tuple[str, ...] = (
     "comebacks",
     "truncated_joins",
     "bad_accounts",
+    "newcomers_due_60d",
+    "newcomers_retained_60d",
+    "newcomers_due_90d",
+    "newcomers_retained_90d",
+    "questions_answered_peer",
+    "peer_answers",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -385,6 +399,12 @@ N_OUT = len(OUT_COLUMNS)
     O_COMEBACKS,
     O_TRUNCATED,
     O_BAD_ACCOUNTS,
+    O_DUE60,
+    O_RET60,
+    O_DUE90,
+    O_RET90,
+    O_Q_PEER,
+    O_PEER_ANSWERS,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.

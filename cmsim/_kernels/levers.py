@@ -1,5 +1,11 @@
-"""The manager's levers and the day's scalars (compiled): diminishing returns, effectiveness,
-capacities, reach after algorithm changes. See ``docs/model.md``, "The manager's levers"."""
+"""The manager's levers and the day's scalars (compiled): capacity that follows hours, shares of
+saturation, effectiveness, reach after algorithm changes. See ``docs/model.md``, "The manager's
+levers".
+
+:func:`throughput` and :func:`saturation` are the two lever curves; they are written once, here,
+and the Mesa engine calls the same Python functions (``throughput.py_func``,
+``saturation.py_func``), so both engines use one formula.
+"""
 
 from __future__ import annotations
 
@@ -13,45 +19,68 @@ from cmsim._kernels import tally as T
 
 @njit(cache=True)
 def saturation(hours, scale):
-    """Share of a lever's ceiling reached with ``hours`` a week: ``1 - exp(-hours / scale)``."""
+    """Share of a lever's full effect reached with ``hours`` a week: ``1 - exp(-hours / scale)``.
+
+    For the levers whose effect is a share (content, events, analytics, learning, self-care).
+    """
     if hours <= 0.0:
         return 0.0
     return 1.0 - math.exp(-hours / scale)
 
 
 @njit(cache=True)
+def throughput(hours, rate, scale):
+    """Items a week that ``hours`` a week of the whole team get done: ``rate * scale * ln(1 + hours / scale)``.
+
+    For the capacity levers (moderation, responding, welcoming, outreach). The first hour gets
+    about ``rate`` items done (the quick, obvious ones first), the hour after ``h`` hours
+    ``rate / (1 + h / scale)``: diminishing returns, but no ceiling that hours cannot move. It
+    depends on the team's hours only, not on how many people share them.
+
+    Examples
+    --------
+    >>> round(throughput.py_func(20.0, 6.0, 20.0), 6)  # 20 h at 6 items/hour, halved at 20 h
+    83.177662
+    """
+    if hours <= 0.0:
+        return 0.0
+    return rate * scale * math.log(1.0 + hours / scale)
+
+
+@njit(cache=True)
 def manager_levers(P, M, H):
     """Scalar lever effects for today from the week's hours ``H`` and the manager state ``M``.
 
-    Returns ``(E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, self_care)``:
-    ``E`` effectiveness (0 when no manager is in post, reduced by burnout); capacities in items
-    per day; ``content``, ``event``, ``learn`` and ``self_care`` as shares of saturation in
-    [0, 1); ``target`` the share of effort that analytics aims at the right members.
+    Returns ``(E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, self_care,
+    outreach_cap)``: ``E`` effectiveness (0 when no manager is in post, reduced by burnout);
+    capacities in items per day (``welcome_cap`` and ``outreach_cap`` if all welcoming hours went
+    to the one or the other); ``content``, ``event``, ``learn`` and ``self_care`` as shares of
+    saturation in [0, 1); ``target`` the share of effort that analytics aims at the right members.
     """
     n = max(P[L.P_MGR_COUNT], 1.0)
     E = M[L.M_PRESENT]
     if M[L.M_BURNED_OUT] > 0.0:
         E *= P[L.P_BURNOUT_EFFECTIVENESS]
-    s_mod = saturation(H[0], n * P[L.P_MODERATION_SCALE])
-    s_resp = saturation(H[1], n * P[L.P_RESPONDING_SCALE])
     s_cont = saturation(H[2], n * P[L.P_CONTENT_SCALE])
-    s_wel = saturation(H[3], n * P[L.P_WELCOMING_SCALE])
     s_ev = saturation(H[4], n * P[L.P_EVENTS_SCALE])
     s_an = saturation(H[5], n * P[L.P_ANALYTICS_SCALE])
     s_learn = saturation(H[6], n * P[L.P_LEARNING_SCALE])
     s_care = saturation(H[7], n * P[L.P_SELF_CARE_SCALE])
-    mod_cap = P[L.P_MODERATION_RATE] * n * P[L.P_MODERATION_SCALE] * s_mod * E / 7.0
-    resp_cap = P[L.P_RESPONDING_RATE] * n * P[L.P_RESPONDING_SCALE] * s_resp * E / 7.0
-    welcome_cap = P[L.P_WELCOME_RATE] * n * P[L.P_WELCOMING_SCALE] * s_wel * E / 7.0
+    mod_cap = throughput(H[0], P[L.P_MODERATION_RATE], P[L.P_MODERATION_SCALE]) * E / 7.0
+    resp_cap = throughput(H[1], P[L.P_RESPONDING_RATE], P[L.P_RESPONDING_SCALE]) * E / 7.0
+    welcome_cap = throughput(H[3], P[L.P_WELCOME_RATE], P[L.P_WELCOMING_SCALE]) * E / 7.0
+    outreach_cap = throughput(H[3], P[L.P_OUTREACH_RATE], P[L.P_WELCOMING_SCALE]) * E / 7.0
     g = P[L.P_ANALYTICS_GAIN]
     target = (1.0 + g * s_an * E) / (1.0 + g)
-    return E, mod_cap, resp_cap, s_cont * E, welcome_cap, s_ev * E, target, s_learn * E, s_care
+    return E, mod_cap, resp_cap, s_cont * E, welcome_cap, s_ev * E, target, s_learn * E, s_care, outreach_cap
 
 
 @njit(cache=True)
 def day_scalars(d, P, TL, M, H, Z):
     """Fill ``Z`` with today's lever effects, event factors and reach; update the reach shock."""
-    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care = manager_levers(P, M, H)
+    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care, outreach_cap = manager_levers(
+        P, M, H
+    )
     know = M[L.M_KNOW_HOW]
     # Moderation reviews yesterday's offending posts; analytics aims the reviews.
     load = max(1.0, M[L.M_LOAD_OFFENDING])
@@ -60,8 +89,11 @@ def day_scalars(d, P, TL, M, H, Z):
     Z[T.Z_P_MGR] = min(1.0, resp_cap / max(1.0, M[L.M_LOAD_OPEN]))
     Z[T.Z_CONTENT] = content
     Z[T.Z_P_WELCOME] = min(1.0, welcome_cap / max(1.0, M[L.M_LOAD_NEWCOMERS]))
-    left = max(0.0, welcome_cap - M[L.M_LOAD_NEWCOMERS])
-    Z[T.Z_P_OUTREACH] = min(1.0, left * target / max(1.0, M[L.M_LOAD_AT_RISK]))
+    # Welcoming hours go to newcomers first; the share they leave goes to outreach.
+    spare = 0.0
+    if welcome_cap > 0.0:
+        spare = max(0.0, 1.0 - M[L.M_LOAD_NEWCOMERS] / welcome_cap)
+    Z[T.Z_P_OUTREACH] = min(1.0, spare * outreach_cap * target / max(1.0, M[L.M_LOAD_AT_RISK]))
     if TL[d, L.TL_WELCOME_CAMPAIGN] > 0.0:
         Z[T.Z_P_WELCOME] = 1.0
         Z[T.Z_P_OUTREACH] = 1.0
@@ -77,3 +109,23 @@ def day_scalars(d, P, TL, M, H, Z):
     Z[T.Z_SHOCK] = TL[d, L.TL_CRISIS_SHOCK]
     Z[T.Z_CHURN_MULT] = 1.0 + TL[d, L.TL_COMPETITOR]
     Z[T.Z_E] = E
+    # The front page: yesterday's visitors each read `front_page` of the questions asked that day;
+    # a new question gets Poisson(lam) answers from them, so at least one with chance 1 - exp(-lam).
+    expertise = M[L.M_LOAD_EXPERTISE] / T.FIXED_POINT
+    lam = P[L.P_FRONT_PAGE] * P[L.P_ANSWER_RATE] * expertise / max(1.0, M[L.M_LOAD_QUESTIONS])
+    Z[T.Z_FRONT_LAMBDA] = lam
+    Z[T.Z_P_FRONT] = 1.0 - math.exp(-lam)
+
+
+@njit(cache=True)
+def front_answers(lam, u):
+    """Answers a question answered from the front page gets: a Poisson(``lam``) count given at
+    least one, drawn by inverting its distribution at ``u`` (uniform in [0, 1)); at most 50."""
+    p = lam * math.exp(-lam) / (1.0 - math.exp(-lam))
+    k = 1
+    cum = p
+    while u >= cum and k < 50:
+        k += 1
+        p *= lam / k
+        cum += p
+    return k

@@ -14,6 +14,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.levers import front_answers
 from cmsim._kernels.rng import key, uniform, uniform2
 
 _ALL_BUSY = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -81,11 +82,11 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
             (i_comeback[iu] == d)
             | (i_qday[iu] >= 0)
             | (i_cday[iu] >= 0)
-            | ((join == d - 30) & (join >= 0) & ordinary)
+            | (((join == d - 30) | (join == d - 60) | (join == d - 90)) & (join >= 0) & ordinary)
             | (
                 active
                 & (
-                    (newcomer & (b_greeted[iu] == 0) & (last == d))
+                    (newcomer & (b_greeted[iu] == 0) & (d - join < T.WELCOME_DAYS))
                     | (b_fp[iu] == L.FP_OPEN)
                     | (((reached >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
                     | (ordinary & (role == L.MEMBER) & (i_posts[iu] >= champion_posts))
@@ -159,6 +160,9 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     base = P[L.P_SAT_BASELINE]
     open_days = P[L.P_OPEN_DAYS]
     p_mgr = Z[T.Z_P_MGR]
+    p_front = Z[T.Z_P_FRONT]
+    lam_front = Z[T.Z_FRONT_LAMBDA]
+    mgr_wait = P[L.P_RESPONDING_WAIT]
     # Whole-day thresholds (for a whole number k and any x, k < x exactly when k < ceil(x)): integer
     # comparisons instead of a conversion to float for every member.
     newcomer_days = math.ceil(P[L.P_NEWCOMER_DAYS])
@@ -221,19 +225,39 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             ordinary = role < L.TROLL
             n_wau += ordinary & (last >= d - 6)
             n_mau += ordinary & (last >= d - 29)
-            if join >= 0 and join == d - 30 and ordinary:
-                pc[T.K_DUE30] += 1.0
-                if st == L.ACTIVE and last >= d - 7:
-                    pc[T.K_RET30] += 1.0
+            if join >= 0 and ordinary:
+                # Newcomer retention: still active and seen in the last week of the first 30, 60
+                # or 90 days.
+                kept = st == L.ACTIVE and last >= d - 7
+                if join == d - 30:
+                    pc[T.K_DUE30] += 1.0
+                    pc[T.K_RET30] += kept
+                elif join == d - 60:
+                    pc[T.K_DUE60] += 1.0
+                    pc[T.K_RET60] += kept
+                elif join == d - 90:
+                    pc[T.K_DUE90] += 1.0
+                    pc[T.K_RET90] += kept
             a = u_act_cur[iu]
             g = f_eng[iu]
             # Mesa: Member.resolve_question.
             # Questions: answered by a peer today, or by the manager, or expire.
             qd = i_qday[iu]
             if qd >= 0:
-                pc[T.K_PENDING] += 1.0
-                if b_qans[iu] == 1 or uniform2(k_mgr, i, 0) < p_mgr:
+                # Peers first: a contact who answered in phase 1 or, on the day it is asked, readers
+                # of the front page (the question's own draws, sub-streams 2 and 3 of the
+                # manager's); the manager answers what they leave after `responding_wait` days.
+                peer = b_qans[iu] == 1
+                if not peer and qd == d and p_front > 0.0 and uniform2(k_mgr, i, 2) < p_front:
+                    peer = True
+                    n_front = front_answers(lam_front, uniform2(k_mgr, i, 3))
+                    pc[T.K_PEER_ANS] += n_front
+                    pc[T.K_REPLIES] += n_front
+                mine = d - qd >= mgr_wait  # the manager's to answer (its load)
+                pc[T.K_PENDING] += mine
+                if peer or (mine and uniform2(k_mgr, i, 0) < p_mgr):
                     pc[T.K_Q_ANS] += 1.0
+                    pc[T.K_Q_PEER] += peer
                     wait = d - qd
                     pc[T.K_RESP_SUM] += wait
                     pc[T.K_HIST + min(wait, L.MAX_OPEN_DAYS)] += 1.0
@@ -274,7 +298,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
             newcomer = d - join < newcomer_days and ordinary
             if newcomer:
                 pc[T.K_NEWCOMERS] += 1.0
-                if b_greeted[iu] == 0 and last == d:
+                if b_greeted[iu] == 0 and d - join < T.WELCOME_DAYS:  # its first week, visiting or not
                     pc[T.K_LOAD_NEW] += 1.0
                     if uniform(k_welcome, i) < Z[T.Z_P_WELCOME]:
                         pc[T.K_WELCOMED] += 1.0

@@ -47,6 +47,7 @@ from cmsim._kernels.tally import (  # re-exported: structural constants and arra
     N_Z,
     NORM_SMOOTHING,
     REUSE_SCAN,
+    WELCOME_DAYS,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "N_Z",
     "NORM_SMOOTHING",
     "REUSE_SCAN",
+    "WELCOME_DAYS",
     "act_chunk",
     "chunk_starts",
     "community_changes",

@@ -23,6 +23,7 @@ FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the memb
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
 FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as whole multiples of 2**-24
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
+WELCOME_DAYS = 7  # the manager greets a newcomer in its first week (visiting or not), not later
 
 # Per-chunk tallies: part[c, K_*].
 K_VISITS = 0
@@ -66,7 +67,14 @@ K_PENDING = 37
 K_BAD = 38
 K_SAT_FLOOR = 39  # ordinary active members satisfied after phase 1 (phase 2 only raises s)
 K_EARLY_JOINS = 40  # member newcomers who joined during phase 2 (set in tot, not part)
-K_HIST = 41
+K_DUE60 = 41
+K_RET60 = 42
+K_DUE90 = 43
+K_RET90 = 44
+K_Q_PEER = 45  # questions whose first answer came from a peer
+K_PEER_ANS = 46  # answers peers gave to questions (every answer, not only the first)
+K_EXPERTISE = 47  # visitors' expertise, summed in whole multiples of 2**-24
+K_HIST = 48
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 # Day scalars shared by the parallel phases: Z[Z_*].
@@ -83,4 +91,6 @@ Z_SHOCK = 9
 Z_CHURN_MULT = 10
 Z_E = 11
 Z_REACH = 12
-N_Z = 13
+Z_P_FRONT = 13  # chance an open question is answered from the front page today
+Z_FRONT_LAMBDA = 14  # front-page answers an open question gets today, on average
+N_Z = 15

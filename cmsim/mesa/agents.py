@@ -28,6 +28,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.levers import front_answers
 from cmsim._kernels.step import (  # structural constants (docs/model.md)
     EVENT_SAT,
     EXPOSURE_FLOOR,
@@ -35,9 +36,12 @@ from cmsim._kernels.step import (  # structural constants (docs/model.md)
     MAX_VISIT,
     NORM_SMOOTHING,
     REUSE_SCAN,
+    WELCOME_DAYS,
 )
 from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
+
+_front_answers = front_answers.py_func  # one formula for both engines
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -303,7 +307,9 @@ class Member(FixedAgent):
         """Read the feed, reply and answer, feel what was read, maybe attend an event, write."""
         self.last_visit = self.model.day
         self.model.tally.visits += 1
+        self.model.tally.expertise_sum += math.floor(self.expertise * FIXED_POINT)
         seen = self.read_feed()
+        self.model.tally.peer_answers += seen["answers"]
         self.feel(seen)
         self.maybe_attend_event()
         posted = self.write(seen["toxic"])
@@ -312,8 +318,8 @@ class Member(FixedAgent):
     def read_feed(self) -> dict[str, int]:
         """Read what each contact showed yesterday; reply to posts, answer questions.
 
-        Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``) and the
-        number of ``replies`` written. Replying to a troll ("feeding" it) sours the feeder twice.
+        Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``), the
+        number of ``replies`` written and, of those, the ``answers`` to questions. Replying to a troll ("feeding" it) sours the feeder twice.
         Only champions answer complaints.
 
         Kernel: ``act.act_chunk``, step 4.
@@ -323,7 +329,7 @@ class Member(FixedAgent):
         p_reply_toxic = min(1.0, p_reply * p.trolls.reply_draw)
         p_answer = p.dynamics.answer_rate * self.expertise
         champion = self.role == CHAMPION
-        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0}
+        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0, "answers": 0}
         for other in self.contacts:
             shown = other.shown_yesterday
             if shown == 0:
@@ -342,6 +348,7 @@ class Member(FixedAgent):
                     other.got_reply = True
             if shown & QUESTION and self.chance_about(L.S_ANSWER, other.slot) < p_answer:
                 seen["replies"] += 1
+                seen["answers"] += 1
                 other.question_answered = True
             if shown & COMPLAINT:
                 seen["complaints"] += 1
@@ -484,10 +491,13 @@ class Member(FixedAgent):
                 tally.wau += 1
             if self.last_visit >= day - 29:
                 tally.mau += 1
-        if self.joined >= 0 and self.joined == day - 30 and not self.is_bad_actor:
-            tally.newcomers_due_30d += 1
+        if self.joined >= 0 and not self.is_bad_actor and day - self.joined in (30, 60, 90):
+            # Newcomer retention: still active and seen in the last week of the first 30, 60 or 90 days.
+            days = day - self.joined
+            setattr(tally, f"newcomers_due_{days}d", getattr(tally, f"newcomers_due_{days}d") + 1)
             if self.status == ACTIVE and self.last_visit >= day - 7:
-                tally.newcomers_retained_30d += 1
+                name = f"newcomers_retained_{days}d"
+                setattr(tally, name, getattr(tally, name) + 1)
         self.resolve_question()
         self.resolve_complaint()
         if self.status != ACTIVE:
@@ -524,9 +534,26 @@ class Member(FixedAgent):
         if qd is None:
             return
         tally, day = self.model.tally, self.model.day
-        tally.pending += 1
-        if self.question_answered or self.chance_about(L.S_MGR_ANSWER, 0) < self.model.today.p_manager:
+        today = self.model.today
+        # Peers first: a contact who answered today or, on the day it is asked, readers of the
+        # front page (the question's own draws, sub-streams 2 and 3 of the manager's); the manager
+        # answers what they leave after `levers.responding_wait` days.
+        peer = self.question_answered
+        if (
+            not peer
+            and qd == day
+            and today.p_front > 0.0
+            and self.chance_about(L.S_MGR_ANSWER, 2) < today.p_front
+        ):
+            peer = True
+            n_front = _front_answers(today.front_lambda, self.chance_about(L.S_MGR_ANSWER, 3))
+            tally.peer_answers += n_front
+            tally.replies += n_front
+        mine = day - qd >= self.model.p.levers.responding_wait  # the manager's to answer (its load)
+        tally.pending += mine
+        if peer or (mine and self.chance_about(L.S_MGR_ANSWER, 0) < today.p_manager):
             tally.questions_answered += 1
+            tally.questions_answered_peer += peer  # the first answer was a peer's
             tally.response_days_sum += day - qd
             self.model.response_days[min(day - qd, L.MAX_OPEN_DAYS)] += 1.0
             if self.first_post == FP_OPEN and self.first_post_day == qd:
@@ -573,7 +600,7 @@ class Member(FixedAgent):
         p, today, tally, day = self.model.p, self.model.today, self.model.tally, self.model.day
         if day - self.joined < p.dynamics.newcomer_days and not self.is_bad_actor:
             tally.newcomers += 1
-            if self.greeted == 0 and self.last_visit == day:
+            if self.greeted == 0 and day - self.joined < WELCOME_DAYS:  # its first week, visiting or not
                 tally.unwelcomed_visitors += 1
                 if self.chance(L.S_WELCOME) < today.p_welcome:
                     tally.welcomed += 1

@@ -15,8 +15,14 @@ from typing import TYPE_CHECKING, Any
 from mesa import Agent
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.levers import saturation, throughput
 from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
+from cmsim._kernels.tally import FIXED_POINT
 from cmsim.mesa.draws import uniform
+
+# One formula for both engines: the compiled kernels' own Python functions.
+_saturation = saturation.py_func
+_throughput = throughput.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -48,15 +54,20 @@ class Manager(Agent):
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
         self.members_at_risk = 0.0
+        # What the community saw yesterday: its new questions and the expertise of its visitors.
+        self.expertise_seen = 0.0
+        self.new_questions = 0.0
 
     def __repr__(self) -> str:
         return f"Manager(stress={self.stress:.2f}, burned_out={self.burned_out}, present={self.present})"
 
     def lever_effects(self) -> dict[str, float]:
-        """What this week's hours achieve per day: each lever saturates, ``1 - exp(-h / scale)``.
+        """What this week's hours achieve per day.
 
-        ``effectiveness`` is 0 when nobody is in post and reduced by burnout; capacities are in
-        items per day; ``target`` is the share of effort analytics aims at the right members.
+        Capacities follow the team's hours (:func:`~cmsim._kernels.levers.throughput`, items per
+        day); the other levers saturate (:func:`~cmsim._kernels.levers.saturation`, a share).
+        ``effectiveness`` is 0 when nobody is in post and reduced by burnout; ``target`` is the
+        share of effort analytics aims at the right members.
 
         Kernel: ``levers.manager_levers``.
         """
@@ -65,24 +76,26 @@ class Manager(Agent):
         e = 1.0 if self.present else 0.0
         if self.burned_out:
             e *= p.manager.burnout_effectiveness
-        sat = [_saturation(h[k], n * scale) for k, scale in enumerate(self._scales())]
+        sat = [_saturation(h[k], n * scale) for k, scale in self._shares()]
         g = lv.analytics_gain
         return {
             "effectiveness": e,
-            "moderation_capacity": lv.moderation_rate * n * lv.moderation_scale * sat[0] * e / 7.0,
-            "responding_capacity": lv.responding_rate * n * lv.responding_scale * sat[1] * e / 7.0,
-            "content": sat[2] * e,
-            "welcoming_capacity": lv.welcome_rate * n * lv.welcoming_scale * sat[3] * e / 7.0,
-            "events": sat[4] * e,
-            "target": (1.0 + g * sat[5] * e) / (1.0 + g),
-            "learning": sat[6] * e,
-            "self_care": sat[7],
+            "moderation_capacity": _throughput(h[0], lv.moderation_rate, lv.moderation_scale) * e / 7.0,
+            "responding_capacity": _throughput(h[1], lv.responding_rate, lv.responding_scale) * e / 7.0,
+            "content": sat[0] * e,
+            "welcoming_capacity": _throughput(h[3], lv.welcome_rate, lv.welcoming_scale) * e / 7.0,
+            "outreach_capacity": _throughput(h[3], lv.outreach_rate, lv.welcoming_scale) * e / 7.0,
+            "events": sat[1] * e,
+            "target": (1.0 + g * sat[2] * e) / (1.0 + g),
+            "learning": sat[3] * e,
+            "self_care": sat[4],
         }
 
-    def _scales(self) -> tuple[float, ...]:
+    def _shares(self) -> tuple[tuple[int, float], ...]:
+        """``(lever index, scale)`` of the levers whose effect is a share of saturation."""
         lv = self.model.p.levers
-        return (lv.moderation_scale, lv.responding_scale, lv.content_scale, lv.welcoming_scale,
-                lv.events_scale, lv.analytics_scale, lv.learning_scale, lv.self_care_scale)  # fmt: skip
+        return ((2, lv.content_scale), (4, lv.events_scale), (5, lv.analytics_scale), (6, lv.learning_scale),
+                (7, lv.self_care_scale))  # fmt: skip
 
     def plan_day(self, tl: Any) -> Today:
         """Turn the week's hours, yesterday's loads and today's events into today's chances.
@@ -102,8 +115,12 @@ class Manager(Agent):
         t.content = e["content"]
         welcome_cap = e["welcoming_capacity"]
         t.p_welcome = min(1.0, welcome_cap / max(1.0, self.unwelcomed_newcomers))
-        spare = max(0.0, welcome_cap - self.unwelcomed_newcomers)
-        t.p_outreach = min(1.0, spare * e["target"] / max(1.0, self.members_at_risk))
+        # Welcoming hours go to newcomers first; the share they leave goes to outreach.
+        spare = 0.0
+        if welcome_cap > 0.0:
+            spare = max(0.0, 1.0 - self.unwelcomed_newcomers / welcome_cap)
+        outreach = spare * e["outreach_capacity"] * e["target"]
+        t.p_outreach = min(1.0, outreach / max(1.0, self.members_at_risk))
         if tl[L.TL_WELCOME_CAMPAIGN] > 0.0:
             t.p_welcome = 1.0
             t.p_outreach = 1.0
@@ -118,6 +135,12 @@ class Manager(Agent):
         t.complaint_mult = 3.0 if tl[L.TL_CRISIS] > 0.0 else 1.0
         t.shock = tl[L.TL_CRISIS_SHOCK]
         t.churn_mult = 1.0 + tl[L.TL_COMPETITOR]
+        # The front page: yesterday's visitors each read `front_page` of the questions asked that
+        # day; a new question gets Poisson(lam) answers from them, at least one with chance 1 - exp(-lam).
+        expertise = self.expertise_seen / FIXED_POINT
+        lam = p.dynamics.front_page * p.dynamics.answer_rate * expertise / max(1.0, self.new_questions)
+        t.front_lambda = lam
+        t.p_front = 1.0 - math.exp(-lam)
         return t
 
     def see_the_day(self, tally: Tally) -> None:
@@ -129,6 +152,8 @@ class Manager(Agent):
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.members_at_risk = float(tally.at_risk)
+        self.expertise_seen = float(tally.expertise_sum)
+        self.new_questions = float(tally.questions)
 
     def end_day(self, tally: Tally) -> float:
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;
@@ -172,13 +197,6 @@ class Manager(Agent):
         return hours
 
 
-def _saturation(hours: float, scale: float) -> float:
-    """Share of a lever's ceiling reached with ``hours`` a week: ``1 - exp(-hours / scale)``."""
-    if hours <= 0.0:
-        return 0.0
-    return 1.0 - math.exp(-hours / scale)
-
-
 class Today:
     """Today's chances and factors, set each morning by :meth:`Manager.plan_day`."""
 
@@ -195,6 +213,8 @@ class Today:
     complaint_mult: float  # 3 during a product crisis
     shock: float  # satisfaction shock of a product crisis starting today
     churn_mult: float  # 1 + competitor pull
+    p_front: float  # chance an open question is answered from the front page today
+    front_lambda: float  # front-page answers an open question gets today, on average
 
 
 class Tally:
@@ -208,6 +228,8 @@ class Tally:
         "satisfaction_sum", "engagement_sum", "ordinary", "active", "lapsed", "wau", "mau",
         "response_days_sum", "unwelcomed_visitors", "at_risk", "satisfied", "handled",
         "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
+        "newcomers_due_60d", "newcomers_retained_60d", "newcomers_due_90d", "newcomers_retained_90d",
+        "questions_answered_peer", "peer_answers", "expertise_sum",
     )  # fmt: skip
 
     if TYPE_CHECKING:  # every name of __slots__ is a count (or a sum) of the day

@@ -22,6 +22,8 @@ __all__ = [
     "reply_return",
     "first_posts",
     "healthy_qa",
+    "peer_answers",
+    "welcome_trial",
     "growth_or_death",
     "burnout",
     "RETURN_WINDOW",
@@ -218,6 +220,68 @@ def healthy_qa(seed: int, quick: bool = False) -> dict[str, float]:
     """Share of questions answered in the customer community with its manager (90 days)."""
     s = simulate("customer", "balanced", seed=seed, days=90).summary
     return {"answered": s["answered_share"], "median_days": s["median_response_days"]}
+
+
+def peer_answers(seed: int, quick: bool = False) -> dict[str, float]:
+    """Questions answered without a manager (forum) and members' share of first answers with one
+    (customer), on the same seed (180 days)."""
+    forum = simulate("forum", "absent", seed=seed).summary
+    customer = simulate("customer", "balanced", seed=seed).summary
+    return {
+        "answered": forum["answered_share"],
+        "per_answered": forum["answers_per_answered_question"],
+        "peer_share": customer["peer_answer_share"],
+    }
+
+
+#: Welcoming hours a week per 1,000 members in the welcome trial: about half the newcomers are
+#: greeted in their first week, so the manager's limited capacity randomises who is.
+WELCOME_TRIAL_HOURS = 1.0
+#: Days the welcome trial runs (newcomers of the first ``days - 60`` days are followed to 60 days).
+WELCOME_TRIAL_DAYS = 150
+
+
+def welcome_trial(seed: int, quick: bool = False) -> dict[str, float]:
+    """Welcomed vs not-welcomed newcomers, randomised within one run: 60-day survival ratio.
+
+    Forum, 10,000 members (5,000 quick), hours on moderation, responding and welcoming only; the
+    welcoming hours cannot greet every newcomer, and which ones are greeted is the luck of the
+    daily draw. Newcomers still active a week after arriving are split by whether they were
+    greeted in that week; survival is being active and seen in the second month (days 30-60).
+    """
+    members = 5_000 if quick else 10_000
+    days = WELCOME_TRIAL_DAYS
+    alloc = {"moderation": 6.0, "responding": 6.0, "welcoming": WELCOME_TRIAL_HOURS * members / 1000}
+    team = {"manager.count": max(1, members // 2000)}  # one manager per 2,000 members, as in the forum
+    sim = Simulation("forum", alloc, seed=seed, days=days, members=members, overrides=team)
+    never = -(10**6)  # (a day no arrival has: the members of day 0)
+    first = np.full(0, never, dtype=np.int64)  # day a slot's newcomer arrived
+    greeted = np.full(0, -1, dtype=np.int64)  # greeted in its first week (1/0)
+    alive = {0: 0, 1: 0}
+    followed = {0: 0, 1: 0}
+    for d in range(days):
+        before = sim.state.n_used
+        sim.advance(1)
+        st = sim.state  # (the arrays grow with the community)
+        n = st.n_used
+        if len(first) < n:
+            first = np.concatenate([first, np.full(n - len(first), never, dtype=np.int64)])
+            greeted = np.concatenate([greeted, np.full(n - len(greeted), -1, dtype=np.int64)])
+        first[before:n] = d
+        week = np.nonzero(first[:n] == d - 7)[0]
+        ok = (st.B[L.B_STATUS, week] == L.ACTIVE) & (st.B[L.B_ROLE, week] < L.TROLL)
+        greeted[week[ok]] = st.B[L.B_GREETED, week[ok]]
+        due = np.nonzero((first[:n] == d - 60) & (greeted[:n] >= 0))[0]
+        kept = (st.B[L.B_STATUS, due] == L.ACTIVE) & (st.I[L.I_LAST_VISIT, due] >= d - 30)
+        for g in (0, 1):
+            sel = greeted[due] == g
+            followed[g] += int(sel.sum())
+            alive[g] += int(kept[sel].sum())
+    surv = {g: alive[g] / followed[g] if followed[g] else float("nan") for g in (0, 1)}
+    return {
+        "survival_ratio": surv[1] / surv[0] if surv[0] > 0 else float("nan"),
+        "welcomed_share": followed[1] / max(1, followed[0] + followed[1]),
+    }
 
 
 #: The word-of-mouth values that show the two regimes (weak, strong).
