@@ -61,6 +61,15 @@ def expected_summary(run: cmsim.Run, initial: int) -> dict[str, float]:
         "top10_post_share": _top(contrib, 0.10),
         "posts_gini": _gini(contrib),
         "newcomer_retention_30d": _ratio(d["newcomers_retained_30d"].sum(), d["newcomers_due_30d"].sum()),
+        "newcomer_retention_60d": _ratio(d["newcomers_retained_60d"].sum(), d["newcomers_due_60d"].sum()),
+        "newcomer_retention_90d": _ratio(d["newcomers_retained_90d"].sum(), d["newcomers_due_90d"].sum()),
+        # replies per answered question: every peer answer, plus the manager's on the questions no
+        # peer answered first
+        "answers_per_answered_question": _ratio(
+            d["peer_answers"].sum() + d["questions_answered"].sum() - d["questions_answered_peer"].sum(),
+            d["questions_answered"].sum(),
+        ),
+        "peer_answer_share": _ratio(d["questions_answered_peer"].sum(), d["questions_answered"].sum()),
         "answered_share": _ratio(
             d["questions_answered"].sum(), d["questions_answered"].sum() + d["questions_expired"].sum()
         ),
@@ -69,6 +78,12 @@ def expected_summary(run: cmsim.Run, initial: int) -> dict[str, float]:
         "return_without_reply": _ratio(float((unanswered & again).sum()), float(unanswered.sum())),
         "toxic_share": d["toxic_posts"].sum() / posts if posts > 0 else 0.0,
         "spam_share": d["spam_posts"].sum() / posts if posts > 0 else 0.0,
+        # toxic posts over every post and reply, spam excluded
+        "norm_breaking_share": (
+            _ratio(d["toxic_posts"].sum(), posts - d["spam_posts"].sum() + d["replies"].sum())
+            if posts - d["spam_posts"].sum() + d["replies"].sum() > 0
+            else 0.0
+        ),
         "burnout_days": float(d["manager_burned_out"].sum()),
         "removals": float(d["removals"].sum()),
     }
@@ -105,13 +120,18 @@ def test_every_summary_metric_recomputed_from_the_tables(scenario, strategy, day
         )
 
 
+#: Daily counts behind the newer summary metrics (replies, 60/90-day retention, peer answers).
+NEW_COUNTS = ("replies", "newcomers_retained_60d", "newcomers_due_60d", "newcomers_retained_90d",
+              "newcomers_due_90d", "questions_answered_peer", "peer_answers")  # fmt: skip
+
+
 def test_dau_mau_averages_from_day_29_on_hand_built_tables():
     def summary(days: int) -> dict[str, float]:
         k = np.arange(days, dtype=float)
         daily = {c: np.zeros(days) for c in ("members", "bad_accounts", "questions_answered", "questions_expired",
                                              "posts", "toxic_posts", "spam_posts", "newcomers_retained_30d",
                                              "newcomers_due_30d", "manager_burned_out", "removals",
-                                             "mean_satisfaction")}  # fmt: skip
+                                             "mean_satisfaction", *NEW_COUNTS)}  # fmt: skip
         daily["members"][:] = 10
         daily["dau"], daily["mau"] = k, np.full(days, 100.0)  # DAU/MAU on day k is k / 100
         members = {"status": np.full(3, L.ACTIVE), "role": np.full(3, L.MEMBER), "posts": np.array([0, 1, 3]),
@@ -133,7 +153,7 @@ def test_the_median_response_is_the_middle_of_the_histogram():
     daily = {c: np.ones(5) for c in ("members", "bad_accounts", "dau", "mau", "questions_answered",
                                      "questions_expired", "posts", "toxic_posts", "spam_posts",
                                      "newcomers_retained_30d", "newcomers_due_30d", "manager_burned_out",
-                                     "removals", "mean_satisfaction")}  # fmt: skip
+                                     "removals", "mean_satisfaction", *NEW_COUNTS)}  # fmt: skip
     members = {"status": np.full(1, L.ACTIVE), "role": np.full(1, L.MEMBER), "posts": np.zeros(1),
                "fp_state": np.full(1, L.FP_NONE), "second_post_day": np.full(1, -1)}  # fmt: skip
     hist = np.zeros(L.MAX_OPEN_DAYS + 1)
