@@ -24,6 +24,7 @@ from mesa.discrete_space import Cell, Network
 from cmsim._kernels import layout as L
 from cmsim._kernels.members import draw_traits
 from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
+from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.graphs import SLACK_NEW, Graph, build_graph, from_networkx
 from cmsim.mesa import agents as A
 from cmsim.mesa.draws import key, poisson, uniform, uniform2
@@ -231,9 +232,14 @@ class CommunityModel(mesa.Model):
         tl = build_timeline(self.scenario.values, self.scenario.events, self.days, self.interventions)
         self.timeline[self.day :] = tl[self.day :]
 
-    def observe(self) -> dict[str, float]:
-        """The last (up to) seven days as the manager's dashboard shows them."""
-        return observe(self._out(), self.day, self.budget)
+    def observe(self, exact: bool = False) -> dict[str, float]:
+        """The last (up to) seven days as the manager's dashboard shows them: with the measurement
+        error of :mod:`cmsim.dashboard` (less with more analytics hours), or ``exact``."""
+        obs = observe(self._out(), self.day, self.budget)
+        if exact or self.day == 0:
+            return obs
+        error = dashboard_error(self.hours_log[-1][LEVERS.index("analytics")], self.scenario.values)
+        return dashboard(obs, seed=self.seed, error=error)
 
     def _plan_week(self, d: int) -> None:
         """Switch strategy on its day; at the start of each week the strategy allocates hours."""

@@ -1,0 +1,3 @@
+"""The model's version: bumped whenever any result of the model changes."""
+
+MODEL_VERSION = "1.0"
