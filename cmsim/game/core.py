@@ -146,7 +146,7 @@ class Game:
         """
         if self.done:
             raise CmsimError(f"the game is over: all {self.weeks} weeks are played")
-        arr = validate_allocation(hours, self.budget, self.sim.day, f"week {self.week + 1}'s allocation")
+        arr = validate_allocation(hours, self.budget, self.sim.day, f"your plan for week {self.week + 1}")
         self._pending = dict(zip(LEVERS, arr.tolist(), strict=True))
 
     def advance(self) -> Game:

@@ -65,7 +65,7 @@ class ManagerGame:
     --------
     >>> game = ManagerGame("forum", weeks=2, seed=1, members=300)
     >>> game.allocate({"moderation": 40})  # more than the 30 h budget: a one-line message
-    day 0: week 1's allocation allocated 40 hours (moderation=40), more than the team's weekly budget of 30 (manager.count x manager.hours)
+    day 0: your plan for week 1 allocated 40 hours (moderation=40), more than the team's weekly budget of 30 (manager.count x manager.hours)
     False
     >>> game.allocate({"moderation": 10, "responding": 10, "welcoming": 10})
     True
@@ -211,7 +211,7 @@ class ManagerGame:
                  f"{g.budget:g} hours a week for the team, seed {g.seed}.</p>")  # fmt: skip
         self._head = w.HTML(head)
         self._week = w.HTML()
-        step = 0.5
+        step = 0.1  # the built-in shares of 30 h (2.4, 1.8 h) fall on it
         self._sliders = {
             k: w.FloatSlider(value=0.0, min=0.0, max=g.budget, step=step, description=k.replace("_", " "),
                              continuous_update=False, readout_format=".1f",
