@@ -21,7 +21,7 @@ from cmsim.errors import CmsimError
 from cmsim.game import Game, against_builtins, week_effects
 from cmsim.parameters import LEVERS
 from cmsim.strategies import SHARES
-from cmsim.widgets.game_figures import dashboard_figure, debrief_figure, png
+from cmsim.widgets.game_figures import dashboard_svg, debrief_figure, png
 
 __all__ = ["ManagerGame"]
 
@@ -211,6 +211,7 @@ class ManagerGame:
                  f"{g.budget:g} hours a week for the team, seed {g.seed}.</p>")  # fmt: skip
         self._head = w.HTML(head)
         self._week = w.HTML()
+        self._event_weeks = [int(e["day"]) // 7 + 1 for e in g.scenario.events if int(e["day"]) < 7 * g.weeks]
         step = 0.1  # the built-in shares of 30 h (2.4, 1.8 h) fall on it
         self._sliders = {
             k: w.FloatSlider(value=0.0, min=0.0, max=g.budget, step=step, description=k.replace("_", " "),
@@ -229,7 +230,7 @@ class ManagerGame:
         )
         self._msg = w.HTML()
         self._table = w.HTML()
-        self._chart = w.Image(format="png")
+        self._chart = w.HTML()
         self._debrief_text = w.HTML()
         self._debrief_image = w.Image(format="png")
         self._debrief = w.VBox([self._debrief_text, self._debrief_image], layout=w.Layout(display="none"))
@@ -285,10 +286,7 @@ class ManagerGame:
         state = "over" if g.done else f"{g.week + 1} of {g.weeks}"
         self._week.value = f"<h4 class='cmsim-week'>Week {state}</h4>"
         self._table.value = self._dashboard_html()
-        events = [
-            (int(e["day"]) // 7 + 1, e["type"]) for e in g.scenario.events if int(e["day"]) < 7 * g.weeks
-        ]
-        self._chart.value = png(dashboard_figure(g.dashboards, g.weeks, events))
+        self._chart.value = dashboard_svg(g.dashboards, g.weeks, self._event_weeks)
         self._play.description = "Game over" if g.done else f"Play week {g.week + 1}"
         self._on_slider()
         self.last_redraw_s = time.perf_counter() - t0
