@@ -213,6 +213,19 @@ class Game:
             )
         return met, lines
 
+    def verdict(self) -> str:
+        """For a trainee: whether the goal is met and why, in a few lines (or what is left to play)."""
+        name = self.exercise.title if self.exercise else "the game"
+        if not self.done:
+            return (f"{name}: week {self.week} of {self.weeks} played. Play the remaining weeks, then "
+                    f"ask again.")  # fmt: skip
+        head = f"{name}: score {self.score():.1f}."
+        if self.exercise is None:
+            return head + " (No exercise: no goal to check; compare with the built-ins in the debrief.)"
+        met, lines = self.goal()
+        verdict = "Goal met" if met else "Goal missed"
+        return "\n".join([f"{head} {verdict}.", *(f"  - {line}" for line in lines)])
+
     # --- records -------------------------------------------------------------------------------
     def record(self) -> dict[str, Any]:
         """The game as a plain dict (the JSON record of :meth:`save`)."""

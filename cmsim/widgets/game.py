@@ -151,6 +151,10 @@ class ManagerGame:
         """Whether the exercise's goal is met and why (one line per check)."""
         return self.game.goal()
 
+    def verdict(self) -> str:
+        """Whether the goal is met and why, in words (or what is left to play)."""
+        return self.game.verdict()
+
     def save(self, path: str | Path) -> Path:
         """Save the game's record (JSON) for the debrief or a replay."""
         return self.game.save(path)
