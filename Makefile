@@ -9,8 +9,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cmsim-installed
-# Debian packages the tests need (Chromium for browser tests, once they exist): see system-deps.
-SYSTEM_PACKAGES ?=
+# Debian packages the tests need (Chromium for the real-browser tests): see system-deps.
+SYSTEM_PACKAGES ?= chromium
 # pytest-xdist workers (0 = one process). Measured on 2 cores with the current suite: serial
 # 8.7 s, -n 2 11.5 s (worker start-up dominates), so serial is the default; try
 # `make test PYTEST_WORKERS=2` again once the suite grows (numba compilation is cached on disk).

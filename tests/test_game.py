@@ -278,3 +278,21 @@ def test_levers_are_the_recorded_hours() -> None:
     game = play(1)
     assert set(game.record()["choices"][0]["hours"]) == set(LEVERS)
     assert SHARES["balanced"]["analytics"] * 30 == pytest.approx(balanced_hours(30)["analytics"])
+
+
+def test_teaching_doc_links_the_facts_behind_every_exercise() -> None:
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    teaching, validation = (docs / "teaching.md").read_text(), (docs / "validation.md").read_text()
+    headings = re.findall(r"^### (.+)$", validation, flags=re.M)
+    slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+    links = re.findall(r"\(validation\.md#([^)]+)\)", teaching)
+    assert links and set(links) <= slugs
+    for name in list_exercises():
+        ex = load_exercise(name)
+        assert f"`{name}`" in teaching and ex.evidence
+        for fact in ex.evidence:
+            assert f"### {fact} " in validation, fact
+    assert "score = 100 * sum(w_i * c_i) / sum(w_i)" in teaching
