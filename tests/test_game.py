@@ -296,3 +296,21 @@ def test_teaching_doc_links_the_facts_behind_every_exercise() -> None:
         for fact in ex.evidence:
             assert f"### {fact} " in validation, fact
     assert "score = 100 * sum(w_i * c_i) / sum(w_i)" in teaching
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cmsim.dashboard",
+        "cmsim.game.core",
+        "cmsim.game.scoring",
+        "cmsim.game.exercises",
+        "cmsim.widgets.game",
+    ],
+)
+def test_docstring_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0

@@ -66,9 +66,7 @@ class ManagerGame:
     >>> game = ManagerGame("forum", weeks=2, seed=1, members=300)
     >>> game.allocate({"moderation": 40})  # more than the 30 h budget: a one-line message
     day 0: your plan for week 1 allocated 40 hours (moderation=40), more than the team's weekly budget of 30 (manager.count x manager.hours)
-    False
     >>> game.allocate({"moderation": 10, "responding": 10, "welcoming": 10})
-    True
     >>> game.advance().week
     1
     """
@@ -114,18 +112,18 @@ class ManagerGame:
         """Last week's dashboard, as shown (noisy unless analytics measures it)."""
         return self.game.dashboard
 
-    def allocate(self, hours: Mapping[str, float]) -> bool:
+    def allocate(self, hours: Mapping[str, float]) -> None:
         """Split next week's hours. A mistake (unknown lever, over the budget) is shown as one line
-        (and printed), the allocation stays as it was, and ``False`` is returned."""
+        in the game and printed, not raised; the allocation then stays as it was and
+        :attr:`message` holds the line (it is empty after an allocation that was taken)."""
         try:
             self.game.allocate(hours)
         except CmsimError as e:
             self._say(str(e), error=True)
             print(self.message)
-            return False
+            return
         self._set_sliders(self.game.allocation)
         self._say("")
-        return True
 
     def advance(self) -> ManagerGame:
         """Play one week with the current allocation, redraw the dashboard; the debrief at the end."""
@@ -276,7 +274,8 @@ class ManagerGame:
         self._play.disabled = over or self.game.done
 
     def _on_play(self) -> None:
-        if self.allocate(self._slider_hours()):
+        self.allocate(self._slider_hours())
+        if not self.message:
             self.advance()
 
     def _say(self, text: str, error: bool = False) -> None:
