@@ -1,24 +1,26 @@
-"""Notebook widgets (ipywidgets), imported lazily: ``import cmsim`` never loads them.
+"""Notebook faces of cmsim (ipywidgets), imported only when used: ``import cmsim`` does not load them.
 
-``cmsim.widgets.ManagerGame`` (``game.py``): the manager game.
+``from cmsim.widgets import ManagerGame`` loads the manager game (and ipywidgets) on first use.
 """
 
 from __future__ import annotations
 
-import importlib
+from importlib import import_module
 from typing import Any
 
-#: Public name -> module (relative to this package) that defines it.
-_LAZY: dict[str, str] = {"ManagerGame": ".game"}
+__all__ = ["ManagerGame"]
 
-__all__ = sorted(_LAZY)
+#: Public name -> module that defines it (loaded on first access).
+_LAZY: dict[str, str] = {"ManagerGame": "cmsim.widgets.game"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cmsim.widgets' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted([*globals(), *_LAZY])
