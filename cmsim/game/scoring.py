@@ -79,8 +79,8 @@ def score_breakdown(
         out[c] = 100.0 * weights.get(c, 1.0) * defined[c] / total_w if c in defined and total_w > 0 else 0.0
     burnout = float(scoring.get("burnout_day", PENALTIES["burnout_day"])) * float(summary["burnout_days"])
     quits = float(scoring.get("quit", PENALTIES["quit"])) * float(summary["manager_quits"])
-    out["burnout"] = -burnout
-    out["quits"] = -quits
+    out["burnout"] = -burnout if burnout else 0.0  # (no "-0.0" in a table)
+    out["quits"] = -quits if quits else 0.0
     out["score"] = sum(out[c] for c in COMPONENTS) - burnout - quits
     return out
 

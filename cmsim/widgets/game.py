@@ -196,7 +196,11 @@ class ManagerGame:
             "burnout_days",
         ]
         lines.append(
-            table[cols].to_html(index=False, float_format=lambda v: f"{v:.3g}", classes="cmsim-debrief")
+            table[cols].to_html(
+                index=False,
+                float_format=lambda v: f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}",
+                classes="cmsim-debrief",
+            )
         )
         self._debrief_text.value = "\n".join(lines)
         self._debrief.layout.display = None

@@ -124,16 +124,16 @@ def dashboard_figure(
 def debrief_figure(
     daily: Mapping[str, pd.DataFrame], columns: Sequence[str], effects: pd.DataFrame
 ) -> Figure:
-    """Your run against the built-ins (one panel per column, by week) and each week's effect."""
+    """Your run against the built-ins (one panel per daily column, 7-day means) and each week's effect."""
     n = len(columns)
     fig = Figure(figsize=(4.0 * (n + 1), 3.4), dpi=80, layout="constrained")
     axes = fig.subplots(1, n + 1)
     for ax, col in zip(axes[:n], columns, strict=True):
         for name, d in daily.items():
             you = name == "you"
-            ax.plot(d.index / 7.0, d[col], lw=2.5 if you else 1.0, color="black" if you else None,
+            ax.plot((d.index + 1) / 7.0, d[col].rolling(7, min_periods=1).mean(), lw=2.5 if you else 1.0, color="black" if you else None,
                     alpha=1.0 if you else 0.7, label=name, zorder=3 if you else 2)  # fmt: skip
-        ax.set_title(col.replace("_", " "), fontsize=10)
+        ax.set_title(f"{col.replace('_', ' ')} (7-day mean)", fontsize=10)
         ax.set_xlabel("week")
     axes[0].legend(fontsize=7)
     ax = axes[n]
