@@ -290,8 +290,12 @@ class ManagerGame:
     def _redraw(self) -> None:
         t0 = time.perf_counter()
         g = self.game
-        state = "over" if g.done else f"{g.week + 1} of {g.weeks}"
-        self._week.value = f"<h4 class='cmsim-week'>Week {state}</h4>"
+        state = (
+            f"All {g.weeks} weeks played: the debrief is below"
+            if g.done
+            else f"Week {g.week + 1} of {g.weeks}"
+        )
+        self._week.value = f"<h4 class='cmsim-week'>{state}</h4>"
         self._table.value = self._dashboard_html()
         self._chart.value = dashboard_svg(g.dashboards, g.weeks, self._event_weeks)
         self._play.description = "Game over" if g.done else f"Play week {g.week + 1}"
