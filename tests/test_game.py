@@ -109,6 +109,8 @@ def test_bad_records_and_allocations_are_one_line_errors(tmp_path) -> None:
     with pytest.raises(StrategyError, match="did you mean 'moderation'"):
         game.allocate({"moderaton": 3})
     assert game.allocation == balanced_hours(30.0)  # unchanged
+    with pytest.raises(StrategyError, match="one of absent, balanced, moderation_first"):
+        game.play(["data_driven"])  # adaptive: not a fixed split a plan can name
     game.advance()
     with pytest.raises(CmsimError, match="the game is over"):
         game.advance()

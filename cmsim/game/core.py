@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cmsim.errors import CmsimError, ScenarioError
+from cmsim.errors import CmsimError, ScenarioError, StrategyError
 from cmsim.game.exercises import Exercise, load_exercise
 from cmsim.game.scoring import game_metrics, score_breakdown
 from cmsim.parameters import LEVERS
@@ -164,17 +164,27 @@ class Game:
 
     def play(self, plan: Any) -> Game:
         """Play the remaining weeks: ``plan`` is a list of allocations (one a week, the last one
-        repeated) or a function ``f(week, dashboard) -> allocation``. Returns ``self``."""
+        repeated) or a function ``f(week, dashboard) -> allocation``; an allocation may also be the
+        name of a fixed built-in split (``"balanced"``, ``"absent"``...). Returns ``self``."""
         while not self.done:
             if callable(plan):
                 alloc = plan(self.week, self.dashboard)
             else:
                 alloc = plan[min(self.week, len(plan) - 1)]
             if isinstance(alloc, str):
-                alloc = {k: SHARES[alloc][k] * self.budget for k in LEVERS} if alloc in SHARES else {}
+                alloc = self._named(alloc)
             self.allocate(alloc)
             self.advance()
         return self
+
+    def _named(self, name: str) -> dict[str, float]:
+        """The hours of a fixed built-in split (``absent`` or a name of ``SHARES``) for this budget."""
+        if name == "absent":
+            return {}
+        if name not in SHARES:
+            allowed = ", ".join(["absent", *SHARES])
+            raise StrategyError(f"a plan's week must be hours per lever or one of {allowed}; got {name!r}")
+        return {k: SHARES[name][k] * self.budget for k in LEVERS}
 
     # --- results -------------------------------------------------------------------------------
     def result(self) -> Any:
