@@ -69,3 +69,16 @@ def test_exercise_game_shows_its_goal() -> None:
     g.game.play(["balanced"])
     out = g.debrief()
     assert "Goal met" in g._debrief_text.value and len(out["builtins"]) == 8
+
+
+def test_records_are_saved_to_a_folder_after_every_week(tmp_path) -> None:
+    g = ManagerGame("forum", weeks=2, seed=4, members=300, player="Ada Lovelace", save_to=tmp_path / "room")
+    assert g.record_path.parent == tmp_path / "room" and g.record_path.name.startswith(
+        "Ada_Lovelace_forum_seed4_"
+    )
+    assert not g.record_path.exists()
+    g.advance()
+    assert ManagerGame.load(g.record_path).week == 1
+    g.advance()
+    again = ManagerGame.load(g.record_path)
+    assert again.done and again.score() == g.score() and again.game.player == "Ada Lovelace"

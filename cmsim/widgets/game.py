@@ -60,6 +60,10 @@ class ManagerGame:
         Community size at the start (default the scenario's).
     player : str
         The trainee's name, kept in the saved record.
+    save_to : str or path, optional
+        A folder (made if missing) where the game's record is written after every week played,
+        as ``<player>_<exercise or scenario>_seed<seed>_<start time>.json``: a classroom collects
+        every trainee's game there, finished or not.
 
     Examples
     --------
@@ -80,9 +84,18 @@ class ManagerGame:
         members: int | None = None,
         player: str = "",
         *,
+        save_to: str | Path | None = None,
         game: Game | None = None,
     ) -> None:
         self.game = game if game is not None else Game(scenario, weeks, seed, exercise, members, player)
+        self.record_path: Path | None = None
+        if save_to is not None:
+            g = self.game
+            what = g.exercise.name if g.exercise else g.scenario.name
+            stamp = g.started.replace(":", "").replace("-", "").replace("+0000", "Z")
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in (g.player or "player"))
+            self.record_path = Path(save_to) / f"{name}_{what}_seed{g.seed}_{stamp}.json"
+            self.record_path.parent.mkdir(parents=True, exist_ok=True)
         self.message = ""
         self.last_redraw_s = 0.0
         self._build()
@@ -131,6 +144,8 @@ class ManagerGame:
             self._say(f"the game is over: all {self.game.weeks} weeks are played", error=True)
             return self
         self.game.advance()
+        if self.record_path is not None:
+            self.game.save(self.record_path)
         self._redraw()
         self._say("")
         if self.game.done:
