@@ -316,3 +316,14 @@ def test_docstring_examples(name: str) -> None:
 
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_game_on_a_scenario_object_records_it_whole_and_replays(tmp_path) -> None:
+    sc = cmsim.load_scenario("forum").with_overrides({"manager.hours": 20, "name": "our forum"})
+    game = Game(sc, weeks=2, seed=8, members=200).play(["balanced"])
+    rec = json.loads(game.save(tmp_path / "ours.json").read_text())
+    assert rec["scenario"]["name"] == "our forum" and rec["scenario"]["values"]["manager.hours"] == 20
+    again = Game.load(tmp_path / "ours.json")
+    assert again.budget == 20.0 and again.score() == game.score()
+    with pytest.raises(ScenarioError, match=r"'weeks' parameter must be an integer in \[1, 520\]; got 2.5"):
+        Game("forum", weeks=2.5)

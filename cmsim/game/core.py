@@ -87,9 +87,10 @@ class Game:
         self.exercise: Exercise | None = load_exercise(exercise) if exercise is not None else None
         ex = self.exercise
         base: str | Scenario = scenario if scenario is not None else (ex.scenario if ex else "forum")
-        self.weeks = int(weeks if weeks is not None else (ex.weeks if ex else 12))
-        if self.weeks < 1:
-            raise ScenarioError(f"the 'weeks' parameter must be an integer >= 1; got {weeks!r}")
+        weeks = weeks if weeks is not None else (ex.weeks if ex else 12)
+        if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 520:
+            raise ScenarioError(f"the 'weeks' parameter must be an integer in [1, 520]; got {weeks!r}")
+        self.weeks = int(weeks)
         self.seed = int(seed if seed is not None else (ex.seed if ex else 1))
         self.members = members
         self.player = str(player)
@@ -97,13 +98,10 @@ class Game:
         extra.update(overrides or {})
         self.overrides = extra
         self.scoring: dict[str, Any] = dict(ex.scoring) if ex else {}
-        if isinstance(base, Scenario):
-            self._base: str | dict[str, Any] = {"name": base.name, "values": dict(base.values),
-                                                "events": base.events}  # fmt: skip
-            sc = base
-        else:
-            sc = load_scenario(base)
-            self._base = str(base) if str(base) in list_scenarios() else _frozen(sc)
+        sc = load_scenario(base)
+        # the record names a shipped scenario; any other is written out whole (values, events)
+        shipped = isinstance(base, str) and base in list_scenarios()
+        self._base: str | dict[str, Any] = base if shipped else _frozen(sc)
         if extra:
             sc = sc.with_overrides(extra, source=ex.source if ex else "overrides")
         self.sim = Simulation(sc, "balanced", seed=self.seed, members=members, days=7 * self.weeks)
