@@ -123,7 +123,9 @@ class DayLog:
         replies = [d for d in self.draws if d.stream in _ABOUT_CONTACTS]
         if replies:
             yes = sum(1 for d in replies if d.happened)
-            out.append(f"About its contacts it drew {len(replies)} times (reply or answer), {yes} went ahead.")
+            out.append(
+                f"About its contacts it drew {len(replies)} times (reply or answer), {yes} went ahead."
+            )
         if e:
             out.append(
                 f"Evening: {e['role']} ({e['status']}), satisfaction {m['satisfaction']:.3f} -> "

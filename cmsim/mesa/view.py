@@ -23,10 +23,10 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from PIL import Image
 
 from cmsim.mesa import agents as A
 
@@ -198,7 +198,10 @@ _LINES: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         "Toxic posts and spam a day",
         (("toxic_posts", "toxic posts", "#d62728"), ("spam_posts", "spam", "#8c564b")),
     ),
-    "satisfaction": ("Mean satisfaction of members (0 to 1)", (("mean_satisfaction", "satisfaction", "#2ca02c"),)),
+    "satisfaction": (
+        "Mean satisfaction of members (0 to 1)",
+        (("mean_satisfaction", "satisfaction", "#2ca02c"),),
+    ),
 }
 
 
@@ -252,7 +255,9 @@ class CommunityPicture:
         elif net:
             self.ax["network"] = self.fig.add_axes((0.01, 0.12, 0.98, 0.82))
         else:
-            grid = self.fig.add_gridspec(len(plots), 1, left=0.1, right=0.97, top=0.92, bottom=0.12, hspace=0.7)
+            grid = self.fig.add_gridspec(
+                len(plots), 1, left=0.1, right=0.97, top=0.92, bottom=0.12, hspace=0.7
+            )
             for k, p in enumerate(plots):
                 self.ax[p] = self.fig.add_subplot(grid[k, 0])
         self.layout: FixedLayout | None = None

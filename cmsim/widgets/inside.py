@@ -14,7 +14,7 @@ can prepare a session, and tests can drive it::
     inside.step(7)
     inside.follow_state("troll")
     print(inside.day_log().text())
-    inside.save("forum.gif", days=60)
+    inside.save("out/forum.gif", days=60)
 """
 
 from __future__ import annotations
@@ -78,11 +78,15 @@ class InsideTheModel(W.VBox):
         style = {"description_width": "70px"}
         self.w_scenario = W.Dropdown(options=scenarios, value=scenario, description="Scenario", style=style)
         self.w_strategy = W.Dropdown(options=strategies, value=strategy, description="Strategy", style=style)
-        self.w_members = W.IntSlider(value=members, min=20, max=1000, step=10, description="Members", style=style)
+        self.w_members = W.IntSlider(
+            value=members, min=20, max=1000, step=10, description="Members", style=style
+        )
         self.w_days = W.IntSlider(value=days, min=7, max=365, step=1, description="Days", style=style)
         self.w_seed = W.BoundedIntText(value=seed, min=0, max=10**6, description="Seed", style=style)
         self.w_notice = W.HTML()
-        self.w_play = W.Play(value=0, min=0, max=days, step=1, interval=250, description="Play", show_repeat=False)
+        self.w_play = W.Play(
+            value=0, min=0, max=days, step=1, interval=250, description="Play", show_repeat=False
+        )
         self.w_speed = W.IntSlider(value=4, min=1, max=20, description="Days/s", style=style)
         self.w_step = W.Button(description="Step a day", icon="step-forward")
         self.w_reset = W.Button(description="Reset", icon="undo")
@@ -94,7 +98,7 @@ class InsideTheModel(W.VBox):
             options=["pick one..."] + [s for s in STATES if s != "gone"], description="Follow a", style=style
         )
         self.w_log = W.HTML()
-        self.w_save_path = W.Text(value="inside_the_model.gif", description="Save as", style=style)
+        self.w_save_path = W.Text(value="out/inside_the_model.gif", description="Save as", style=style)
         self.w_save = W.Button(description="Save the run", icon="save")
         self.w_saved = W.HTML()
         self.w_legend = W.HTML(_legend_html())
@@ -284,7 +288,9 @@ class InsideTheModel(W.VBox):
         horizon at day 0), replayed on a copy with the same settings (the same run: same seed)."""
         s = self.running_settings
         last = days if days is not None else (self.model.day or self.model.days)
-        twin = CommunityModel(s["scenario"], s["strategy"], members=s["members"], days=s["days"], seed=s["seed"])
+        twin = CommunityModel(
+            s["scenario"], s["strategy"], members=s["members"], days=s["days"], seed=s["seed"]
+        )
         pic = CommunityPicture(twin)
         out = [pic.png()]
         for _ in range(min(last, twin.days)):
@@ -302,6 +308,7 @@ class InsideTheModel(W.VBox):
         if path.suffix.lower() not in (".gif", ".html"):
             raise CmsimError(f"{path}: the file name must end in .gif or .html, got {path.suffix!r}")
         frames = self.frames(days)
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix.lower() == ".gif":
             images = [Image.open(io.BytesIO(f)).convert("RGB") for f in frames]
             images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
