@@ -24,8 +24,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from cmsim.mesa import agents as A
@@ -33,6 +35,7 @@ from cmsim.mesa import agents as A
 __all__ = [
     "STATES",
     "STATE_COLOURS",
+    "STATE_HEX",
     "STATE_MEANING",
     "member_state",
     "member_states",
@@ -44,17 +47,19 @@ __all__ = [
 
 #: The states a member is drawn in, in legend order.
 STATES: tuple[str, ...] = ("newcomer", "lurker", "active", "champion", "troll", "spammer", "lapsed", "gone")
-#: The colour of each state (colour-blind-safe where it matters: trolls red, champions green).
+#: The colour of each state (matplotlib colours; the legend and the docs name them).
 STATE_COLOURS: dict[str, str] = {
     "newcomer": "#f2b701",
     "lurker": "#9ecae1",
     "active": "#1f63b4",
-    "champion": "#2ca02c",
-    "troll": "#d62728",
-    "spammer": "#8c564b",
+    "champion": "tab:green",
+    "troll": "tab:red",
+    "spammer": "tab:brown",
     "lapsed": "#c7c7c7",
     "gone": "#eeeeee",
 }
+#: The same colours as CSS hex codes (for HTML legends).
+STATE_HEX: dict[str, str] = {s: to_hex(c) for s, c in STATE_COLOURS.items()}
 #: What each state means, as the legend and the docs say it.
 STATE_MEANING: dict[str, str] = {
     "newcomer": "joined less than 30 days ago (dynamics.newcomer_days)",
@@ -332,10 +337,11 @@ class CommunityPicture:
                 (self._lines[col],) = ax.plot([], [], color=colour, lw=1.6, label=label)
             ax.set_title(title, fontsize=10, loc="left")
             ax.set_xlim(0, max(model.days, 1))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("day")
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8, loc="upper left", frameon=False)
-            ax.set_ylim(0, 1)
+            ax.set_ylim(0, 1 if p == "satisfaction" else 5)
 
     def _draw_network(self, model: Any, day: int) -> None:
         ax = self.ax["network"]
@@ -374,7 +380,7 @@ class CommunityPicture:
             self._lines[col].set_data(data["day"], y)
             if len(y):
                 top = max(top, float(np.nanmax(y)))
-        if panel != "satisfaction" and top > ax.get_ylim()[1]:
+        if panel != "satisfaction" and 1.15 * top > ax.get_ylim()[1]:
             ax.set_ylim(0, _nice_top(top))  # grows in steps, so the axes rarely change
         return len(data["day"])
 

@@ -32,7 +32,7 @@ import cmsim
 from cmsim.errors import CmsimError
 from cmsim.mesa import CommunityModel
 from cmsim.mesa.daylog import DayLog, MemberWatch, follow
-from cmsim.mesa.view import STATE_COLOURS, STATE_MEANING, STATES, CommunityPicture, member_states
+from cmsim.mesa.view import STATE_HEX, STATE_MEANING, STATES, CommunityPicture, member_states
 
 __all__ = ["InsideTheModel"]
 
@@ -88,18 +88,26 @@ class InsideTheModel(W.VBox):
             value=0, min=0, max=days, step=1, interval=250, description="Play", show_repeat=False
         )
         self.w_speed = W.IntSlider(value=4, min=1, max=20, description="Days/s", style=style)
-        self.w_step = W.Button(description="Step a day", icon="step-forward")
-        self.w_reset = W.Button(description="Reset", icon="undo")
+        auto = W.Layout(width="auto")
+        self.w_step = W.Button(description="Step a day", icon="step-forward", layout=auto)
+        self.w_reset = W.Button(description="Reset", icon="undo", layout=auto)
         self.w_counter = W.HTML()
         self.w_image = W.Image(format="png")
-        self.w_follow_slot = W.BoundedIntText(value=0, min=0, max=10**7, description="Member #", style=style)
-        self.w_follow = W.Button(description="Follow this member")
+        self.w_follow_slot = W.BoundedIntText(
+            value=0, min=0, max=10**7, description="Member #", style=style, layout=W.Layout(width="190px")
+        )
+        self.w_follow = W.Button(description="Follow", layout=auto)
         self.w_follow_kind = W.Dropdown(
             options=["pick one..."] + [s for s in STATES if s != "gone"], description="Follow a", style=style
         )
         self.w_log = W.HTML()
-        self.w_save_path = W.Text(value="out/inside_the_model.gif", description="Save as", style=style)
-        self.w_save = W.Button(description="Save the run", icon="save")
+        self.w_save_path = W.Text(
+            value="out/inside_the_model.gif",
+            description="Save as",
+            style=style,
+            layout=W.Layout(width="250px"),
+        )
+        self.w_save = W.Button(description="Save", icon="save", layout=auto)
         self.w_saved = W.HTML()
         self.w_legend = W.HTML(_legend_html())
 
@@ -126,7 +134,7 @@ class InsideTheModel(W.VBox):
         controls = W.VBox([W.HBox([self.w_play, self.w_step, self.w_reset]), self.w_speed, self.w_counter])
         follow_box = W.VBox([W.HBox([self.w_follow_slot, self.w_follow]), self.w_follow_kind])
         save_box = W.VBox([W.HBox([self.w_save_path, self.w_save]), self.w_saved])
-        side = W.VBox([controls, settings, follow_box, save_box], layout=W.Layout(width="330px"))
+        side = W.VBox([controls, settings, follow_box, save_box], layout=W.Layout(width="350px"))
         main = W.VBox([self.w_image, self.w_legend])
         super().__init__([W.HBox([side, main]), self.w_log])
         self.add_class("cmsim-inside")
@@ -273,7 +281,7 @@ class InsideTheModel(W.VBox):
         state = member_states(self.model)[self.followed]
         head = (
             f"<h4 style='margin:4px 0'>Member #{m.slot}: {state} "
-            f"<span style='color:{STATE_COLOURS[state]}'>&#9679;</span> (ringed in black on the picture)</h4>"
+            f"<span style='color:{STATE_HEX[state]}'>&#9679;</span> (ringed in black on the picture)</h4>"
             f"<p>activity {m.activity:.2f}, expertise {m.expertise:.2f}, temper {m.temper:.2f}; "
             f"{len(m.contacts)} contacts; satisfaction {m.satisfaction:.3f}; {m.posts} contributions.</p>"
         )
@@ -332,7 +340,7 @@ def _check(what: str, value: Any, allowed: list[str]) -> None:
 
 def _legend_html() -> str:
     rows = "".join(
-        f"<span style='display:inline-block;margin-right:12px'><span style='color:{STATE_COLOURS[s]};"
+        f"<span style='display:inline-block;margin-right:12px'><span style='color:{STATE_HEX[s]};"
         f"font-size:1.3em'>&#9679;</span> <b>{s}</b>: {html.escape(STATE_MEANING[s])}</span>"
         for s in STATES
     )
