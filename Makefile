@@ -9,8 +9,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cmsim-installed
-# Debian packages the tests need (Chromium for browser tests, once they exist): see system-deps.
-SYSTEM_PACKAGES ?=
+# Debian packages the tests need (Chromium for the browser tests): see system-deps.
+SYSTEM_PACKAGES ?= chromium
 # pytest-xdist workers (0 = one process). Measured on 2 cores with the current suite: serial
 # 8.7 s, -n 2 11.5 s (worker start-up dominates), so serial is the default; try
 # `make test PYTEST_WORKERS=2` again once the suite grows (numba compilation is cached on disk).
@@ -20,11 +20,11 @@ JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help setup lab demo test lint format bench bench-quick facts system-deps clean distclean
+.PHONY: help setup lab demo test lint format bench bench-quick facts system-deps clean distclean inside-app
 
 help:
 	@echo "make lab | demo | test      (see README.md)"
-	@echo "make setup lint format bench bench-quick facts system-deps clean distclean"
+	@echo "make setup lint format bench bench-quick facts system-deps clean distclean inside-app"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ lab: setup
 
 demo: setup
 	$(VENV)/bin/cmsim demo --out out
+
+# Inside the model in a browser tab (SolaraViz), offline: scripts from solara-assets, no version
+# check, no telemetry. http://127.0.0.1:8765
+inside-app: setup
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run cmsim/mesa/app.py --host=127.0.0.1 \
+		--port=8765 --production --no-open --no-check-version
 
 # Hook for Debian packages (run as root; apt-get update first). Installs nothing while
 # SYSTEM_PACKAGES is empty; installs only what is missing otherwise, so it is idempotent.

@@ -78,20 +78,23 @@ def member_portrayal(agent: Any) -> dict[str, Any]:
     return {"color": STATE_COLOURS[state], "size": 10 + 8 * min(agent.activity, 5.0)}
 
 
-def model_params() -> dict[str, Any]:
-    """The settings of the app: scenario, strategy, size, horizon and seed."""
+def model_params(start: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The settings of the app (scenario, strategy, size, horizon, seed), starting from ``start``
+    (the settings of the first model shown; default a 300-member forum, 90 days, seed 1)."""
+    s = {"scenario": "forum", "strategy": "balanced", "members": 300, "days": 90, "seed": 1, **(start or {})}
+    scenarios, strategies = list(list_scenarios()), list(BUILTIN)
     return {
-        "scenario": {
-            "type": "Select",
-            "value": "forum",
-            "values": list(list_scenarios()),
-            "label": "Scenario",
-        },
-        "strategy": {"type": "Select", "value": "balanced", "values": list(BUILTIN), "label": "Strategy"},
-        "members": {"type": "SliderInt", "value": 300, "min": 20, "max": 600, "step": 10, "label": "Members"},
-        "days": {"type": "SliderInt", "value": 90, "min": 7, "max": 365, "step": 1, "label": "Days"},
-        "seed": {"type": "SliderInt", "value": 1, "min": 0, "max": 99, "step": 1, "label": "Seed"},
-    }
+        "scenario": {"type": "Select", "value": s["scenario"], "label": "Scenario",
+                     "values": scenarios if s["scenario"] in scenarios else [s["scenario"], *scenarios]},
+        "strategy": {"type": "Select", "value": s["strategy"], "label": "Strategy",
+                     "values": strategies if s["strategy"] in strategies else [s["strategy"], *strategies]},
+        "members": {"type": "SliderInt", "value": s["members"], "min": 20, "max": max(600, s["members"]),
+                    "step": 10, "label": "Members"},
+        "days": {"type": "SliderInt", "value": s["days"], "min": 7, "max": max(365, s["days"]), "step": 1,
+                 "label": "Days"},
+        "seed": {"type": "SliderInt", "value": s["seed"], "min": 0, "max": max(99, s["seed"]), "step": 1,
+                 "label": "Seed"},
+    }  # fmt: skip
 
 
 def settings_of(model: CommunityModel) -> dict[str, Any]:
@@ -162,7 +165,7 @@ def InsideApp(model: CommunityModel | None = None) -> None:
                             render_interval=render_interval, use_threads=use_threads)  # fmt: skip
             solara.SliderInt("Pause between days (ms)", value=play_interval, min=50, max=1000, step=50)
         with solara.Card("Settings"):
-            ModelCreator(current, model_params(), model_parameters=chosen)
+            ModelCreator(current, model_params(settings_of(first)), model_parameters=chosen)
             c = {**settings_of(m), **chosen.value}
             solara.Text(f"Chosen: {c['members']} members, {c['days']} days, seed {c['seed']}.")
             changed = changed_settings(m, chosen.value)

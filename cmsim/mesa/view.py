@@ -335,6 +335,7 @@ class CommunityPicture:
             title, lines = _LINES[p]
             for col, label, colour in lines:
                 (self._lines[col],) = ax.plot([], [], color=colour, lw=1.6, label=label)
+                (self._lines[col + "@now"],) = ax.plot([], [], "o", color=colour, ms=4)  # today's value
             ax.set_title(title, fontsize=10, loc="left")
             ax.set_xlim(0, max(model.days, 1))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -378,6 +379,7 @@ class CommunityPicture:
         for col, _label, _colour in _LINES[panel][1]:
             y = data[col]
             self._lines[col].set_data(data["day"], y)
+            self._lines[col + "@now"].set_data(data["day"][-1:], y[-1:])
             if len(y):
                 top = max(top, float(np.nanmax(y)))
         if panel != "satisfaction" and 1.15 * top > ax.get_ylim()[1]:
