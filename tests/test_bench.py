@@ -24,7 +24,15 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "quick.json").read_text())
     assert doc["quick"] is True and doc["reps"] == 1 and doc["machine"]["cores"] >= 1
     rows = {r["figure"]: r for r in doc["figures"]}
-    for name in ("engine_1m", "walk_ratio", "compare_lab", "start_warm", "start_cold", "memory_1m"):
+    for name in (
+        "engine_1m",
+        "walk_ratio",
+        "compare_lab",
+        "start_warm",
+        "start_cold",
+        "memory_1m",
+        "inside_step",
+    ):
         assert name in rows, name
     assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio"} <= set(rows)
     assert any(n.startswith("mesa_ratio_") for n in rows) and any(n.startswith("graph_") for n in rows)
