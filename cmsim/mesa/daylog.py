@@ -102,7 +102,9 @@ class DayLog:
     def lines(self) -> list[str]:
         """The day in plain sentences, in the order it happened."""
         m, e = self.morning, self.evening
-        out = [f"Day {self.day}, member #{self.slot}: a {m['role']} ({m['status']}) in the morning."]
+        out = [
+            f"Day {self.day}, member #{self.slot}: in the morning its role is {m['role']}, its status {m['status']}."
+        ]
         out.append(
             f"Morning: satisfaction {m['satisfaction']:.3f}, engagement {m['engagement']:.2f}, "
             f"exposure to toxicity {m['exposure']:.3f}."
@@ -110,16 +112,15 @@ class DayLog:
         if self.feed:
             shown = ", ".join(f"{len(v)} {k} ({_slots(v)})" for k, v in self.feed.items() if v)
             out.append(f"Its contacts showed yesterday: {shown or 'nothing'}.")
-        if self.seen is not None:
-            s = self.seen
-            out.append(
-                f"It read its feed: {s['posts']} posts, {s['toxic']} toxic (counted twice when it "
-                f"replied to one), {s['spam']} spam, {s['complaints']} complaints; it wrote "
-                f"{s['replies']} replies or answers."
-            )
+        read = self._read_line()
         for d in self.decisions():
             verdict = "yes" if d.happened else "no"
             out.append(f"{_cap(d.decision)}? chance {d.chance:.3f}, drew {d.value:.3f}: {verdict}.")
+            if d.stream == L.S_VISIT and read:
+                out.append(read)  # what it read comes right after the decision to visit
+                read = ""
+        if read:
+            out.append(read)
         replies = [d for d in self.draws if d.stream in _ABOUT_CONTACTS]
         if replies:
             yes = sum(1 for d in replies if d.happened)
@@ -128,12 +129,23 @@ class DayLog:
             )
         if e:
             out.append(
-                f"Evening: {e['role']} ({e['status']}), satisfaction {m['satisfaction']:.3f} -> "
+                f"Evening: role {e['role']}, status {e['status']}; satisfaction {m['satisfaction']:.3f} -> "
                 f"{e['satisfaction']:.3f}, engagement {m['engagement']:.2f} -> {e['engagement']:.2f}, "
                 f"posts {m['posts']} -> {e['posts']}."
             )
             out.extend(self._why())
         return out
+
+    def _read_line(self) -> str:
+        """What the member read on its visit ("" when it did not visit)."""
+        if self.seen is None:
+            return ""
+        s = self.seen
+        fed = " (a toxic post it replied to counts twice: feeding a troll)" if s["toxic"] else ""
+        return (
+            f"It read its feed: {s['posts']} posts, {s['toxic']} toxic{fed}, {s['spam']} spam, "
+            f"{s['complaints']} complaints; it wrote {s['replies']} replies or answers."
+        )
 
     def _why(self) -> list[str]:
         """Why the member ended the day as it did, from its draws."""

@@ -88,15 +88,14 @@ class InsideTheModel(W.VBox):
             value=0, min=0, max=days, step=1, interval=250, description="Play", show_repeat=False
         )
         self.w_speed = W.IntSlider(value=4, min=1, max=20, description="Days/s", style=style)
-        auto = W.Layout(width="auto")
-        self.w_step = W.Button(description="Step a day", icon="step-forward", layout=auto)
-        self.w_reset = W.Button(description="Reset", icon="undo", layout=auto)
+        self.w_step = W.Button(description="Step a day", icon="step-forward", layout=W.Layout(width="115px"))
+        self.w_reset = W.Button(description="Reset", icon="undo", layout=W.Layout(width="90px"))
         self.w_counter = W.HTML()
         self.w_image = W.Image(format="png")
         self.w_follow_slot = W.BoundedIntText(
             value=0, min=0, max=10**7, description="Member #", style=style, layout=W.Layout(width="190px")
         )
-        self.w_follow = W.Button(description="Follow", layout=auto)
+        self.w_follow = W.Button(description="Follow", layout=W.Layout(width="80px"))
         self.w_follow_kind = W.Dropdown(
             options=["pick one..."] + [s for s in STATES if s != "gone"], description="Follow a", style=style
         )
@@ -105,9 +104,9 @@ class InsideTheModel(W.VBox):
             value="out/inside_the_model.gif",
             description="Save as",
             style=style,
-            layout=W.Layout(width="250px"),
+            layout=W.Layout(width="245px"),
         )
-        self.w_save = W.Button(description="Save", icon="save", layout=auto)
+        self.w_save = W.Button(description="Save", icon="save", layout=W.Layout(width="80px"))
         self.w_saved = W.HTML()
         self.w_legend = W.HTML(_legend_html())
 
@@ -134,7 +133,9 @@ class InsideTheModel(W.VBox):
         controls = W.VBox([W.HBox([self.w_play, self.w_step, self.w_reset]), self.w_speed, self.w_counter])
         follow_box = W.VBox([W.HBox([self.w_follow_slot, self.w_follow]), self.w_follow_kind])
         save_box = W.VBox([W.HBox([self.w_save_path, self.w_save]), self.w_saved])
-        side = W.VBox([controls, settings, follow_box, save_box], layout=W.Layout(width="350px"))
+        side = W.VBox(
+            [controls, settings, follow_box, save_box], layout=W.Layout(width="360px", min_width="360px")
+        )
         main = W.VBox([self.w_image, self.w_legend])
         super().__init__([W.HBox([side, main]), self.w_log])
         self.add_class("cmsim-inside")
