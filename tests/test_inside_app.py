@@ -21,6 +21,11 @@ def _counter(rc) -> str:
     return [t for t in texts if t and t.startswith("Day ")][0]
 
 
+def _member_day(rc) -> str:
+    texts = [h.widget.unsafe_innerHTML for h in rc.find(solara.widgets.HTML)]
+    return [t for t in texts if t and t.startswith("<b>Member #")][0]
+
+
 def _button(rc, label: str):
     return rc.find(v.Btn, children=[label]).widget
 
@@ -34,8 +39,13 @@ def test_the_app_steps_resets_and_flags_changed_settings() -> None:
         assert _counter(rc) == "Day 0 of 10"
         images = [i.value for i in rc.find(w.Image).widgets]
         assert len(images) == 3
+        assert "its day is told from the next day on" in _member_day(rc)
         _button(rc, "Step").click()
         assert model.day == 1 and _counter(rc) == "Day 1 of 10"
+        day = _member_day(rc)
+        assert "Day 0, member #" in day and "chance" in day and "Evening" in day
+        _button(rc, "a lurker").click()
+        assert "lurker" in _member_day(rc)
         after = [i.value for i in rc.find(w.Image).widgets]
         assert all(a != b for a, b in zip(images, after, strict=True))  # network and both plots redrawn
         assert not rc.find(v.Alert)  # nothing changed: no notice

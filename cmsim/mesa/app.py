@@ -25,8 +25,17 @@ from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 
 from cmsim.mesa.agents import Member
+from cmsim.mesa.daylog import follow
 from cmsim.mesa.model import CommunityModel
-from cmsim.mesa.view import STATE_COLOURS, STATE_HEX, STATE_MEANING, STATES, CommunityPicture, member_state
+from cmsim.mesa.view import (
+    STATE_COLOURS,
+    STATE_HEX,
+    STATE_MEANING,
+    STATES,
+    CommunityPicture,
+    busiest_member,
+    member_state,
+)
 from cmsim.scenario import list_scenarios
 from cmsim.strategies import BUILTIN
 
@@ -110,11 +119,13 @@ def changed_settings(model: CommunityModel, chosen: dict[str, Any]) -> list[str]
 
 
 @solara.component
-def Picture(model: CommunityModel, panels: tuple[str, ...], figsize: tuple[float, float]) -> None:
+def Picture(
+    model: CommunityModel, panels: tuple[str, ...], figsize: tuple[float, float], highlight: int | None = None
+) -> None:
     """One picture of the model (network or plots), redrawn in place at every step."""
     update_counter.get()
     pic = solara.use_memo(lambda: CommunityPicture(model, panels=panels, figsize=figsize, dpi=80), [panels])
-    pic.update(model)
+    pic.update(model, highlight=highlight)
     solara.Image(pic.png(), format="png")
 
 
@@ -139,6 +150,36 @@ def Legend() -> None:
     solara.HTML(tag="div", unsafe_innerHTML=rows + "<div>Dot size: the member's activity.</div>")
 
 
+def followed_member(model: CommunityModel, slot: int | None) -> int:
+    """The member to follow: ``slot`` if it is one of the model's members, else the busiest one."""
+    if slot is not None and 0 <= slot < len(model.member_list):
+        return int(slot)
+    return busiest_member(model)
+
+
+@solara.component
+def MemberDay(model: CommunityModel, slot: int, on_slot: Any) -> None:
+    """Follow one member (ringed on the network) and read its last day."""
+    update_counter.get()
+    watch = solara.use_memo(lambda: follow(model.member_list[slot]), [model, slot])
+    solara.use_effect(lambda: watch.stop, [watch])  # (stops following when the member or model changes)
+    m = model.member_list[slot]
+    state = member_state(m, max(model.day - 1, 0), model.p.dynamics.newcomer_days)
+    with solara.Row():
+        solara.InputInt("Follow member #", value=slot, on_value=on_slot)
+        for kind in ("newcomer", "troll", "lurker", "champion"):
+            solara.Button(f"a {kind}", on_click=lambda k=kind: on_slot(busiest_member(model, k)), text=True)
+    head = (f"<b>Member #{slot}: {state}</b> (ringed in black). Activity {m.activity:.2f}, temper "
+            f"{m.temper:.2f}, {len(m.contacts)} contacts, satisfaction {m.satisfaction:.3f}, {m.posts} contributions.")  # fmt: skip
+    log = watch.today
+    body = (
+        log.html()
+        if log is not None and log.day == model.day - 1
+        else "<p><i>Step: its day is told from the next day on.</i></p>"
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=head + body)
+
+
 @solara.component
 def InsideApp(model: CommunityModel | None = None) -> None:
     """The page: controls, settings, legend and day counter beside the network and the plots."""
@@ -153,7 +194,12 @@ def InsideApp(model: CommunityModel | None = None) -> None:
     play_interval = solara.use_reactive(250)
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
+    chosen_slot = solara.use_reactive(None)
     m = current.value
+    slot = followed_member(m, chosen_slot.value)
+
+    def on_slot(value: int | None) -> None:
+        chosen_slot.set(value)
 
     solara.Title(TITLE)
     with solara.AppBar():
@@ -176,16 +222,19 @@ def InsideApp(model: CommunityModel | None = None) -> None:
                 )
         with solara.Card("Legend"):
             Legend()
-    solara.GridDraggable(
-        items=[
-            Picture(m, ("network",), (6.6, 6.4)),
-            Picture(m, ("activity", "toxicity"), (5.4, 4.0)),
-            Picture(m, ("satisfaction",), (5.4, 2.2)),
-        ],
-        grid_layout=GRID,
-        resizable=True,
-        draggable=True,
-    )
+    with solara.Column():
+        solara.GridDraggable(
+            items=[
+                Picture(m, ("network",), (6.6, 6.4), highlight=slot),
+                Picture(m, ("activity", "toxicity"), (5.4, 4.0)),
+                Picture(m, ("satisfaction",), (5.4, 2.2)),
+            ],
+            grid_layout=GRID,
+            resizable=True,
+            draggable=True,
+        )
+        with solara.Card("A member's day"):
+            MemberDay(m, slot, on_slot)
 
 
 def make_page(model: CommunityModel | None = None) -> Any:

@@ -40,6 +40,7 @@ __all__ = [
     "member_state",
     "member_states",
     "state_counts",
+    "busiest_member",
     "FixedLayout",
     "CommunityPicture",
     "PANELS",
@@ -119,6 +120,16 @@ def state_counts(model: Any) -> dict[str, int]:
     for s in member_states(model):
         counts[s] += 1
     return counts
+
+
+def busiest_member(model: Any, state: str | None = None) -> int | None:
+    """The slot of the most active member in ``state`` (default: the most active ordinary member,
+    whose days have the most to tell); None when no member is in that state."""
+    if state is None:
+        found = [m for m in model.member_list if m.role == A.MEMBER] or list(model.member_list)
+    else:
+        found = [m for m, s in zip(model.member_list, member_states(model), strict=True) if s == state]
+    return max(found, key=lambda m: (m.activity, -m.slot)).slot if found else None
 
 
 def _jitter(seed: int, slot: int) -> np.ndarray:

@@ -32,7 +32,7 @@ import cmsim
 from cmsim.errors import CmsimError
 from cmsim.mesa import CommunityModel
 from cmsim.mesa.daylog import DayLog, MemberWatch, follow
-from cmsim.mesa.view import STATE_HEX, STATE_MEANING, STATES, CommunityPicture, member_states
+from cmsim.mesa.view import STATE_HEX, STATE_MEANING, STATES, CommunityPicture, busiest_member, member_states
 
 __all__ = ["InsideTheModel"]
 
@@ -189,7 +189,7 @@ class InsideTheModel(W.VBox):
             self.picture = CommunityPicture(self.model)
         self._sync_play()
         self.w_play.max = self.model.days
-        self.follow(self._default_member())
+        self.follow(busiest_member(self.model))
         self._on_setting()
         self._show()
 
@@ -223,11 +223,6 @@ class InsideTheModel(W.VBox):
         self.w_play.interval = int(1000 / self.w_speed.value)
 
     # --- following a member -------------------------------------------------------------------------
-    def _default_member(self) -> int:
-        """The busiest ordinary member (the most active: its days have the most to tell)."""
-        ms = [m for m in self.model.member_list if m.role == "member"] or self.model.member_list
-        return max(ms, key=lambda m: (m.activity, -m.slot)).slot
-
     def follow(self, slot: int) -> None:
         """Follow member ``slot``: from the next step on, its day is told (:meth:`day_log`)."""
         n = len(self.model.member_list)
@@ -243,12 +238,10 @@ class InsideTheModel(W.VBox):
     def follow_state(self, state: str) -> int | None:
         """Follow a member now in ``state`` (one of ``STATES``): the busiest one. Returns its slot."""
         _check("state", state, list(STATES))
-        states = member_states(self.model)
-        found = [m for m, s in zip(self.model.member_list, states, strict=True) if s == state]
-        if not found:
+        slot = busiest_member(self.model, state)
+        if slot is None:
             self.w_saved.value = f"No {html.escape(state)} today."
             return None
-        slot = max(found, key=lambda m: (m.activity, -m.slot)).slot
         self.follow(slot)
         return slot
 
