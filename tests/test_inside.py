@@ -94,7 +94,7 @@ def test_a_day_log_tells_what_the_member_drew_and_did() -> None:
         if leave and leave[0].happened:
             assert log.evening["status"] == A.LEFT
         text = log.text()
-        assert text.startswith(f"Day {log.day}, member #{member.slot}") and "Evening" in text
+        assert text.startswith(f"Day {log.day + 1}, member #{member.slot}") and "Evening" in text
         assert "<table>" in log.html() or "drew nothing" in log.html()
     assert visits >= 3  # the busiest member visits on many of 30 days
 

@@ -43,7 +43,7 @@ def test_the_app_steps_resets_and_flags_changed_settings() -> None:
         _button(rc, "Step").click()
         assert model.day == 1 and _counter(rc) == "Day 1 of 10"
         day = _member_day(rc)
-        assert "Day 0, member #" in day and "chance" in day and "Evening" in day
+        assert "Day 1, member #" in day and "chance" in day and "Evening" in day
         _button(rc, "a lurker").click()
         assert "lurker" in _member_day(rc)
         after = [i.value for i in rc.find(w.Image).widgets]

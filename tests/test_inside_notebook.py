@@ -39,6 +39,6 @@ def test_inside_the_model_notebook_runs(tmp_path: Path, monkeypatch) -> None:
     names = {m["model_name"] for m in state.values()}
     assert {"PlayModel", "ImageModel", "ButtonModel", "DropdownModel"} <= names
     text = "".join(o.get("text", "") for o in outputs)
-    assert "Day 14 of 20" in text and "Day 14, member #" in text and "Visit today?" in text
+    assert "Day 14 of 20" in text and "Day 15, member #" in text and "Visit today?" in text
     gif = tmp_path / "out" / "inside_the_model.gif"
     assert gif.exists() and gif.stat().st_size > 10_000

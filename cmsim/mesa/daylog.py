@@ -85,7 +85,12 @@ class Draw:
 
 @dataclass
 class DayLog:
-    """One member's day: its state in the morning and the evening, its feed and its draws."""
+    """One member's day: its state in the morning and the evening, its feed and its draws.
+
+    ``day`` is the model's day index (0 for the first day); the text counts days as the day
+    counter of the pictures does, from 1: the log of ``day`` 11 reads "Day 12", the day that
+    ends when the counter shows *Day 12*.
+    """
 
     day: int
     slot: int
@@ -103,7 +108,7 @@ class DayLog:
         """The day in plain sentences, in the order it happened."""
         m, e = self.morning, self.evening
         out = [
-            f"Day {self.day}, member #{self.slot}: in the morning its role is {m['role']}, its status {m['status']}."
+            f"Day {self.day + 1}, member #{self.slot}: in the morning its role is {m['role']}, its status {m['status']}."
         ]
         out.append(
             f"Morning: satisfaction {m['satisfaction']:.3f}, engagement {m['engagement']:.2f}, "
