@@ -201,3 +201,13 @@ def shots_folder(name: str) -> Path:
     folder.mkdir(parents=True)
     print(f"\nscreenshots: {folder}")
     return folder
+
+
+@contextmanager
+def static_files(tmp: Path, folder: Path) -> Iterator[str]:
+    """``python -m http.server`` on 127.0.0.1 serving ``folder``; yields its url."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)]
+    base = f"http://127.0.0.1:{port}"
+    with serve(cmd, base + "/", server_env(tmp), tmp / "http.log", folder, timeout=30):
+        yield base

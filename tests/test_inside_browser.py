@@ -10,7 +10,15 @@ import re
 
 import pytest
 
-from tests._inside_browser import REPO, OfflinePage, chromium, jupyterlab, shots_folder, solara_app
+from tests._inside_browser import (
+    REPO,
+    OfflinePage,
+    chromium,
+    jupyterlab,
+    shots_folder,
+    solara_app,
+    static_files,
+)
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("solara", reason="the viz extra (solara) is not installed: make test installs it")
@@ -117,5 +125,32 @@ def test_the_notebook_in_jupyterlab_steps_plays_and_resets_offline(tmp_path) -> 
             p.shot("5_reset")
 
             assert p.blocked == [], f"requests outside 127.0.0.1: {p.blocked[:5]}"
+        finally:
+            p.close()
+
+
+def test_a_saved_html_run_plays_offline(tmp_path) -> None:
+    from cmsim.widgets import InsideTheModel
+
+    shots = shots_folder("saved_run")
+    site = tmp_path / "site"
+    InsideTheModel("forum", "balanced", members=60, days=10, seed=2).save(site / "run.html", days=6, fps=10)
+    with static_files(tmp_path, site) as url, chromium() as browser:
+        p = OfflinePage(browser, shots)
+        try:
+            p.page.goto(f"{url}/run.html")
+            img = p.page.locator("#f")
+            p.wait_until("the first frame", lambda: img.evaluate("e => e.complete && e.naturalWidth") > 600)
+            assert p.page.locator("#d").inner_text() == "day 0"
+            assert "forum, balanced, 60 members, seed 2: days 0 to 6" in p.page.inner_text("h3")
+            first = img.evaluate("e => e.src")
+            p.shot("1_day0")
+            p.page.locator("#p").click()  # play
+            p.wait_until("played to the last frame", lambda: p.page.locator("#d").inner_text() == "day 6")
+            assert img.evaluate("e => e.src") != first
+            p.shot("2_day6")
+            p.page.locator("#s").fill("2")  # the slider
+            p.wait_until("the slider shows day 2", lambda: p.page.locator("#d").inner_text() == "day 2")
+            assert p.blocked == [] and p.missing == [] and p.errors == []
         finally:
             p.close()

@@ -315,7 +315,10 @@ class InsideTheModel(W.VBox):
             images = [Image.open(io.BytesIO(f)).convert("RGB") for f in frames]
             images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
         else:
-            path.write_text(_html_page(frames, fps, self.counter_text()), encoding="utf-8")
+            r = self.running_settings
+            what = (f"{r['scenario']}, {r['strategy']}, {r['members']} members, seed {r['seed']}: "
+                    f"days 0 to {len(frames) - 1}")  # fmt: skip
+            path.write_text(_html_page(frames, fps, what), encoding="utf-8")
         return path
 
     def _on_save(self) -> None:
