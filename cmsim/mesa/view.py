@@ -312,6 +312,7 @@ class CommunityPicture:
 
     def _start(self, model: Any) -> None:
         """First drawing of a (new) model: layout, artists, axes."""
+        self._background = None
         for ax in self.ax.values():
             ax.clear()
         self._lines = {}
