@@ -20,11 +20,11 @@ JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 export MPLBACKEND := Agg
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help setup lab demo test lint format bench bench-quick facts system-deps clean distclean
+.PHONY: help setup lab demo test lint format bench bench-quick facts system-deps clean distclean inside-app
 
 help:
 	@echo "make lab | demo | test      (see README.md)"
-	@echo "make setup lint format bench bench-quick facts system-deps clean distclean"
+	@echo "make setup lint format bench bench-quick facts system-deps clean distclean inside-app"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ lab: setup
 
 demo: setup
 	$(VENV)/bin/cmsim demo --out out
+
+# Inside the model in a browser tab (SolaraViz), offline: scripts from solara-assets, no version
+# check, no telemetry. http://127.0.0.1:8765
+inside-app: setup
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run cmsim/mesa/app.py --host=127.0.0.1 \
+		--port=8765 --production --no-open --no-check-version
 
 # Hook for Debian packages (run as root; apt-get update first). Installs nothing while
 # SYSTEM_PACKAGES is empty; installs only what is missing otherwise, so it is idempotent.

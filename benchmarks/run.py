@@ -356,6 +356,30 @@ def fig_ensemble(cfg: Config) -> list[Row]:
     ]
 
 
+# --- inside the model: one step of the notebook widget, picture redrawn -------------------------
+def fig_inside(cfg: Config) -> list[Row]:
+    """One step of *inside the model* at 300 members: the Mesa day, the picture redrawn, the PNG."""
+    goal = "<= 0.2"
+    n, warm, steps = (300, 2, 5) if cfg.quick else (300, 5, 30)
+    try:
+        from cmsim.widgets import InsideTheModel
+
+        inside = InsideTheModel("forum", "balanced", members=n, days=warm + steps * cfg.reps + 1, seed=1)
+    except Exception as exc:  # noqa: BLE001 - the widget needs ipywidgets and Mesa
+        return [_unavailable("inside_step", goal, exc)]
+    inside.step(warm)  # untimed: first draws
+
+    def once() -> float:
+        t = time.perf_counter()
+        for _ in range(steps):
+            inside.step()
+        return (time.perf_counter() - t) / steps
+
+    value, runs = median_of(once, cfg.reps)
+    note = f"forum, {n} members, mean of {steps} steps (Mesa day + picture + PNG)"
+    return [Row("inside_step", value, "s", goal, value <= 0.2, note, runs)]
+
+
 FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "engine": fig_engine,
     "mesa": fig_mesa,
@@ -365,6 +389,7 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "memory": fig_memory,
     "ensemble": fig_ensemble,
     "game": fig_game_week,
+    "inside": fig_inside,
 }
 
 

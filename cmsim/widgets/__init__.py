@@ -1,6 +1,7 @@
 """Notebook faces of cmsim (ipywidgets), imported only when used: ``import cmsim`` does not load them.
 
 ``from cmsim.widgets import ManagerGame`` loads the manager game (and ipywidgets) on first use.
+``from cmsim.widgets import InsideTheModel`` loads the widget (and ipywidgets, Mesa) on first use.
 """
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["ManagerGame"]
+__all__ = ["InsideTheModel", "ManagerGame"]
 
 #: Public name -> module that defines it (loaded on first access).
-_LAZY: dict[str, str] = {"ManagerGame": "cmsim.widgets.game"}
+_LAZY: dict[str, str] = {"InsideTheModel": "cmsim.widgets.inside", "ManagerGame": "cmsim.widgets.game"}
 
 
 def __getattr__(name: str) -> Any:
