@@ -11,7 +11,14 @@ import pytest
 
 from cmsim.errors import CmsimError
 from cmsim.game import Game
-from cmsim.game.classroom import _separation, load_records, paths, ranking, separating_decisions
+from cmsim.game.classroom import (
+    _separation,
+    builtin_scores,
+    load_records,
+    paths,
+    ranking,
+    separating_decisions,
+)
 from cmsim.parameters import LEVERS
 
 WEEKS, MEMBERS, SEED = 3, 300, 4
@@ -67,6 +74,8 @@ def test_paths_hold_every_trainee_and_builtin_day_by_day(room) -> None:
     assert table["ada"].equals(table["balanced"])
     assert table["ada"].equals(games["ada"].result().daily["members"].rename("ada"))
     assert table["gus"].notna().sum() == 7  # one week played
+    yardstick = builtin_scores(records).set_index("strategy")["score"]
+    assert yardstick["balanced"] == pytest.approx(games["ada"].score(), abs=1e-12)  # ada played balanced
     with pytest.raises(CmsimError, match="'nonsense' is not a daily column"):
         paths(records, "nonsense")
 

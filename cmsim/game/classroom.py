@@ -25,11 +25,15 @@ import pandas as pd
 
 from cmsim.errors import CmsimError
 from cmsim.game.core import RECORD_FORMAT, Game
+from cmsim.game.scoring import game_metrics
 from cmsim.parameters import LEVERS
 from cmsim.simulation import Simulation
 from cmsim.strategies import BUILTIN
 
-__all__ = ["Entry", "Records", "load_records", "ranking", "paths", "separating_decisions", "Separation"]
+__all__ = [
+    "Entry", "Records", "Separation", "builtin_scores", "load_records", "paths", "ranking", "read_record",
+    "separating_decisions",
+]  # fmt: skip
 
 #: Keys every record must have, with the type each value must be (the rest are optional).
 REQUIRED: dict[str, type | tuple[type, ...]] = {
@@ -283,3 +287,19 @@ def _separation(hours: np.ndarray, n_top: int, players: list[str]) -> Separation
         drop=True
     )
     return Separation(players[:n_top], players[n_top:], levers, phases, table)
+
+
+def builtin_scores(records: Sequence[Entry]) -> pd.DataFrame:
+    """The score every built-in strategy gets on the records' game (same scenario, seed, weeks).
+
+    One row per built-in, best first: ``strategy`` and ``score``, the yardstick of :func:`ranking`.
+    """
+    if not records:
+        raise CmsimError("no records: the folder has no game record")
+    _one_game(records)
+    g = records[0].game
+    rows = []
+    for s in BUILTIN:
+        run = Simulation(g.scenario, s, seed=g.seed, members=g.members, days=7 * g.weeks).run()
+        rows.append({"strategy": s, "score": game_metrics(run, g.initial_members, g.scoring)["score"]})
+    return pd.DataFrame(rows).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
