@@ -9,10 +9,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__all__ = ["InsideTheModel", "ManagerGame"]
+__all__ = ["GameRoom", "InsideTheModel", "ManagerGame"]
 
 #: Public name -> module that defines it (loaded on first access).
-_LAZY: dict[str, str] = {"InsideTheModel": "cmsim.widgets.inside", "ManagerGame": "cmsim.widgets.game"}
+_LAZY: dict[str, str] = {
+    "GameRoom": "cmsim.widgets.room",
+    "InsideTheModel": "cmsim.widgets.inside",
+    "ManagerGame": "cmsim.widgets.game",
+}
 
 
 def __getattr__(name: str) -> Any:
