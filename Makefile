@@ -4,6 +4,7 @@
 #   make demo   the headless twin: default strategy comparison on `forum`, figure + tables in out/
 #   make test   environment + test dependencies, lint (ruff, mypy), the whole test suite and every
 #               module's docstring examples
+#   make game   the manager game served to a room (Voila, a token; see docs/teaching.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -26,11 +27,11 @@ DASHBOARD_PORT ?= 8866
 # The servers' kernels draw with their own backends: the Agg exported above must not reach them.
 SERVER_ENV := env -u MPLBACKEND
 
-.PHONY: help setup warm lab dashboard demo test lint format bench bench-quick facts system-deps clean distclean
+.PHONY: help setup warm lab dashboard demo test lint format bench bench-quick facts system-deps clean distclean inside-app game
 
 help:
-	@echo "make lab | dashboard | demo | test      (see README.md)"
-	@echo "make setup lint format bench bench-quick facts system-deps clean distclean"
+	@echo "make lab | dashboard | demo | test | game     (see README.md)"
+	@echo "make setup lint format bench bench-quick facts system-deps clean distclean inside-app"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,22 @@ dashboard: warm
 
 demo: setup
 	$(VENV)/bin/cmsim demo --out out
+
+# Inside the model in a browser tab (SolaraViz), offline: scripts from solara-assets, no version
+# check, no telemetry. http://127.0.0.1:8765
+inside-app: setup
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run cmsim/mesa/app.py --host=127.0.0.1 \
+		--port=8765 --production --no-open --no-check-version
+
+# The manager game for a room (Voila: one kernel per browser tab, always behind a token):
+#   make game [HOST=0.0.0.0] [PORT=8866] [RECORDS=folder] [TOKEN=...] [EXERCISE=name] [WEEKS=n] [SEED=n]
+# Only values given on the command line count (an exported HOST or TOKEN of the shell is ignored);
+# without TOKEN a token is generated and printed. Records default to ./records.
+arg = $(if $(filter command line,$(origin $(1))),$($(1)),$(2))
+game: setup
+	$(PY) -m cmsim.game.room --host=$(call arg,HOST,127.0.0.1) --port=$(call arg,PORT,8866) \
+		--records=$(call arg,RECORDS,records) --token=$(call arg,TOKEN,) --exercise=$(call arg,EXERCISE,) \
+		$(if $(call arg,WEEKS,),--weeks=$(WEEKS),) $(if $(call arg,SEED,),--seed=$(SEED),)
 
 # Hook for Debian packages (run as root; apt-get update first). Installs nothing while
 # SYSTEM_PACKAGES is empty; installs only what is missing otherwise, so it is idempotent.

@@ -179,6 +179,31 @@ def fig_compare(cfg: Config) -> list[Row]:
     return [Row("compare_lab", v, "s", goal, v <= 0.3, f"forum, 2 x {seeds} seeds x {n} x {days} days", runs)]
 
 
+# --- the manager game: one week played and the dashboard redrawn --------------------------------
+def fig_game_week(cfg: Config) -> list[Row]:
+    """``ManagerGame.advance()`` at 2k members: seven days simulated, the dashboard table and chart
+    redrawn (the median over a game's weeks, the first one, which warms up, left out)."""
+    goal = "<= 0.3"
+    n, weeks = (300, 3) if cfg.quick else (2_000, 12)
+    try:
+        from cmsim.widgets import ManagerGame
+    except Exception as exc:  # noqa: BLE001
+        return [_unavailable("game_week", goal, exc)]
+
+    def game() -> float:
+        g = ManagerGame("forum", weeks=weeks, seed=1, members=n)
+        g.advance()
+        times = []
+        while g.week < weeks - 1:  # the last week also draws the debrief: not a week's redraw
+            t = time.perf_counter()
+            g.advance()
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    v, runs = median_of(game, cfg.reps)
+    return [Row("game_week", v, "s", goal, v <= 0.3, f"forum, {n} members: 7 days + dashboard redraw", runs)]
+
+
 # --- (5) start-up in a new process --------------------------------------------------------------
 _FIRST = "import cmsim; cmsim.simulate('forum', 'balanced', seed=1, members={n}, days={days})"
 
@@ -439,6 +464,30 @@ def fig_sweep(cfg: Config) -> list[Row]:
     return rows
 
 
+# --- inside the model: one step of the notebook widget, picture redrawn -------------------------
+def fig_inside(cfg: Config) -> list[Row]:
+    """One step of *inside the model* at 300 members: the Mesa day, the picture redrawn, the PNG."""
+    goal = "<= 0.2"
+    n, warm, steps = (300, 2, 5) if cfg.quick else (300, 5, 30)
+    try:
+        from cmsim.widgets import InsideTheModel
+
+        inside = InsideTheModel("forum", "balanced", members=n, days=warm + steps * cfg.reps + 1, seed=1)
+    except Exception as exc:  # noqa: BLE001 - the widget needs ipywidgets and Mesa
+        return [_unavailable("inside_step", goal, exc)]
+    inside.step(warm)  # untimed: first draws
+
+    def once() -> float:
+        t = time.perf_counter()
+        for _ in range(steps):
+            inside.step()
+        return (time.perf_counter() - t) / steps
+
+    value, runs = median_of(once, cfg.reps)
+    note = f"forum, {n} members, mean of {steps} steps (Mesa day + picture + PNG)"
+    return [Row("inside_step", value, "s", goal, value <= 0.2, note, runs)]
+
+
 FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "engine": fig_engine,
     "mesa": fig_mesa,
@@ -450,6 +499,8 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "lab": fig_lab,
     "calibrate_3p": fig_calibrate_3p,
     "sweep": fig_sweep,
+    "game": fig_game_week,
+    "inside": fig_inside,
 }
 
 

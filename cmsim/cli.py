@@ -324,6 +324,33 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- exercises --------------------------------------------------------------------------------------
+def _args_exercises(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="exercise files to check (default: the shipped ones)"
+    )
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from cmsim.game import list_exercises, load_exercise
+
+    if not args.files:
+        exercises = [load_exercise(name) for name in list_exercises()]
+        _print_pairs("exercises (cmsim.widgets.ManagerGame(exercise=NAME))",
+                     {e.name: f"{e.title}: {e.scenario}, {e.weeks} weeks" for e in exercises})  # fmt: skip
+        return 0
+    status = 0
+    for f in args.files:
+        try:
+            load_exercise(Path(f) if Path(f).exists() else f)
+        except CmsimError as e:
+            _error(e)
+            status = 2
+        else:
+            print(f"ok {f}")
+    return status
+
+
 # --- the registry -----------------------------------------------------------------------------------
 #: Every subcommand, in the order ``cmsim --help`` lists them. Add new ones here.
 # --- sweep, report -----------------------------------------------------------------------------------
@@ -383,6 +410,12 @@ COMMANDS: list[Command] = [
     ),  # fmt: skip
     Command(
         "demo", "the default strategy comparison on the forum scenario (make demo)", _args_demo, _cmd_demo
+    ),
+    Command(
+        "exercises",
+        "list the manager game's exercises, or check exercise files",
+        _args_exercises,
+        _cmd_exercises,
     ),
     Command(
         "check-facts",

@@ -498,6 +498,15 @@ _SPECS = [
         "how much saturated analytics multiplies targeting of moderation and outreach",
     ),
     _p("levers.analytics_scale", 4.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of analytics hours"),
+    _p(
+        "levers.dashboard_noise",
+        0.25,
+        "share",
+        0.0,
+        2.0,
+        "relative error of the weekly dashboard's numbers with no analytics hours (shrinks as analytics saturates)",
+        source="assumption (platform insights sample and survey answers are few; no fact pins its size)",
+    ),
     _p("levers.learning_scale", 4.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of learning hours"),
     _p(
         "levers.learning_rate", 0.05, "per week", 0.0, 1.0, "weekly growth of platform know-how at saturation"

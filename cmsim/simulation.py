@@ -22,6 +22,7 @@ from cmsim import precompile
 from cmsim._kernels import layout as L
 from cmsim._kernels.members import init_members
 from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_par, run_days_ser
+from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
 from cmsim.graphs import Graph
 from cmsim.inputs import check_days, check_seed, resolve_inputs, run_graph
@@ -41,6 +42,7 @@ __all__ = ["Simulation"]
 #: Days of arrivals the member arrays and graph rows are laid out for when a run starts (they
 #: grow by half when a longer run outgrows them).
 CAPACITY_DAYS = 120
+_ANALYTICS = LEVERS.index("analytics")
 _serial_ready = False  # whether this process has called the one-thread kernel yet
 
 
@@ -193,9 +195,14 @@ class Simulation:
         """True once the horizon is reached."""
         return self.day >= self.days
 
-    def observe(self) -> Observation:
-        """The last (up to) seven days as the manager's dashboard shows them (see strategies)."""
-        return observe(self.state.OUT, self.day, self.budget)
+    def observe(self, exact: bool = False) -> Observation:
+        """The last (up to) seven days as the manager's dashboard shows them: with the measurement
+        error of :mod:`cmsim.dashboard` (less with more analytics hours), or ``exact``."""
+        obs = observe(self.state.OUT, self.day, self.budget)
+        if exact or self.day == 0:
+            return obs
+        error = dashboard_error(self.hours[self.day - 1, _ANALYTICS], self.scenario.values)
+        return dashboard(obs, seed=self.seed, error=error)
 
     def advance(self, days: int = 1) -> Simulation:
         """Simulate ``days`` more days (stopping at the horizon). Returns ``self``."""

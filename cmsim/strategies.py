@@ -43,7 +43,8 @@ __all__ = [
 #: ``replies``, ``questions``, ``questions_answered``, ``complaints``, ``complaints_answered``,
 #: ``toxic_posts``, ``spam_posts``, ``removals``, ``joins``, ``churned``, ``newcomers``,
 #: ``first_posts_unanswered``, ``mean_satisfaction``, ``manager_stress``, ``manager_burned_out``,
-#: ``reach`` (weekly sums of counts, end-of-week levels for the rest).
+#: ``reach`` (weekly sums of counts, end-of-week levels for the rest). The numbers carry the
+#: dashboard's measurement error, smaller with more analytics hours (:mod:`cmsim.dashboard`).
 Observation = dict[str, float]
 
 #: Built-in fixed-share strategies: share of the budget per lever (sums to 1).

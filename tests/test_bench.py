@@ -32,6 +32,8 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
         "start_cold",
         "memory_1m",
         "lab_update",
+        "game_week",
+        "inside_step",
     ):
         assert name in rows, name
     assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio", "calibrate_3p"} <= set(rows)

@@ -13,6 +13,7 @@ from cmsim import Intervention, StrategyError
 from cmsim._kernels import layout as L
 from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED, manager_levers
 from cmsim.parameters import LEVERS
+from cmsim.simulation import observe
 
 
 # --- stress and burnout ------------------------------------------------------------------------
@@ -228,12 +229,36 @@ def test_observation_sums_last_week() -> None:
         seen.append(dict(obs))
         return {}
 
-    sim = quiet_sim(graph(20), strategy, days=15, members__post_rate=0.3)
+    # an exact dashboard (no measurement error): the strategy sees the true sums
+    sim = quiet_sim(graph(20), strategy, days=15, members__post_rate=0.3, levers__dashboard_noise=0.0)
     sim.advance(15)
     posts = col(sim, "posts")
     assert seen[1]["posts"] == posts[0:7].sum()
     assert seen[2]["posts"] == posts[7:14].sum()
     assert seen[2]["members"] == 20 and seen[0]["budget"] == 30.0
+    assert sim.observe() == sim.observe(exact=True)
+
+
+def test_strategies_see_the_noisy_dashboard_sharper_with_analytics() -> None:
+    """Every strategy reads the dashboard of cmsim.dashboard: with no analytics hours the weekly
+    counts are off by about levers.dashboard_noise; analytics hours shrink the error."""
+    errors = {}
+    for hours in (0.0, 12.0):
+        seen = []
+
+        def strategy(obs, hours=hours, seen=seen):
+            seen.append(dict(obs))
+            return {"analytics": hours, "responding": 10.0}
+
+        sim = cmsim.Simulation("forum", strategy, seed=3, members=2000, days=57)
+        sim.advance(57)
+        exact = [observe(sim.state.OUT, d, sim.budget) for d in range(7, 57, 7)]
+        rel = [abs(s["dau"] / e["dau"] - 1.0) for s, e in zip(seen[1:], exact, strict=True)]
+        errors[hours] = float(np.sqrt(np.mean(np.square(rel))))
+        assert all(s["members"] == e["members"] for s, e in zip(seen[1:], exact, strict=True))
+    noise = cmsim.load_scenario("forum")["levers.dashboard_noise"]
+    assert 0.4 * noise < errors[0.0] < 2.0 * noise  # 8 weeks: a loose band around the declared error
+    assert errors[12.0] < 0.5 * errors[0.0]  # 12 h of analytics: error x exp(-3)
 
 
 BAD = [

@@ -99,7 +99,10 @@ def test_console_script_and_version():
 
 def test_scenarios_ship_with_a_regular_install():
     data_files = PYPROJECT["tool"]["setuptools"]["data-files"]
-    assert data_files == {"share/cmsim/scenarios": ["scenarios/*.yaml"]}
+    assert data_files == {
+        "share/cmsim/scenarios": ["scenarios/*.yaml"],
+        "share/cmsim/scenarios/exercises": ["scenarios/exercises/*.yaml"],  # the manager game's
+    }
     assert scenario_module.scenario_dirs()[1].parts[-3:] == ("share", "cmsim", "scenarios")
 
 

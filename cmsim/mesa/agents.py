@@ -220,11 +220,8 @@ class Member(FixedAgent):
 
         Kernel: ``act.act_chunk``, step 1.
         """
-        today, p = self.model.today, self.model.p
-        offended = (self.shown_yesterday & (TOXIC | SPAM)) != 0
-        p_detect = today.p_detect if offended else 0.0
-        if today.ban_wave > 0.0 and self.is_bad_actor:
-            p_detect = max(p_detect, p.levers.detection)
+        p = self.model.p
+        p_detect = self.detection_chance()
         if not (p_detect > 0.0 and self.chance(L.S_DETECT) < p_detect):
             return False
         tally = self.model.tally
@@ -240,6 +237,16 @@ class Member(FixedAgent):
             return True
         self.temper = held(self.temper * p.trolls.warning)
         return False
+
+    def detection_chance(self) -> float:
+        """Today's chance that moderation catches this member (yesterday's toxic or spam post;
+        every troll and spammer during a ban wave)."""
+        today = self.model.today
+        offended = (self.shown_yesterday & (TOXIC | SPAM)) != 0
+        p_detect = today.p_detect if offended else 0.0
+        if today.ban_wave > 0.0 and self.is_bad_actor:
+            p_detect = max(p_detect, self.model.p.levers.detection)
+        return p_detect
 
     def post_as_bad_actor(self) -> None:
         """Trolls and spammers come every day and post what they post.
@@ -298,10 +305,14 @@ class Member(FixedAgent):
 
         Kernel: ``quiet.visits``.
         """
+        return self.chance(L.S_VISIT) < self.visit_chance()
+
+    def visit_chance(self) -> float:
+        """Today's chance of a visit, from activity, engagement, mood and the day's reach."""
         p = self.model.p
         p_visit = p.members.visit_rate * self.activity * self.engagement
         p_visit = p_visit * (0.5 + max(self.satisfaction, 0.0)) * self.model.today.visit_mult
-        return self.chance(L.S_VISIT) < min(p_visit, MAX_VISIT)
+        return min(p_visit, MAX_VISIT)
 
     def visit(self) -> None:
         """Read the feed, reply and answer, feel what was read, maybe attend an event, write."""
@@ -325,9 +336,7 @@ class Member(FixedAgent):
         Kernel: ``act.act_chunk``, step 4.
         """
         p = self.model.p
-        p_reply = min(1.0, p.dynamics.reply_rate * math.sqrt(self.activity))
-        p_reply_toxic = min(1.0, p_reply * p.trolls.reply_draw)
-        p_answer = p.dynamics.answer_rate * self.expertise
+        p_reply, p_reply_toxic, p_answer = self.reply_chances()
         champion = self.role == CHAMPION
         seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0, "answers": 0}
         for other in self.contacts:
@@ -356,6 +365,12 @@ class Member(FixedAgent):
                     seen["replies"] += 1
                     other.complaint_answered = True
         return seen
+
+    def reply_chances(self) -> tuple[float, float, float]:
+        """Chances of replying to a post, of replying to a toxic post and of answering a question."""
+        p = self.model.p
+        p_reply = min(1.0, p.dynamics.reply_rate * math.sqrt(self.activity))
+        return p_reply, min(1.0, p_reply * p.trolls.reply_draw), p.dynamics.answer_rate * self.expertise
 
     def feel(self, seen: dict[str, int]) -> None:
         """Good posts and the manager's content please; toxicity, spam and complaints sour.
@@ -406,13 +421,7 @@ class Member(FixedAgent):
             return True
         if not self.chance(L.S_POST) < p.members.post_rate * self.activity * self.engagement:
             return False
-        p_toxic = p.trolls.base_rate * self.temper / max(p.members.temper_mean, 1e-9)
-        if s < p.trolls.mood_threshold:
-            p_toxic *= p.trolls.mood_boost
-        if toxic_seen > 0:
-            p_toxic *= p.trolls.context_boost
-        p_toxic *= 1.0 + p.trolls.norm_gain * self.exposure
-        if self.chance(L.S_TOXIC) < p_toxic:
+        if self.chance(L.S_TOXIC) < self.toxic_chance(toxic_seen):
             self.shown_today |= TOXIC
             tally.toxic_posts += 1
             tally.toxic_posts_members += 1
@@ -426,6 +435,16 @@ class Member(FixedAgent):
         else:
             self.shown_today |= POSTED
         return True
+
+    def toxic_chance(self, toxic_seen: int) -> float:
+        """The chance that a post is toxic: temper, a bad mood, toxicity seen today, exposure."""
+        p = self.model.p
+        p_toxic = p.trolls.base_rate * self.temper / max(p.members.temper_mean, 1e-9)
+        if self.satisfaction < p.trolls.mood_threshold:
+            p_toxic *= p.trolls.mood_boost
+        if toxic_seen > 0:
+            p_toxic *= p.trolls.context_boost
+        return p_toxic * (1.0 + p.trolls.norm_gain * self.exposure)
 
     def count_contributions(self, replies: int, posted: bool) -> None:
         """Count today's writing; note a newcomer's first post and whether it posts again."""
@@ -450,13 +469,17 @@ class Member(FixedAgent):
         Kernel: ``act.act_chunk``, step 7 (``quiet.leaves``).
         """
         p, day = self.model.p, self.model.day
-        unhappy = (1.0 - self.satisfaction) * (1.0 - self.satisfaction)
-        p_leave = (p.dynamics.churn_base + p.dynamics.churn_unhappy * unhappy) * self.model.today.churn_mult
-        if self.chance(L.S_CHURN) < p_leave:
+        if self.chance(L.S_CHURN) < self.leave_chance():
             self.status = LEFT
             self.model.tally.churned += 1
         elif day - self.last_visit >= p.dynamics.lapse_days:
             self.status = LAPSED
+
+    def leave_chance(self) -> float:
+        """Today's chance of leaving for good: a base rate, more for unhappy members."""
+        p = self.model.p
+        unhappy = (1.0 - self.satisfaction) * (1.0 - self.satisfaction)
+        return (p.dynamics.churn_base + p.dynamics.churn_unhappy * unhappy) * self.model.today.churn_mult
 
     def stay_away_or_come_back(self) -> None:
         """A lapsed member may leave for good; every contact who posted yesterday may bring it back.

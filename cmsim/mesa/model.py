@@ -26,6 +26,7 @@ from cmsim._kernels import tally as T
 from cmsim._kernels.community import join_rate
 from cmsim._kernels.members import draw_traits, initial_history
 from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
+from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
 from cmsim.graphs import SLACK_NEW, Graph
 from cmsim.inputs import check_seed, resolve_inputs, run_graph
@@ -236,9 +237,14 @@ class CommunityModel(mesa.Model):
         tl = build_timeline(self.scenario.values, self.scenario.events, self.days, self.plan.interventions)
         self.timeline[self.day :] = tl[self.day :]
 
-    def observe(self) -> Observation:
-        """The last (up to) seven days as the manager's dashboard shows them."""
-        return observe(self._out(), self.day, self.budget)
+    def observe(self, exact: bool = False) -> Observation:
+        """The last (up to) seven days as the manager's dashboard shows them: with the measurement
+        error of :mod:`cmsim.dashboard` (less with more analytics hours), or ``exact``."""
+        obs = observe(self._out(), self.day, self.budget)
+        if exact or self.day == 0:
+            return obs
+        error = dashboard_error(self.hours_log[-1][LEVERS.index("analytics")], self.scenario.values)
+        return dashboard(obs, seed=self.seed, error=error)
 
     def _plan_week(self, d: int) -> None:
         """Switch strategy on its day; at the start of each week the strategy allocates hours
