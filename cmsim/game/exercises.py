@@ -55,7 +55,7 @@ def _summary_keys() -> tuple[str, ...]:
 
 
 def _daily_columns() -> tuple[str, ...]:
-    from cmsim.simulation import DAILY_COLUMNS
+    from cmsim.run import DAILY_COLUMNS
 
     return DAILY_COLUMNS
 
@@ -247,7 +247,7 @@ def _from_mapping(where: str, path: Path, data: Any) -> Exercise:
     for i, c in enumerate(charts):
         if c not in _daily_columns():
             raise _bad(
-                where, f"debrief_charts[{i}]", "a column of Run.daily (see cmsim.simulation.DAILY_COLUMNS)", c
+                where, f"debrief_charts[{i}]", "a column of Run.daily (see cmsim.run.DAILY_COLUMNS)", c
             )
     ex = Exercise(
         name=_text(where, "name", data.get("name", path.stem)),
