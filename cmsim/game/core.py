@@ -86,7 +86,7 @@ class Game:
     ) -> None:
         self.exercise: Exercise | None = load_exercise(exercise) if exercise is not None else None
         ex = self.exercise
-        base: str | Scenario = scenario if scenario is not None else (ex.scenario if ex else "forum")
+        base: str | Path | Scenario = scenario if scenario is not None else (ex.scenario if ex else "forum")
         weeks = weeks if weeks is not None else (ex.weeks if ex else 12)
         if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 520:
             raise ScenarioError(f"the 'weeks' parameter must be an integer in [1, 520]; got {weeks!r}")
@@ -101,7 +101,7 @@ class Game:
         sc = load_scenario(base)
         # the record names a shipped scenario; any other is written out whole (values, events)
         shipped = isinstance(base, str) and base in list_scenarios()
-        self._base: str | dict[str, Any] = base if shipped else _frozen(sc)
+        self._base: str | dict[str, Any] = str(base) if shipped else _frozen(sc)
         if extra:
             sc = sc.with_overrides(extra, source=ex.source if ex else "overrides")
         self.sim = Simulation(sc, "balanced", seed=self.seed, members=members, days=7 * self.weeks)

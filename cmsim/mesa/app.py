@@ -154,7 +154,8 @@ def followed_member(model: CommunityModel, slot: int | None) -> int:
     """The member to follow: ``slot`` if it is one of the model's members, else the busiest one."""
     if slot is not None and 0 <= slot < len(model.member_list):
         return int(slot)
-    return busiest_member(model)
+    busiest = busiest_member(model)
+    return 0 if busiest is None else busiest
 
 
 @solara.component
@@ -189,12 +190,12 @@ def InsideApp(model: CommunityModel | None = None) -> None:
         ),
         [],
     )
-    current = solara.use_reactive(first)
-    chosen = solara.use_reactive({})
+    current: solara.Reactive[CommunityModel] = solara.use_reactive(first)
+    chosen: solara.Reactive[dict[str, Any]] = solara.use_reactive({})
     play_interval = solara.use_reactive(250)
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
-    chosen_slot = solara.use_reactive(None)
+    chosen_slot: solara.Reactive[int | None] = solara.use_reactive(None)
     m = current.value
     slot = followed_member(m, chosen_slot.value)
 

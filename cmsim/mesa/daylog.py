@@ -232,12 +232,12 @@ class MemberWatch:
         }
         cls = type(member)
         self._wrapped = ("chance", "chance_about", "act", "resolve", "read_feed", "write")
-        member.chance = self._chance(cls.chance.__get__(member))
-        member.chance_about = self._chance_about(cls.chance_about.__get__(member))
-        member.act = self._act(cls.act.__get__(member))
-        member.resolve = self._resolve(cls.resolve.__get__(member))
-        member.read_feed = self._read_feed(cls.read_feed.__get__(member))
-        member.write = self._write(cls.write.__get__(member))
+        member.chance = self._chance(cls.chance.__get__(member))  # type: ignore[method-assign,assignment]
+        member.chance_about = self._chance_about(cls.chance_about.__get__(member))  # type: ignore[method-assign,assignment]
+        member.act = self._act(cls.act.__get__(member))  # type: ignore[method-assign]
+        member.resolve = self._resolve(cls.resolve.__get__(member))  # type: ignore[method-assign]
+        member.read_feed = self._read_feed(cls.read_feed.__get__(member))  # type: ignore[method-assign]
+        member.write = self._write(cls.write.__get__(member))  # type: ignore[method-assign,assignment]
 
     @property
     def today(self) -> DayLog | None:

@@ -358,6 +358,7 @@ class CommunityPicture:
 
     def _draw_network(self, model: Any, day: int) -> None:
         ax = self.ax["network"]
+        assert self.layout is not None  # (made with the picture's first model)
         xy = self.layout.update(model)
         states = member_states(model)
         here = np.array([s != "gone" for s in states])

@@ -189,7 +189,9 @@ class InsideTheModel(W.VBox):
             self.picture = CommunityPicture(self.model)
         self._sync_play()
         self.w_play.max = self.model.days
-        self.follow(busiest_member(self.model))
+        busiest = busiest_member(self.model)
+        if busiest is not None:
+            self.follow(busiest)
         self._on_setting()
         self._show()
 
@@ -262,6 +264,7 @@ class InsideTheModel(W.VBox):
         return f"Day {m.day} of {m.days}{end}"
 
     def _show(self) -> None:
+        assert self.picture is not None  # (drawn when the first model is made)
         self.picture.update(self.model, highlight=self.followed)
         self.w_image.value = self.picture.png()
         self.w_counter.value = f"<b style='font-size:1.3em'>{self.counter_text()}</b>"
