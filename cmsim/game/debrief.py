@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from cmsim.errors import ArgumentError
 from cmsim.game.scoring import game_metrics
 from cmsim.parameters import LEVERS
 from cmsim.simulation import Simulation
@@ -47,7 +48,7 @@ def against_builtins(game: Any) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     score) with the score and :data:`DEBRIEF_METRICS`, and each run's daily table.
     """
     if game.week == 0:
-        raise ValueError("nothing played yet: advance at least one week first")
+        raise ArgumentError("nothing played yet: advance at least one week first")
     runs = {"you": game.result()}
     for name in BUILTIN:
         runs[name] = _sim(game, name).run()
@@ -67,7 +68,7 @@ def week_effects(game: Any, instead: str = "balanced") -> pd.DataFrame:
     ranked by the size of the effect, largest first.
     """
     if game.week == 0:
-        raise ValueError("nothing played yet: advance at least one week first")
+        raise ArgumentError("nothing played yet: advance at least one week first")
     plan = game.plan()
     mine = game.score()
     alt = {k: SHARES[instead][k] * game.budget for k in LEVERS}

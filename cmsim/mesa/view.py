@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
+from cmsim.errors import ArgumentError
 from cmsim.mesa import agents as A
 
 __all__ = [
@@ -252,7 +253,7 @@ class CommunityPicture:
     ) -> None:
         unknown = [p for p in panels if p not in PANELS]
         if unknown or not panels:
-            raise ValueError(f"panels must be a non-empty list of {PANELS}; got {panels!r}")
+            raise ArgumentError(f"panels must be a non-empty list of {PANELS}; got {panels!r}")
         self.panels = tuple(panels)
         plots = [p for p in self.panels if p != "network"]
         net = "network" in self.panels
