@@ -62,7 +62,10 @@ def voila_command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
         if value not in (None, ""):
             env[f"CMSIM_GAME_{key.upper()}"] = str(value)
     cmd = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--Voila.ip={args.host}",
-           f"--port={args.port}", f"--token={args.token}", "--theme=light", "--show_tracebacks=False"]  # fmt: skip
+           f"--port={args.port}", f"--token={args.token}", "--theme=light", "--show_tracebacks=False",
+           # a closed tab shuts its kernel down (the page's beforeunload); a kernel whose page is
+           # gone without saying so (a crashed browser, a laptop put to sleep) goes after an idle hour
+           "--MappingKernelManager.cull_idle_timeout=3600", "--MappingKernelManager.cull_interval=300"]  # fmt: skip
     return cmd, env
 
 
