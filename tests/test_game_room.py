@@ -28,6 +28,30 @@ def test_the_page_asks_a_name_then_plays_and_saves_that_players_game(tmp_path) -
     assert saved["player"] == "Zoë O'Neil" and saved["seed"] == 5 and len(saved["choices"]) == 1
 
 
+def test_two_pages_with_the_same_name_keep_their_own_records(tmp_path) -> None:
+    games = [GameRoom(weeks=2, seed=5, members=300, save_to=tmp_path).start("Ana") for _ in range(2)]
+    games[0].allocate({"moderation": 30})
+    for g in games:
+        g.advance()
+    records = [json.loads(f.read_text()) for f in tmp_path.glob("*.json")]
+    assert len(records) == 2 and {r["choices"][0]["hours"]["moderation"] for r in records} == {30.0, 6.0}
+
+
+def test_without_a_token_one_is_generated_printed_and_required(monkeypatch, capsys, tmp_path) -> None:
+    ran = {}
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: ran.update(cmd=cmd, env=env))
+    assert main([f"--records={tmp_path / 'room'}", "--token="]) == 0
+    out = capsys.readouterr().out
+    token = next(a.split("=", 1)[1] for a in ran["cmd"] if a.startswith("--token="))
+    assert len(token) >= 16 and f"http://127.0.0.1:8866/?token={token}" in out and "(generated" in out
+    assert "--Voila.ip=127.0.0.1" in ran["cmd"] and ran["cmd"][3].endswith("dashboard/game.ipynb")
+    assert (
+        ran["env"]["CMSIM_GAME_RECORDS"] == str((tmp_path / "room").resolve())
+        and (tmp_path / "room").is_dir()
+    )
+    assert "MPLBACKEND" not in ran["env"]
+
+
 def test_the_rooms_game_comes_from_the_environment() -> None:
     env = {"CMSIM_GAME_RECORDS": "/r", "CMSIM_GAME_EXERCISE": "civil_growth", "CMSIM_GAME_WEEKS": "6",
            "CMSIM_GAME_SEED": "9", "CMSIM_GAME_SCENARIO": ""}  # fmt: skip
@@ -44,6 +68,7 @@ def test_the_rooms_game_comes_from_the_environment() -> None:
     ("args", "message"),
     [
         (["--token=short"], "--token: 'short' is too short"),
+        (["--token=          "], "is too short"),
         (["--token=longenough", "--exercise=nope"], "no such exercise 'nope'"),
         (["--token=longenough", "--weeks=0"], "'weeks' parameter must be an integer in [1, 520]"),
         (["--token=longenough", "--port=70000"], "--port: 70000 is not a port number"),

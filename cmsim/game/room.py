@@ -3,7 +3,7 @@
 ``python -m cmsim.game.room --host 127.0.0.1 --records records`` serves
 ``dashboard/game.ipynb`` (the trainee's page: a name, then their own game) with Voilà. Each
 browser tab gets a kernel of its own, so every trainee's game is separate; every week played is
-saved to the records folder (``<player>_<game>_seed<seed>_<start>.json``), which
+saved to the records folder (``<player>_<game>_seed<seed>_<start>_<random>.json``), which
 ``notebooks/08_classroom_debrief.ipynb`` reads. The server always asks for a token: the trainer's,
 or one generated and printed here. The page's code is hidden and tracebacks are not shown.
 """

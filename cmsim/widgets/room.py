@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ class GameRoom:
         if self.game is not None:
             return self.game
         self.game = ManagerGame(player=name, **self.settings)
+        path = self.game.record_path
+        if path is not None:  # two tabs with the same name in the same second must not share a file
+            self.game.record_path = path.with_name(f"{path.stem}_{secrets.token_hex(3)}{path.suffix}")
         who = w.HTML(f"<p class='cmsim-player'>Player: <b>{html.escape(name)}</b></p>")
         self.widget.children = [who, self.game.widget]
         return self.game
