@@ -90,9 +90,11 @@ def _make_n(*args: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_make_game_passes_the_trainers_choices_and_ignores_the_shells() -> None:
-    cmd = _make_n("HOST=0.0.0.0", "RECORDS=room7", "TOKEN=secret123", "WEEKS=6")
+    cmd = _make_n(
+        "HOST=0.0.0.0", "RECORDS=room7", "TOKEN=secret123", "WEEKS=6", "SCENARIO=troll_raid", "MEMBERS=500"
+    )
     assert "-m cmsim.game.room --host=0.0.0.0 --port=8866 --records=room7 --token=secret123" in cmd
-    assert "--weeks=6" in cmd
+    assert "--scenario=troll_raid --weeks=6" in cmd and "--members=500" in cmd
     # an exported HOST or TOKEN (a shell's own) is not the trainer's choice: defaults, a new token
     cmd = _make_n(env={"HOST": "example.org", "TOKEN": "leaked", "RECORDS": "elsewhere"})
     assert "--host=127.0.0.1" in cmd and "--token= " in cmd + " " and "--records=records" in cmd
