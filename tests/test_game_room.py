@@ -28,6 +28,24 @@ def test_the_page_asks_a_name_then_plays_and_saves_that_players_game(tmp_path) -
     assert saved["player"] == "Zoë O'Neil" and saved["seed"] == 5 and len(saved["choices"]) == 1
 
 
+def test_a_reloaded_page_offers_to_continue_the_unfinished_game(tmp_path) -> None:
+    first = GameRoom(weeks=3, seed=5, members=300, save_to=tmp_path).start("Ana")
+    first.allocate({"moderation": 30})
+    first.advance()
+    room = GameRoom(weeks=3, seed=5, members=300, save_to=tmp_path)  # the tab reloaded
+    assert room.unfinished("Ben") == [] and room.start("Ben ") is not None  # another name: a new game
+    again = GameRoom(weeks=3, seed=5, members=300, save_to=tmp_path)
+    assert again.start("Ana") is None and "unfinished game here (week 1 of 3" in again._msg.value
+    game = again.resume(again.unfinished("Ana")[0])
+    assert game.week == 1 and game.game.plan() == first.game.plan() and game.score() == first.score()
+    game.advance()
+    ana = [json.loads(f.read_text()) for f in tmp_path.glob("Ana_*.json")]
+    assert len(ana) == 1 and len(ana[0]["choices"]) == 2  # the same file, one week more
+    other = GameRoom(weeks=4, seed=5, members=300, save_to=tmp_path)  # another game: nothing to continue
+    assert other.unfinished("Ana") == []
+    assert GameRoom(weeks=3, seed=5, members=300, save_to=tmp_path).start("Ana", new=True) is not None
+
+
 def test_two_pages_with_the_same_name_keep_their_own_records(tmp_path) -> None:
     games = [GameRoom(weeks=2, seed=5, members=300, save_to=tmp_path).start("Ana") for _ in range(2)]
     games[0].allocate({"moderation": 30})
