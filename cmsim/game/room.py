@@ -57,12 +57,16 @@ def voila_command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
     records.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["CMSIM_GAME_RECORDS"] = str(records)
+    # the page's template (dashboard/jupyter/voila/templates/cmsim): Voila's lab template without
+    # its CDN stylesheets, so a room without internet gets the whole page from the server
+    extra = str(NOTEBOOK.parent / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join([extra, *filter(None, [os.environ.get("JUPYTER_PATH")])])
     for key in ("exercise", "scenario", "weeks", "seed", "members"):
         value = getattr(args, key)
         if value not in (None, ""):
             env[f"CMSIM_GAME_{key.upper()}"] = str(value)
     cmd = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--Voila.ip={args.host}",
-           f"--port={args.port}", f"--token={args.token}", "--theme=light", "--show_tracebacks=False",
+           f"--port={args.port}", f"--token={args.token}", "--theme=light", "--template=cmsim", "--show_tracebacks=False",
            # a closed tab shuts its kernel down (the page's beforeunload); a kernel whose page is
            # gone without saying so (a crashed browser, a laptop put to sleep) goes after an idle hour
            "--MappingKernelManager.cull_idle_timeout=3600", "--MappingKernelManager.cull_interval=300"]  # fmt: skip
