@@ -67,14 +67,16 @@ inside-app: setup
 		--port=8765 --production --no-open --no-check-version
 
 # The manager game for a room (Voila: one kernel per browser tab, always behind a token):
-#   make game [HOST=0.0.0.0] [PORT=8866] [RECORDS=folder] [TOKEN=...] [EXERCISE=name] [WEEKS=n] [SEED=n]
+#   make game [HOST=0.0.0.0] [PORT=8866] [RECORDS=folder] [TOKEN=...] [EXERCISE=name] [SCENARIO=name]
+#             [WEEKS=n] [SEED=n] [MEMBERS=n]
 # Only values given on the command line count (an exported HOST or TOKEN of the shell is ignored);
 # without TOKEN a token is generated and printed. Records default to ./records.
 arg = $(if $(filter command line,$(origin $(1))),$($(1)),$(2))
 game: setup
 	$(PY) -m cmsim.game.room --host=$(call arg,HOST,127.0.0.1) --port=$(call arg,PORT,8866) \
 		--records=$(call arg,RECORDS,records) --token=$(call arg,TOKEN,) --exercise=$(call arg,EXERCISE,) \
-		$(if $(call arg,WEEKS,),--weeks=$(WEEKS),) $(if $(call arg,SEED,),--seed=$(SEED),)
+		--scenario=$(call arg,SCENARIO,) $(if $(call arg,WEEKS,),--weeks=$(WEEKS),) \
+		$(if $(call arg,SEED,),--seed=$(SEED),) $(if $(call arg,MEMBERS,),--members=$(MEMBERS),)
 
 # Hook for Debian packages (run as root; apt-get update first). Installs nothing while
 # SYSTEM_PACKAGES is empty; installs only what is missing otherwise, so it is idempotent.

@@ -82,7 +82,10 @@ def test_two_trainees_play_apart_on_the_served_game(tmp_path) -> None:
             }
             assert set(saved) == {"Ana", "Ben"}
             assert all(len(r["choices"]) == 1 and r["seed"] == 3 and r["weeks"] == 2 for r in saved.values())
-            print(f"requests blocked (outside 127.0.0.1): Ana {len(ana.blocked)}, Ben {len(ben.blocked)}")
+            print(
+                f"requests blocked (outside 127.0.0.1): Ana {len(ana.blocked)}, Ben {len(ben.blocked)}: "
+                f"{sorted(set(ana.blocked + ben.blocked))}"
+            )
             print(f"records: {sorted(f.name for f in records.glob('*.json'))}")
             errors = [e for e in ana.errors + ben.errors if "net::ERR_FAILED" not in e]
             print(f"console errors (besides blocked requests): {errors}")

@@ -3,7 +3,7 @@
 ``python -m cmsim.game.room --host 127.0.0.1 --records records`` serves
 ``dashboard/game.ipynb`` (the trainee's page: a name, then their own game) with Voilà. Each
 browser tab gets a kernel of its own, so every trainee's game is separate; every week played is
-saved to the records folder (``<player>_<game>_seed<seed>_<start>.json``), which
+saved to the records folder (``<player>_<game>_seed<seed>_<start>_<random>.json``), which
 ``notebooks/08_classroom_debrief.ipynb`` reads. The server always asks for a token: the trainer's,
 or one generated and printed here. The page's code is hidden and tracebacks are not shown.
 """
@@ -57,12 +57,19 @@ def voila_command(args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
     records.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["CMSIM_GAME_RECORDS"] = str(records)
+    # the page's template (dashboard/jupyter/voila/templates/cmsim): Voila's lab template without
+    # its CDN stylesheets, so a room without internet gets the whole page from the server
+    extra = str(NOTEBOOK.parent / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join([extra, *filter(None, [os.environ.get("JUPYTER_PATH")])])
     for key in ("exercise", "scenario", "weeks", "seed", "members"):
         value = getattr(args, key)
         if value not in (None, ""):
             env[f"CMSIM_GAME_{key.upper()}"] = str(value)
     cmd = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--Voila.ip={args.host}",
-           f"--port={args.port}", f"--token={args.token}", "--theme=light", "--show_tracebacks=False"]  # fmt: skip
+           f"--port={args.port}", f"--token={args.token}", "--theme=light", "--template=cmsim", "--show_tracebacks=False",
+           # a closed tab shuts its kernel down (the page's beforeunload); a kernel whose page is
+           # gone without saying so (a crashed browser, a laptop put to sleep) goes after an idle hour
+           "--MappingKernelManager.cull_idle_timeout=3600", "--MappingKernelManager.cull_interval=300"]  # fmt: skip
     return cmd, env
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 #: Public name -> the module of this package that defines it (imported on first use).
 _LAZY: dict[str, str] = {
+    "GameRoom": "cmsim.widgets.room",
     "InsideTheModel": "cmsim.widgets.inside",
     "ManagerGame": "cmsim.widgets.game",
     "StrategyLab": "cmsim.widgets.lab",
