@@ -61,9 +61,27 @@ def execute(path: Path, tmp_path: Path, monkeypatch) -> nbformat.NotebookNode:
 RUN = [p for p in NOTEBOOKS if p.name not in OWN_TEST]
 
 
+#: The manager notebooks of issue 20: each answers with paired sentences and draws its bands.
+MANAGER = ("03_trolls_and_moderation.ipynb", "04_newcomers_and_questions.ipynb",
+           "05_crises_platform_shifts_and_burnout.ipynb")  # fmt: skip
+
+
 @pytest.mark.parametrize("path", RUN, ids=ids(RUN))
 def test_notebook_runs_headless(path, tmp_path, monkeypatch):
-    check_lab_widgets(execute(path, tmp_path, monkeypatch))
+    nb = execute(path, tmp_path, monkeypatch)
+    check_lab_widgets(nb)
+    if path.name in MANAGER:
+        check_manager_answers(nb)
+
+
+def check_manager_answers(nb: nbformat.NotebookNode) -> None:
+    """Every comparison cell printed its paired answer and the notebook drew figures."""
+    outputs = [out for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])]
+    text = "".join(out.get("text", "") for out in outputs if out.get("output_type") == "stream")
+    sentences = [line for line in text.splitlines() if "95% CI" in line]
+    assert len(sentences) >= 8 and all(" histories" in s or "First answers" in s for s in sentences), text
+    assert "nan" not in " ".join(sentences).lower(), text
+    assert sum("image/png" in out.get("data", {}) for out in outputs) >= 2
 
 
 def check_lab_widgets(nb: nbformat.NotebookNode) -> None:
