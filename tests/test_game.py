@@ -178,9 +178,13 @@ def _shares(budget: float, **weights: float) -> dict[str, float]:
 
 #: For each shipped exercise: a plan that meets its goal and one that misses it, on the exercise's
 #: seed (a built-in strategy name or a scripted plan of shares).
+#: Model 2.0: every managed built-in keeps the forum civil and the crisis answered; what misses is
+#: a plan that leaves the lever the exercise is about without hours.
+NO_MODERATION = dict(content=6, welcoming=3, responding=3, events=1, self_care=1)
+NO_ANSWERING = dict(content=8, welcoming=2, events=2, self_care=1, moderation=1)
 MET_AND_MISSED = {
-    "civil_growth": ("moderation_first", "balanced"),
-    "product_crisis": ("balanced", "content_first"),
+    "civil_growth": ("moderation_first", NO_MODERATION),
+    "product_crisis": ("balanced", NO_ANSWERING),
     "burnout_budget": ("data_driven", "moderation_first"),
     "platform_shift": (dict(learning=4, moderation=3, responding=3, welcoming=2, content=1, analytics=1, self_care=1),
                        "balanced"),
@@ -215,7 +219,8 @@ def test_exercise_goal_is_met_by_one_plan_and_missed_by_another(name: str) -> No
 
 
 def test_exercise_goal_says_why() -> None:
-    game = Game(exercise="civil_growth").play(["balanced"])
+    game = Game(exercise="civil_growth")
+    game.play([_shares(game.budget, **NO_MODERATION)])
     met, lines = game.goal()
     assert not met
     assert lines[0].startswith("missed: toxic_share = ") and "wanted toxic_share <= 0.03" in lines[0]

@@ -124,7 +124,7 @@ def test_save_load_round_trip(lab, tmp_path):
     assert lab.wait(60) and lab.message == ""
     path = lab.save(tmp_path / "state.yaml")
     data = yaml.safe_load(path.read_text())
-    assert data["model_version"] == "1.0" and data["seeds"] == [0, 1, 2, 3]
+    assert data["model_version"] == cmsim.MODEL_VERSION and data["seeds"] == [0, 1, 2, 3]
     spec, note = load_spec(path)
     assert note == ""
     assert spec.strategies["mine"]["welcoming"] == 10.0 and spec.overrides == {"manager.hours": 24.0}
@@ -139,9 +139,11 @@ def test_save_load_round_trip(lab, tmp_path):
 
 def test_old_model_version_is_noted(tmp_path):
     path = save_spec(LabSpec(members=300, days=30, seeds=[0, 1]), tmp_path / "s.yaml")
-    path.write_text(path.read_text().replace("model_version: '1.0'", "model_version: '0.9'"))
+    text = path.read_text()
+    assert f"model_version: '{cmsim.MODEL_VERSION}'" in text
+    path.write_text(text.replace(f"model_version: '{cmsim.MODEL_VERSION}'", "model_version: '0.9'"))
     _, note = load_spec(path)
-    assert "model version 0.9" in note and "1.0" in note
+    assert "model version 0.9" in note and cmsim.MODEL_VERSION in note
 
 
 def test_python_function_strategy_is_named_not_dropped(tmp_path):

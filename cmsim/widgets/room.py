@@ -127,6 +127,7 @@ class GameRoom:
 
     def _show(self, name: str) -> None:
         who = w.HTML(f"<p class='cmsim-player'>Player: <b>{html.escape(name)}</b></p>")
+        assert self.game is not None  # (called once a game is made or loaded)
         self.widget.children = [who, self.game.widget]
 
     def _ipython_display_(self) -> None:
