@@ -63,7 +63,7 @@ def test_check_cells_say_whether_the_goal_was_met_and_why(executed) -> None:
         assert "Play the remaining weeks" in _text(c)
     over = [c for c in code if "more than the budget" in c.source][0]
     assert "more than the team's weekly budget of 30" in _text(over) and "Traceback" not in _text(over)
-    example = _text([c for c in code if "for plan in" in c.source][0])
+    example = _text([c for c in code if "example = Game(exercise=" in c.source][0])
     assert "Goal missed" in example and "Goal met" in example and "toxic_share" in example
     table = _text([c for c in code if c.source.strip().endswith('debrief["builtins"]')][0])
     assert "data_driven" in table and "you" in table
