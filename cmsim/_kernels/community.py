@@ -205,6 +205,68 @@ def early_joins(d, seed, P, TL, Z, sat_floor):
 
 
 @njit(cache=True)
+def manager_day(d, P, H, present, stress, burned, know, vacant_until, handled, care, learn, u_quit):
+    """The manager's day ``d``: overwork and toxicity build stress, rest and self-care relieve it;
+    burnout starts above one threshold and ends below another; learning builds know-how; a
+    burned-out manager quits when ``u_quit`` (uniform, stream ``S_QUIT``) falls below the quit
+    rate, leaving the post empty for ``vacancy_days``; after a vacancy a fresh manager starts.
+
+    One formula for both engines: the Mesa engine calls ``manager_day.py_func``
+    (``Manager.end_day``). ``present``, ``burned`` are 0/1; ``handled`` the offending posts
+    handled today; ``care`` and ``learn`` the self-care and learning shares of saturation.
+
+    Returns ``(hours, present, stress, burned, burned_today, know, vacant_until, quit)``: the
+    hours worked today, the state for tomorrow, whether the day's report shows the manager burned
+    out (even on the day of a quit) and 1 on the day of a quit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cmsim._kernels import layout as L
+    >>> from cmsim.scenario import load_scenario
+    >>> P = L.pack_params(load_scenario("forum").values)
+    >>> H = np.array([10.0, 10.0, 5.0, 5.0, 0.0, 0.0, 0.0, 0.0])
+    >>> hours, present, *_, quit = manager_day.py_func(0, P, H, 1.0, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5)
+    >>> float(hours), present, quit  # 30 hours worked, still in post, no quit
+    (30.0, 1.0, 0.0)
+    >>> out = manager_day.py_func(5, P, H, 1.0, 0.9, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    >>> out[1], out[4], float(out[6]), out[7]  # burned out and the draw says quit: empty post
+    (0.0, 1.0, 48.0, 1.0)
+    """
+    n_mgr = max(P[L.P_MGR_COUNT], 1.0)
+    hours = 0.0
+    burned_today = 0.0
+    quit = 0.0
+    if present > 0.0:
+        for lever in range(8):
+            hours += H[lever]
+        work = (hours - H[7]) / n_mgr  # self-care hours are not work
+        load = P[L.P_OVERWORK_STRESS] * max(0.0, work - P[L.P_SUSTAINABLE_HOURS]) / 7.0
+        load += P[L.P_TOXICITY_STRESS] * handled / n_mgr
+        rec = P[L.P_RECOVERY] + P[L.P_SELF_CARE_RECOVERY] * care * P[L.P_SELF_CARE_SCALE]
+        stress = min(max(stress + load - rec * stress, 0.0), 1.0)
+        if stress >= P[L.P_BURNOUT_THRESHOLD]:
+            burned = 1.0
+        elif burned > 0.0 and stress <= P[L.P_RECOVER_THRESHOLD]:
+            burned = 0.0
+        burned_today = burned
+        know = know + P[L.P_LEARNING_RATE] / 7.0 * learn * (1.0 - know)
+        if burned > 0.0 and u_quit < P[L.P_QUIT_RATE]:
+            # The post stays empty from tomorrow for `vacancy_days` days.
+            present = 0.0
+            burned = 0.0
+            vacant_until = d + 1 + P[L.P_VACANCY_DAYS]
+            quit = 1.0
+    elif P[L.P_MGR_COUNT] > 0.0 and d + 1 >= vacant_until:
+        # A new manager starts tomorrow, fresh but without the predecessor's know-how.
+        present = 1.0
+        burned = 0.0
+        stress = P[L.P_INITIAL_STRESS]
+        know = 0.0
+    return hours, present, stress, burned, burned_today, know, vacant_until, quit
+
+
+@njit(cache=True)
 def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, indices, deg, F, B, I, U):
     """Phase 3 (serial): arrivals, the manager's day and the output row ``OUT[d]``."""
     k_joins = key(seed, L.S_JOINS, d)
@@ -237,39 +299,16 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.see_the_day, Manager.end_day.
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
-    n_mgr = max(P[L.P_MGR_COUNT], 1.0)
-    E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care, _ = manager_levers(P, M, H)
-    hours = 0.0
-    burned = 0.0
+    _, _, _, _, _, _, _, learn, care, _ = manager_levers(P, M, H)
     present = M[L.M_PRESENT]
-    if present > 0.0:
-        for lever in range(8):
-            hours += H[lever]
-        work = (hours - H[7]) / n_mgr
-        load = P[L.P_OVERWORK_STRESS] * max(0.0, work - P[L.P_SUSTAINABLE_HOURS]) / 7.0
-        load += P[L.P_TOXICITY_STRESS] * tot[T.K_HANDLED] / n_mgr
-        rec = P[L.P_RECOVERY] + P[L.P_SELF_CARE_RECOVERY] * care * P[L.P_SELF_CARE_SCALE]
-        stress = min(max(M[L.M_STRESS] + load - rec * M[L.M_STRESS], 0.0), 1.0)
-        M[L.M_STRESS] = stress
-        if stress >= P[L.P_BURNOUT_THRESHOLD]:
-            M[L.M_BURNED_OUT] = 1.0
-        elif M[L.M_BURNED_OUT] > 0.0 and stress <= P[L.P_RECOVER_THRESHOLD]:
-            M[L.M_BURNED_OUT] = 0.0
-        k = M[L.M_KNOW_HOW]
-        M[L.M_KNOW_HOW] = k + P[L.P_LEARNING_RATE] / 7.0 * learn * (1.0 - k)
-        burned = M[L.M_BURNED_OUT]
-        if burned > 0.0 and uniform(key(seed, L.S_QUIT, d), 0) < P[L.P_QUIT_RATE]:
-            # The post stays empty from tomorrow for `vacancy_days` days.
-            M[L.M_PRESENT] = 0.0
-            M[L.M_BURNED_OUT] = 0.0
-            M[L.M_VACANT_UNTIL] = d + 1 + P[L.P_VACANCY_DAYS]
-            M[L.M_QUITS] += 1.0
-    elif P[L.P_MGR_COUNT] > 0.0 and d + 1 >= M[L.M_VACANT_UNTIL]:
-        # A new manager starts tomorrow, fresh but without the predecessor's know-how.
-        M[L.M_PRESENT] = 1.0
-        M[L.M_BURNED_OUT] = 0.0
-        M[L.M_STRESS] = P[L.P_INITIAL_STRESS]
-        M[L.M_KNOW_HOW] = 0.0
+    day = manager_day(
+        d, P, H, present, M[L.M_STRESS], M[L.M_BURNED_OUT], M[L.M_KNOW_HOW], M[L.M_VACANT_UNTIL],
+        tot[T.K_HANDLED], care, learn, uniform(key(seed, L.S_QUIT, d), 0),
+    )  # fmt: skip
+    hours, M[L.M_PRESENT], M[L.M_STRESS], M[L.M_BURNED_OUT], burned, M[L.M_KNOW_HOW] = day[:6]
+    M[L.M_VACANT_UNTIL] = day[6]
+    quit = day[7]
+    M[L.M_QUITS] += quit
     for b in range(L.MAX_OPEN_DAYS + 1):
         hist[b] += tot[T.K_HIST + b]
     o = OUT[d]

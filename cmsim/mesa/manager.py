@@ -12,17 +12,19 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from mesa import Agent
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.levers import saturation, throughput
+from cmsim._kernels.community import manager_day
+from cmsim._kernels.levers import manager_levers
 from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
 from cmsim._kernels.tally import FIXED_POINT
 from cmsim.mesa.draws import uniform
 
 # One formula for both engines: the compiled kernels' own Python functions.
-_saturation = saturation.py_func
-_throughput = throughput.py_func
+_manager_levers = manager_levers.py_func
+_manager_day = manager_day.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -69,33 +71,27 @@ class Manager(Agent):
         ``effectiveness`` is 0 when nobody is in post and reduced by burnout; ``target`` is the
         share of effort analytics aims at the right members.
 
-        Kernel: ``levers.manager_levers``.
+        One formula for both engines: the kernels' :func:`~cmsim._kernels.levers.manager_levers`
+        (its Python function), given this manager's state. Kernel: ``levers.manager_levers``.
         """
-        p, lv, h = self.model.p, self.model.p.levers, self.hours
-        n = max(p.manager.count, 1.0)
-        e = 1.0 if self.present else 0.0
-        if self.burned_out:
-            e *= p.manager.burnout_effectiveness
-        sat = [_saturation(h[k], n * scale) for k, scale in self._shares()]
-        g = lv.analytics_gain
+        state = np.zeros(L.N_M)
+        state[L.M_PRESENT] = 1.0 if self.present else 0.0
+        state[L.M_BURNED_OUT] = 1.0 if self.burned_out else 0.0
+        e, mod, resp, content, welcome, events, target, learning, care, outreach = _manager_levers(
+            self.model._P, state, np.asarray(self.hours, dtype=np.float64)
+        )
         return {
             "effectiveness": e,
-            "moderation_capacity": _throughput(h[0], lv.moderation_rate, lv.moderation_scale) * e / 7.0,
-            "responding_capacity": _throughput(h[1], lv.responding_rate, lv.responding_scale) * e / 7.0,
-            "content": sat[0] * e,
-            "welcoming_capacity": _throughput(h[3], lv.welcome_rate, lv.welcoming_scale) * e / 7.0,
-            "outreach_capacity": _throughput(h[3], lv.outreach_rate, lv.welcoming_scale) * e / 7.0,
-            "events": sat[1] * e,
-            "target": (1.0 + g * sat[2] * e) / (1.0 + g),
-            "learning": sat[3] * e,
-            "self_care": sat[4],
+            "moderation_capacity": mod,
+            "responding_capacity": resp,
+            "content": content,
+            "welcoming_capacity": welcome,
+            "outreach_capacity": outreach,
+            "events": events,
+            "target": target,
+            "learning": learning,
+            "self_care": care,
         }
-
-    def _shares(self) -> tuple[tuple[int, float], ...]:
-        """``(lever index, scale)`` of the levers whose effect is a share of saturation."""
-        lv = self.model.p.levers
-        return ((2, lv.content_scale), (4, lv.events_scale), (5, lv.analytics_scale), (6, lv.learning_scale),
-                (7, lv.self_care_scale))  # fmt: skip
 
     def plan_day(self, tl: Any) -> Today:
         """Turn the week's hours, yesterday's loads and today's events into today's chances.
@@ -159,41 +155,20 @@ class Manager(Agent):
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;
         a burned-out manager may quit, leaving a vacancy. Returns the hours worked today.
 
-        Kernel: ``community.community_changes``, "The manager's day".
+        One formula for both engines: :func:`~cmsim._kernels.community.manager_day` (its Python
+        function). Kernel: ``community.community_changes``, "The manager's day".
         """
-        p, day = self.model.p, self.model.day
-        m = p.manager
-        n = max(m.count, 1.0)
-        hours = 0.0
-        self.burned_today = False
-        if self.present:
-            for h in self.hours:
-                hours += h
-            work = (hours - self.hours[7]) / n
-            load = m.overwork_stress * max(0.0, work - m.sustainable_hours) / 7.0
-            load += m.toxicity_stress * tally.handled / n
-            levers = self.model.today.levers
-            rec = m.recovery + m.self_care_recovery * levers["self_care"] * p.levers.self_care_scale
-            self.stress = min(max(self.stress + load - rec * self.stress, 0.0), 1.0)
-            if self.stress >= m.burnout_threshold:
-                self.burned_out = True
-            elif self.burned_out and self.stress <= m.recover_threshold:
-                self.burned_out = False
-            self.burned_today = self.burned_out  # what the day's report shows, even on a quit day
-            k = self.know_how
-            self.know_how = k + p.levers.learning_rate / 7.0 * levers["learning"] * (1.0 - k)
-            if self.burned_out and uniform(self.model.keys[L.S_QUIT], 0) < m.quit_rate:
-                # The post stays empty from tomorrow for `vacancy_days` days.
-                self.present = False
-                self.burned_out = False
-                self.vacant_until = day + 1 + m.vacancy_days
-                self.quits += 1
-        elif m.count > 0.0 and day + 1 >= self.vacant_until:
-            # A new manager starts tomorrow, fresh but without the predecessor's know-how.
-            self.present = True
-            self.burned_out = False
-            self.stress = m.initial_stress
-            self.know_how = 0.0
+        model = self.model
+        levers = model.today.levers
+        hours, present, stress, burned, burned_today, know_how, vacant_until, quit = _manager_day(
+            model.day, model._P, self.hours, 1.0 if self.present else 0.0, self.stress,
+            1.0 if self.burned_out else 0.0, self.know_how, self.vacant_until, float(tally.handled),
+            levers["self_care"], levers["learning"], uniform(model.keys[L.S_QUIT], 0),
+        )  # fmt: skip
+        self.present, self.burned_out = present > 0.0, burned > 0.0
+        self.burned_today = burned_today > 0.0  # what the day's report shows, even on a quit day
+        self.stress, self.know_how, self.vacant_until = float(stress), float(know_how), float(vacant_until)
+        self.quits += int(quit)
         return hours
 
 
