@@ -289,7 +289,6 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U, False)
     joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U, False)
     # Loads seen by tomorrow's manager.
-    posts = tot[T.K_POSTS]
     M[L.M_LOAD_OFFENDING] = tot[T.K_TOXIC] + tot[T.K_SPAM]
     M[L.M_LOAD_OPEN] = tot[T.K_PENDING]
     M[L.M_LOAD_NEWCOMERS] = tot[T.K_LOAD_NEW]
@@ -312,35 +311,14 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     for b in range(L.MAX_OPEN_DAYS + 1):
         hist[b] += tot[T.K_HIST + b]
     o = OUT[d]
+    for j in range(len(T.COPY_K)):  # the tallies reported as they are (same name)
+        o[T.COPY_O[j]] = tot[T.COPY_K[j]]
     o[L.O_DAY] = d
     o[L.O_MEMBERS] = members + joins
     o[L.O_ACTIVE] = tot[T.K_ACTIVE] + joins
     o[L.O_LAPSED] = tot[T.K_LAPSED]
     o[L.O_DAU] = tot[T.K_VISITS]
-    o[L.O_WAU] = tot[T.K_WAU]
-    o[L.O_MAU] = tot[T.K_MAU]
-    o[L.O_POSTS] = posts
-    o[L.O_REPLIES] = tot[T.K_REPLIES]
-    o[L.O_QUESTIONS] = tot[T.K_QUESTIONS]
-    o[L.O_Q_ANSWERED] = tot[T.K_Q_ANS]
-    o[L.O_Q_EXPIRED] = tot[T.K_Q_EXP]
-    o[L.O_COMPLAINTS] = tot[T.K_COMPL]
-    o[L.O_C_ANSWERED] = tot[T.K_C_ANS]
-    o[L.O_TOXIC] = tot[T.K_TOXIC]
-    o[L.O_TOXIC_MEMBERS] = tot[T.K_TOXIC_MEM]
-    o[L.O_SPAM] = tot[T.K_SPAM]
-    o[L.O_TROLLS] = tot[T.K_TROLLS]
-    o[L.O_SPAMMERS] = tot[T.K_SPAMMERS]
-    o[L.O_REMOVALS] = tot[T.K_REMOVALS]
     o[L.O_JOINS] = joins
-    o[L.O_CHURNED] = tot[T.K_CHURNED]
-    o[L.O_REENGAGED] = tot[T.K_REENGAGED]
-    o[L.O_NEWCOMERS] = tot[T.K_NEWCOMERS]
-    o[L.O_FIRST_POSTS] = tot[T.K_FIRST]
-    o[L.O_FIRST_REPLIED] = tot[T.K_FIRST_REPL]
-    o[L.O_FIRST_UNANSWERED] = tot[T.K_FIRST_UNANS]
-    o[L.O_WELCOMED] = tot[T.K_WELCOMED]
-    o[L.O_OUTREACH] = tot[T.K_OUTREACH]
     ordinary = tot[T.K_ORDINARY]
     o[L.O_MEAN_SAT] = tot[T.K_SAT] / T.FIXED_POINT / ordinary if ordinary > 0 else 0.0
     o[L.O_MEAN_ENG] = tot[T.K_ENG] / T.FIXED_POINT / ordinary if ordinary > 0 else 0.0
@@ -350,15 +328,5 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_MGR_BURNED] = burned
     o[L.O_MGR_PRESENT] = present
     o[L.O_KNOW_HOW] = M[L.M_KNOW_HOW]
-    o[L.O_RESP_DAYS_SUM] = tot[T.K_RESP_SUM]
-    o[L.O_DUE30] = tot[T.K_DUE30]
-    o[L.O_RET30] = tot[T.K_RET30]
-    o[L.O_COMEBACKS] = n_back
     o[L.O_TRUNCATED] = want - joins
     o[L.O_BAD_ACCOUNTS] = tot[T.K_BAD] + joins - joins_members
-    o[L.O_DUE60] = tot[T.K_DUE60]
-    o[L.O_RET60] = tot[T.K_RET60]
-    o[L.O_DUE90] = tot[T.K_DUE90]
-    o[L.O_RET90] = tot[T.K_RET90]
-    o[L.O_Q_PEER] = tot[T.K_Q_PEER]
-    o[L.O_PEER_ANSWERS] = tot[T.K_PEER_ANS]

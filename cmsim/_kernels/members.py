@@ -66,11 +66,13 @@ def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
 
 
 @njit("UniTuple(int64, 3)(uint64, int64, int64, float64, float64, float64)", cache=True)
-def initial_history(kr, n, i, troll_share, spam_share, half_lapse):
+def initial_history(kr, n, i, troll_share, spam_share, lapse_days):
     """Role, join day and last visit of initial member ``i`` of ``n``, from the key ``kr`` of the
     role stream (``S_TRAIT_ROLE``, day -1): a troll with chance ``troll_share``, else a spammer
-    with chance ``spam_share``, else a member; joined up to a year ago; last seen up to
-    ``half_lapse`` days ago. Both engines call it (``CommunityModel._place_initial_members``)."""
+    with chance ``spam_share``, else a member; joined up to a year ago; last seen up to half of
+    ``lapse_days`` (at least 1) days ago. Both engines call it
+    (``CommunityModel._place_initial_members``)."""
+    half_lapse = max(1.0, lapse_days / 2.0)
     u = uniform(kr, i)
     if u < troll_share:
         role = L.TROLL
@@ -92,9 +94,10 @@ def init_members(seed, n, n_hubs, P, F, B, I, U, lo=0, hi=-1):
     and ``spam.initial_share`` spammers; the first ``n_hubs`` members are experts (customer hubs).
     """
     kr = key(seed, L.S_TRAIT_ROLE, -1)
-    half_lapse = max(1.0, P[L.P_LAPSE_DAYS] / 2.0)
     for i in range(lo, n if hi < 0 else hi):
-        role, join, last = initial_history(kr, n, i, P[L.P_TROLL_INITIAL], P[L.P_SPAM_INITIAL], half_lapse)
+        role, join, last = initial_history(
+            kr, n, i, P[L.P_TROLL_INITIAL], P[L.P_SPAM_INITIAL], P[L.P_LAPSE_DAYS]
+        )
         set_member(seed, -1, i, role, i < n_hubs, join, last, P, F, B, I, U)
 
 

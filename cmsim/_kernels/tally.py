@@ -25,57 +25,123 @@ FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as who
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
 WELCOME_DAYS = 7  # the manager greets a newcomer in its first week (visiting or not), not later
 
-# Per-chunk tallies: part[c, K_*].
-K_VISITS = 0
-K_POSTS = 1
-K_REPLIES = 2
-K_QUESTIONS = 3
-K_Q_ANS = 4
-K_Q_EXP = 5
-K_COMPL = 6
-K_C_ANS = 7
-K_TOXIC = 8
-K_TOXIC_MEM = 9
-K_SPAM = 10
-K_TROLLS = 11
-K_SPAMMERS = 12
-K_REMOVALS = 13
-K_CHURNED = 14
-K_REENGAGED = 15
-K_NEWCOMERS = 16
-K_FIRST = 17
-K_FIRST_REPL = 18
-K_FIRST_UNANS = 19
-K_WELCOMED = 20
-K_OUTREACH = 21
-K_SAT = 22
-K_ENG = 23
-K_ORDINARY = 24
-K_ACTIVE = 25
-K_LAPSED = 26
-K_WAU = 27
-K_MAU = 28
-K_RESP_SUM = 29
-K_LOAD_NEW = 30
-K_AT_RISK = 31
-K_SATISFIED = 32
-K_HANDLED = 33
-K_DUE30 = 34
-K_RET30 = 35
-K_COMEBACKS = 36
-K_PENDING = 37
-K_BAD = 38
-K_SAT_FLOOR = 39  # ordinary active members satisfied after phase 1 (phase 2 only raises s)
-K_EARLY_JOINS = 40  # member newcomers who joined during phase 2 (set in tot, not part)
-K_DUE60 = 41
-K_RET60 = 42
-K_DUE90 = 43
-K_RET90 = 44
-K_Q_PEER = 45  # questions whose first answer came from a peer
-K_PEER_ANS = 46  # answers peers gave to questions (every answer, not only the first)
-K_EXPERTISE = 47  # visitors' expertise, summed in whole multiples of 2**-24
-K_HIST = 48
+# --- the day's counts: part[c, K_*] ---------------------------------------------------------------
+#: The day's counts (tallies), named once, in the order of their slots ``part[c, K_*]``. The Mesa
+#: engine's :class:`~cmsim.mesa.manager.Tally` has one attribute of the same name for each (but
+#: :data:`KERNEL_ONLY`); a count named like an output column (``layout.OUT_COLUMNS``) is reported
+#: in that column as it is (:data:`COPY_K`, :data:`COPY_O`), in both engines.
+TALLIES: tuple[str, ...] = (
+    "visits",
+    "posts",
+    "replies",
+    "questions",
+    "questions_answered",
+    "questions_expired",
+    "complaints",
+    "complaints_answered",
+    "toxic_posts",
+    "toxic_posts_members",
+    "spam_posts",
+    "active_trolls",
+    "active_spammers",
+    "removals",
+    "churned",
+    "reengaged",
+    "newcomers",
+    "first_posts",
+    "first_posts_replied",
+    "first_posts_unanswered",
+    "welcomed",
+    "outreach",
+    "satisfaction_sum",
+    "engagement_sum",
+    "ordinary",
+    "active",
+    "lapsed",
+    "wau",
+    "mau",
+    "response_days_sum",
+    "unwelcomed_visitors",
+    "at_risk",
+    "satisfied",
+    "handled",
+    "newcomers_due_30d",
+    "newcomers_retained_30d",
+    "comebacks",
+    "pending",
+    "bad_accounts",
+    "sat_floor",  # ordinary active members satisfied after phase 1 (phase 2 only raises s)
+    "early_joins",  # member newcomers who joined during phase 2 (set in tot, not part)
+    "newcomers_due_60d",
+    "newcomers_retained_60d",
+    "newcomers_due_90d",
+    "newcomers_retained_90d",
+    "questions_answered_peer",  # questions whose first answer came from a peer
+    "peer_answers",  # answers peers gave to questions (every answer, not only the first)
+    "expertise_sum",  # visitors' expertise, summed in whole multiples of 2**-24
+)
+#: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
+KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins")
+
+
+def _k(name: str) -> int:
+    return TALLIES.index(name)
+
+
+# The slots by name (plain int constants: numba compiles them in).
+K_VISITS = _k("visits")
+K_POSTS = _k("posts")
+K_REPLIES = _k("replies")
+K_QUESTIONS = _k("questions")
+K_Q_ANS = _k("questions_answered")
+K_Q_EXP = _k("questions_expired")
+K_COMPL = _k("complaints")
+K_C_ANS = _k("complaints_answered")
+K_TOXIC = _k("toxic_posts")
+K_TOXIC_MEM = _k("toxic_posts_members")
+K_SPAM = _k("spam_posts")
+K_TROLLS = _k("active_trolls")
+K_SPAMMERS = _k("active_spammers")
+K_REMOVALS = _k("removals")
+K_CHURNED = _k("churned")
+K_REENGAGED = _k("reengaged")
+K_NEWCOMERS = _k("newcomers")
+K_FIRST = _k("first_posts")
+K_FIRST_REPL = _k("first_posts_replied")
+K_FIRST_UNANS = _k("first_posts_unanswered")
+K_WELCOMED = _k("welcomed")
+K_OUTREACH = _k("outreach")
+K_SAT = _k("satisfaction_sum")
+K_ENG = _k("engagement_sum")
+K_ORDINARY = _k("ordinary")
+K_ACTIVE = _k("active")
+K_LAPSED = _k("lapsed")
+K_WAU = _k("wau")
+K_MAU = _k("mau")
+K_RESP_SUM = _k("response_days_sum")
+K_LOAD_NEW = _k("unwelcomed_visitors")
+K_AT_RISK = _k("at_risk")
+K_SATISFIED = _k("satisfied")
+K_HANDLED = _k("handled")
+K_DUE30 = _k("newcomers_due_30d")
+K_RET30 = _k("newcomers_retained_30d")
+K_COMEBACKS = _k("comebacks")
+K_PENDING = _k("pending")
+K_BAD = _k("bad_accounts")
+K_SAT_FLOOR = _k("sat_floor")
+K_EARLY_JOINS = _k("early_joins")
+K_DUE60 = _k("newcomers_due_60d")
+K_RET60 = _k("newcomers_retained_60d")
+K_DUE90 = _k("newcomers_due_90d")
+K_RET90 = _k("newcomers_retained_90d")
+K_Q_PEER = _k("questions_answered_peer")
+K_PEER_ANS = _k("peer_answers")
+K_EXPERTISE = _k("expertise_sum")
+K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
+#: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
+COPY_K: tuple[int, ...] = tuple(_k(c) for c in TALLIES if c in L.OUT_COLUMNS)
+COPY_O: tuple[int, ...] = tuple(L.OUT_COLUMNS.index(c) for c in TALLIES if c in L.OUT_COLUMNS)
 
 # Day scalars shared by the parallel phases: Z[Z_*].
 Z_P_DETECT = 0

@@ -19,7 +19,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels.community import manager_day
 from cmsim._kernels.levers import manager_levers
 from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
-from cmsim._kernels.tally import FIXED_POINT
+from cmsim._kernels.tally import FIXED_POINT, KERNEL_ONLY, TALLIES
 from cmsim.mesa.draws import uniform
 
 # One formula for both engines: the compiled kernels' own Python functions.
@@ -193,19 +193,14 @@ class Today:
 
 
 class Tally:
-    """The day's counts, incremented by the agents and reported by the DataCollector."""
+    """The day's counts, incremented by the agents and reported by the DataCollector.
 
-    __slots__ = (
-        "visits", "posts", "replies", "questions", "questions_answered", "questions_expired",
-        "complaints", "complaints_answered", "toxic_posts", "toxic_posts_members", "spam_posts",
-        "active_trolls", "active_spammers", "removals", "churned", "reengaged", "newcomers",
-        "first_posts", "first_posts_replied", "first_posts_unanswered", "welcomed", "outreach",
-        "satisfaction_sum", "engagement_sum", "ordinary", "active", "lapsed", "wau", "mau",
-        "response_days_sum", "unwelcomed_visitors", "at_risk", "satisfied", "handled",
-        "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
-        "newcomers_due_60d", "newcomers_retained_60d", "newcomers_due_90d", "newcomers_retained_90d",
-        "questions_answered_peer", "peer_answers", "expertise_sum",
-    )  # fmt: skip
+    One attribute per count the kernels tally (``cmsim._kernels.tally.TALLIES``, same names); a
+    count named like a column of ``Run.daily`` is reported in it as it is.
+    """
+
+    # the kernels' names of the day's counts (``cmsim._kernels.tally.TALLIES``), but their bookkeeping
+    __slots__ = tuple(name for name in TALLIES if name not in KERNEL_ONLY)
 
     if TYPE_CHECKING:  # every name of __slots__ is a count (or a sum) of the day
 

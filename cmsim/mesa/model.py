@@ -177,11 +177,10 @@ class CommunityModel(mesa.Model):
         self.space = Network(G, capacity=1, random=self.random)
         p = self.p
         kr = key(self.seed, L.S_TRAIT_ROLE, -1)
-        half_lapse = max(1.0, p.dynamics.lapse_days / 2.0)
-        troll, spam = p.trolls.initial_share, p.spam.initial_share
+        troll, spam, lapse_days = p.trolls.initial_share, p.spam.initial_share, p.dynamics.lapse_days
         self.member_list: list[A.Member] = []
         for i in range(n):
-            code, joined, last = initial_history(kr, n, i, troll, spam, half_lapse)  # (the kernels' draws)
+            code, joined, last = initial_history(kr, n, i, troll, spam, lapse_days)  # (the kernels' draws)
             room = int(g.indptr[i + 1] - g.indptr[i] - g.deg[i])
             self._new_member(i, -1, _ROLE_NAME[code], i < g.n_hubs, joined, last, room)
         for i, row in enumerate(rows):
@@ -408,6 +407,6 @@ class CommunityModel(mesa.Model):
         return Run(daily, summary, members, self.scenario.name, self.strategy_name, self.seed, "mesa", events)
 
 
-#: Report columns that are plain tallies of the day: the output columns (``layout.OUT_COLUMNS``)
-#: the Tally counts under the same name (``_record`` computes the others).
-_TALLY_COLUMNS = tuple(c for c in L.OUT_COLUMNS if c in Tally.__slots__)
+#: Report columns that are plain tallies of the day, as in the kernels (``tally.COPY_K``): the
+#: output columns the Tally counts under the same name (``_record`` computes the others).
+_TALLY_COLUMNS = tuple(T.TALLIES[k] for k in T.COPY_K)
