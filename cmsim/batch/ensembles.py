@@ -193,7 +193,10 @@ def ensemble(
     workers : int, optional
         Processes (or threads) to use; default every core this process may use.
     backend : {"auto", "serial", "thread", "process"}
-        How runs are spread (results are identical whichever).
+        How runs are spread (results are identical whichever). ``"auto"`` forks a pool of worker
+        processes for a long batch, except in a notebook's kernel or from a thread other than
+        the main one: there it uses threads (a kernel's own threads and sockets do not survive a
+        fork safely). ``"process"`` forks even in a kernel.
     keep_members : bool
         Keep every run's member table (memory grows with members x runs).
 

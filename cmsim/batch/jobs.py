@@ -12,7 +12,9 @@ compiles the kernels once, for every worker, and times a run: a batch too short 
 forking stays serial), and every run steps on one thread (``RunSpec.threads = 1``).
 Communities of at least ``THREADED_RUNS_FROM`` members run one at a time instead, each on every
 core, as they would not fit many to a machine. A batch started from any thread but the main one
-(a widget's, a Dask worker's) never forks: it runs on threads there.
+(a widget's, a Dask worker's) never forks: it runs on threads there. Nor does ``backend="auto"``
+fork from a notebook's kernel (a Jupyter kernel's own threads and sockets do not survive a fork
+safely): there its runs go on threads, and only ``backend="process"``, asked for by name, forks.
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ from cmsim.errors import ArgumentError
 from cmsim.run import TableSource
 from cmsim.spec import RunSpec
 
-__all__ = ["Job", "Result", "run_jobs", "guided_chunks", "default_workers", "BACKENDS", "PROGRESS_AFTER_S"]
+__all__ = [
+    "Job", "Result", "run_jobs", "guided_chunks", "default_workers", "in_kernel", "BACKENDS", "PROGRESS_AFTER_S",
+]  # fmt: skip
 
-#: How runs may be spread: ``auto`` (processes where the platform can fork, else threads),
-#: ``serial``, ``thread`` or ``process``.
+#: How runs may be spread: ``auto`` (processes where the platform can fork and this is not a
+#: notebook's kernel, else threads), ``serial``, ``thread`` or ``process``.
 BACKENDS: tuple[str, ...] = ("auto", "serial", "thread", "process")
 #: A progress bar appears when a batch is estimated to take longer than this (seconds).
 PROGRESS_AFTER_S = 1.5
@@ -80,6 +84,22 @@ def _can_fork() -> bool:
         and "fork" in mp.get_all_start_methods()
         and threading.current_thread() is threading.main_thread()
     )
+
+
+def in_kernel() -> bool:
+    """Whether this process is a Jupyter (IPython) kernel: a notebook's, a Voila page's.
+
+    Such a process runs threads of its own (heartbeat, output, control) over ZMQ sockets, which a
+    forked child inherits in whatever state they were; so ``backend="auto"`` never forks there.
+    """
+    if "ipykernel" not in sys.modules:  # a kernel has imported it; cmsim never does
+        return False
+    try:
+        from ipykernel.kernelapp import IPKernelApp
+
+        return bool(IPKernelApp.initialized())
+    except Exception:  # an unusual ipykernel: assume a kernel, and do not fork
+        return True
 
 
 def _one_thread(jobs: Sequence[Job]) -> list[Job]:
@@ -137,7 +157,13 @@ def run_jobs(
     progress: bool | None = None,
     desc: str = "runs",
 ) -> list[Result]:
-    """Run every job and return their results in job order (identical whatever the backend)."""
+    """Run every job and return their results in job order (identical whatever the backend).
+
+    ``backend="auto"`` runs them serially when the batch is short, else on a pool of forked
+    processes, or on threads where forking is not safe (a thread other than the main one, a
+    notebook's kernel: :func:`in_kernel`); ``"process"`` forks even in a kernel (asked for by
+    name), but not from another thread.
+    """
     if backend not in BACKENDS:
         raise ArgumentError(f"the 'backend' parameter must be one of {', '.join(BACKENDS)}; got {backend!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
@@ -156,7 +182,8 @@ def run_jobs(
         bar.update(1)
         if backend == "auto":
             short = per_run * (n - 1) < SERIAL_BELOW_S
-            backend = "serial" if workers < 2 or big or short else "process" if _can_fork() else "thread"
+            forks = _can_fork() and not in_kernel()  # never behind a notebook's back
+            backend = "serial" if workers < 2 or big or short else "process" if forks else "thread"
         if backend == "process" and not _can_fork():
             backend = "thread"
         parallel = backend in ("thread", "process") and workers > 1
