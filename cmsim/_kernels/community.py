@@ -147,6 +147,8 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U, crea
     mutual; a member whose contact row is full takes the newcomer in the place of a contact who
     left, or is passed over (up to 8 tries per link). Returns the number added (fewer only if
     the capacity is full). ``created``: the slots already hold the newcomers (:func:`create`).
+
+    Mesa: ``CommunityModel.arrive``.
     """
     k_attach = key(seed, L.S_ATTACH, d)
     attach = int(P[L.P_ATTACH])
@@ -182,7 +184,8 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U, crea
 @njit(cache=True)
 def join_rate(d, P, TL, Z, satisfied):
     """Expected member newcomers on day ``d``: acquisition, plus word of mouth from ``satisfied``
-    members (unless membership is given), times reach, season and the timeline's factors."""
+    members (unless membership is given), times reach, season and the timeline's factors.
+    Mesa: ``CommunityModel.welcome_arrivals`` calls this compiled function."""
     lam = P[L.P_ACQUISITION] * P[L.P_INITIAL_MEMBERS]
     if P[L.P_MEMBERSHIP_GIVEN] == 0.0:
         lam = (lam + P[L.P_WORD_OF_MOUTH] * satisfied) * Z[T.Z_REACH] * TL[d, L.TL_SEASON]
@@ -288,6 +291,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     joins_members = joins
     joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U, False)
     joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U, False)
+    # Mesa: Manager.see_the_day.
     # Loads seen by tomorrow's manager.
     M[L.M_LOAD_OFFENDING] = tot[T.K_TOXIC] + tot[T.K_SPAM]
     M[L.M_LOAD_OPEN] = tot[T.K_PENDING]
@@ -296,7 +300,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_EXPERTISE] = tot[T.K_EXPERTISE]
     M[L.M_LOAD_QUESTIONS] = tot[T.K_QUESTIONS]
     M[L.M_MEMBERS] = members + joins
-    # Mesa: Manager.see_the_day, Manager.end_day.
+    # Mesa: Manager.end_day (both call manager_day).
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
     _, _, _, _, _, _, _, learn, care, _ = manager_levers(P, M, H)
     present = M[L.M_PRESENT]
@@ -310,6 +314,8 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_QUITS] += quit
     for b in range(L.MAX_OPEN_DAYS + 1):
         hist[b] += tot[T.K_HIST + b]
+    # Mesa: CommunityModel._record.
+    # The day's output row.
     o = OUT[d]
     for j in range(len(T.COPY_K)):  # the tallies reported as they are (same name)
         o[T.COPY_O[j]] = tot[T.COPY_K[j]]

@@ -56,6 +56,8 @@ def manager_levers(P, M, H):
     capacities in items per day (``welcome_cap`` and ``outreach_cap`` if all welcoming hours went
     to the one or the other); ``content``, ``event``, ``learn`` and ``self_care`` as shares of
     saturation in [0, 1); ``target`` the share of effort that analytics aims at the right members.
+
+    Mesa: ``Manager.lever_effects`` (calls this function's Python version).
     """
     n = max(P[L.P_MGR_COUNT], 1.0)
     E = M[L.M_PRESENT]
@@ -77,7 +79,10 @@ def manager_levers(P, M, H):
 
 @njit(cache=True)
 def day_scalars(d, P, TL, M, H, Z):
-    """Fill ``Z`` with today's lever effects, event factors and reach; update the reach shock."""
+    """Fill ``Z`` with today's lever effects, event factors and reach; update the reach shock.
+
+    Mesa: ``Manager.plan_day``.
+    """
     E, mod_cap, resp_cap, content, welcome_cap, event, target, learn, care, outreach_cap = manager_levers(
         P, M, H
     )

@@ -92,6 +92,9 @@ def init_members(seed, n, n_hubs, P, F, B, I, U, lo=0, hi=-1):
     Initial members have been around for up to a year (``join_day`` in [-365, -1]) and last
     visited within the past ``lapse_days / 2`` days. A share ``trolls.initial_share`` are trolls
     and ``spam.initial_share`` spammers; the first ``n_hubs`` members are experts (customer hubs).
+
+    Mesa: ``CommunityModel._place_initial_members`` (with :func:`initial_history` and
+    :func:`draw_traits`).
     """
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     for i in range(lo, n if hi < 0 else hi):

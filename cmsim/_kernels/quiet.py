@@ -55,14 +55,16 @@ def fade(exposure):
 
 @njit(cache=True)
 def visits(k_visit, i, activity, s, g, P, Z):
-    """Whether ordinary member ``i`` visits today (after :func:`drift`)."""
+    """Whether ordinary member ``i`` visits today (after :func:`drift`). Mesa:
+    ``Member.decides_to_visit`` (``Member.visit_chance``)."""
     pv = P[L.P_VISIT_RATE] * activity * g * (0.5 + max(s, 0.0)) * Z[T.Z_VISIT_MULT]
     return uniform(k_visit, i) < min(pv, T.MAX_VISIT)
 
 
 @njit("float64(float64, int64)", cache=True)
 def comeback_chance(reengagement, n):
-    """The chance a lapsed member comes back when ``n`` of its contacts posted yesterday."""
+    """The chance a lapsed member comes back when ``n`` of its contacts posted yesterday. Mesa:
+    ``Member.stay_away_or_come_back`` (the power multiplied out as here: ``draws.int_power``)."""
     return 1.0 - (1.0 - reengagement) ** n
 
 

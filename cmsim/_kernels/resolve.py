@@ -212,6 +212,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
         n_bad += x[10]
         n_active += x[11]
         # The busy members, in full (in order: the lowest bit first).
+        # Mesa: Member.resolve (comebacks, wau, mau, newcomer retention; then the steps below).
         while m != 0:
             i = b0 + trailing_zeros(m)
             m &= m - np.uint64(1)

@@ -173,7 +173,10 @@ def _sum_parts(part, tot):
 # and numba's cache cannot hold one function compiled both ways.
 @njit(cache=True)
 def run_days_ser(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U):
-    """Advance days ``d0..d1-1`` on one thread (for small communities and ensembles)."""
+    """Advance days ``d0..d1-1`` on one thread (for small communities and ensembles).
+
+    Mesa: ``CommunityModel.step`` (one day: the three phases).
+    """
     Z = np.zeros(N_Z)
     tot = np.zeros(N_K)
     nc = chunks.shape[0]

@@ -295,7 +295,10 @@ class Member(FixedAgent):
         self.hold_moods()
 
     def hold_moods(self) -> None:
-        """Round satisfaction, engagement and exposure to the precision they are held in."""
+        """Round satisfaction, engagement and exposure to the precision they are held in.
+
+        Kernel: ``act.act_chunk`` stores them in single precision (``layout.F_DTYPE``).
+        """
         self.satisfaction = held(self.satisfaction)
         self.engagement = held(self.engagement)
         self.exposure = held(self.exposure)
@@ -315,7 +318,10 @@ class Member(FixedAgent):
         return min(p_visit, MAX_VISIT)
 
     def visit(self) -> None:
-        """Read the feed, reply and answer, feel what was read, maybe attend an event, write."""
+        """Read the feed, reply and answer, feel what was read, maybe attend an event, write.
+
+        Kernel: ``act.act_chunk``, steps 3-6 (a visit).
+        """
         self.last_visit = self.model.day
         self.model.tally.visits += 1
         self.model.tally.expertise_sum += math.floor(self.expertise * FIXED_POINT)
@@ -447,7 +453,10 @@ class Member(FixedAgent):
         return p_toxic * (1.0 + p.trolls.norm_gain * self.exposure)
 
     def count_contributions(self, replies: int, posted: bool) -> None:
-        """Count today's writing; note a newcomer's first post and whether it posts again."""
+        """Count today's writing; note a newcomer's first post and whether it posts again.
+
+        Kernel: ``act.act_chunk``, step 6.
+        """
         tally, day = self.model.tally, self.model.day
         if posted:
             tally.posts += 1

@@ -342,7 +342,10 @@ class CommunityModel(mesa.Model):
     def _record(
         self, members: float, joins: int, bad_joins: int, wanted: int, hours: float, present: bool
     ) -> None:
-        """The day's report, one value per column of ``Run.daily`` (read by the DataCollector)."""
+        """The day's report, one value per column of ``Run.daily`` (read by the DataCollector).
+
+        Kernel: ``community.community_changes``, "The day's output row".
+        """
         t, mgr = self.tally, self.manager
         r = {c: float(getattr(t, c)) for c in _TALLY_COLUMNS}
         r.update(
