@@ -34,7 +34,7 @@ from cmsim.strategies import StrategyLike
 from cmsim.timeline import Intervention, as_interventions
 from cmsim.version import MODEL_VERSION
 
-__all__ = ["RunSpec", "run_spec", "simulate", "ENGINES"]
+__all__ = ["RunSpec", "run_spec", "simulate", "canonical_json", "ENGINES"]
 
 #: The engines a spec runs on: ``fast`` (compiled) and ``mesa`` (readable agents, same results).
 ENGINES: tuple[str, ...] = ("fast", "mesa")
@@ -141,6 +141,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"not JSON-able: {type(value).__name__}")
+
+
+def canonical_json(obj: Any) -> str:
+    """The text a key is hashed from: sorted keys, no spaces, numpy scalars as plain numbers.
+
+    :meth:`RunSpec.key` hashes it, and so do the sweep's chunk names, so equal values give equal
+    keys wherever they are computed.
+
+    Examples
+    --------
+    >>> canonical_json({"b": np.float64(0.5), "a": [1, np.int64(2)]})
+    '{"a":[1,2],"b":0.5}'
+    """
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_plain)
 
 
 @dataclass(frozen=True, eq=True)
@@ -294,8 +308,7 @@ class RunSpec:
         d = self.to_dict()
         d.pop("threads")
         d["scenario"] = {k: v for k, v in d["scenario"].items() if k not in ("name", "description")}
-        text = json.dumps({"model_version": MODEL_VERSION, "spec": d}, sort_keys=True, separators=(",", ":"),
-                          default=_plain)  # fmt: skip
+        text = canonical_json({"model_version": MODEL_VERSION, "spec": d})
         return hashlib.sha256(text.encode()).hexdigest()
 
     # --- running ---------------------------------------------------------------------------------

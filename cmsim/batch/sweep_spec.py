@@ -31,7 +31,6 @@ hours are read as shares of the budget.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -45,7 +44,7 @@ from cmsim.errors import CmsimError, SweepError
 from cmsim.parameters import LEVERS, PARAMS
 from cmsim.scenario import Scenario
 from cmsim.scenario_rules import show as _show
-from cmsim.spec import _plain
+from cmsim.spec import canonical_json
 from cmsim.timeline import Intervention
 
 __all__ = [
@@ -256,14 +255,6 @@ class SweepSpec:
     def spec_hash(self) -> str:
         """sha256 of :meth:`canonical`."""
         return hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
-
-
-def canonical_json(obj: Any) -> str:
-    """Sorted-keys compact JSON (the text that is hashed)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_jsonable)
-
-
-_jsonable = _plain  # numpy scalars as plain numbers, as the run spec writes them
 
 
 def _is_int_key(key: str) -> bool:
