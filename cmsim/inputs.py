@@ -8,7 +8,7 @@ gets the same one-line :class:`~cmsim.errors.ArgumentError` whichever the entry 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,15 @@ from cmsim.errors import ArgumentError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.scenario import Scenario, resolve_scenario
 
-__all__ = ["check_seed", "check_threads", "check_days", "resolve_inputs", "run_graph"]
+__all__ = [
+    "check_seed",
+    "check_threads",
+    "check_days",
+    "check_choice",
+    "check_int",
+    "resolve_inputs",
+    "run_graph",
+]
 
 
 def _is_int(value: Any) -> bool:
@@ -53,6 +61,34 @@ def check_threads(threads: Any) -> int | None:
             f"the 'threads' parameter must be None (automatic) or an integer >= 1; got {threads!r}"
         )
     return int(threads)
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """``value`` as an int, or :class:`ArgumentError` naming parameter ``name`` unless it is an
+    integer (not a bool) of at least ``minimum``.
+
+    Examples
+    --------
+    >>> check_int("workers", 2, 1)
+    2
+    """
+    if not _is_int(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ArgumentError(f"the '{name}' parameter must be an integer{bound}; got {value!r}")
+    return int(value)
+
+
+def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
+    """``value`` if it is one of ``allowed``, or :class:`ArgumentError` naming them.
+
+    Examples
+    --------
+    >>> check_choice("engine", "mesa", ("fast", "mesa"))
+    'mesa'
+    """
+    if not isinstance(value, str) or value not in allowed:
+        raise ArgumentError(f"the '{name}' parameter must be one of {', '.join(allowed)}; got {value!r}")
+    return value
 
 
 def resolve_inputs(

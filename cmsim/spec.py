@@ -26,7 +26,7 @@ import numpy as np
 
 from cmsim.errors import ArgumentError, StrategyError
 from cmsim.graphs import Graph
-from cmsim.inputs import check_seed, check_threads, resolve_inputs
+from cmsim.inputs import check_choice, check_int, check_seed, check_threads, resolve_inputs
 from cmsim.run import Run
 from cmsim.scenario import Scenario
 from cmsim.simulation import Simulation
@@ -211,10 +211,7 @@ class RunSpec:
         set_(self, "seed", check_seed(self.seed))
         set_(self, "threads", check_threads(self.threads))
         for name in ("days", "members"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ArgumentError(f"the '{name}' parameter must be an integer; got {value!r}")
-            set_(self, name, int(value))
+            set_(self, name, check_int(name, getattr(self, name)))
         if self.graph is not None:
             if not isinstance(self.graph, Graph):
                 raise ArgumentError(
@@ -314,15 +311,13 @@ class RunSpec:
     # --- running ---------------------------------------------------------------------------------
     def run(self, engine: str = "fast") -> Run:
         """Simulate the spec to its horizon on ``engine`` (``"fast"`` or ``"mesa"``)."""
-        if engine == "fast":
-            return Simulation.from_spec(self).run()
-        if engine == "mesa":
+        if check_choice("engine", engine, ENGINES) == "mesa":
             from cmsim.mesa import CommunityModel
 
             model = CommunityModel.from_spec(self)
             model.run_model()
             return model.result()
-        raise ArgumentError(f"the 'engine' parameter must be one of {', '.join(ENGINES)}; got {engine!r}")
+        return Simulation.from_spec(self).run()
 
 
 def run_spec(
@@ -376,8 +371,7 @@ def simulate(
     >>> len(run.daily), bool(run.daily["members"].iloc[0] > 0)
     (30, True)
     """
-    if engine not in ENGINES:
-        raise ArgumentError(f"the 'engine' parameter must be one of {', '.join(ENGINES)}; got {engine!r}")
+    check_choice("engine", engine, ENGINES)
     spec = run_spec(scenario, strategy, seed=seed, days=days, members=members, overrides=overrides, graph=graph,
                     interventions=interventions)  # fmt: skip
     return spec.run(engine)

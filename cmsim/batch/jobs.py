@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from cmsim.errors import ArgumentError
+from cmsim.inputs import check_choice, check_int
 from cmsim.run import TableSource
 from cmsim.spec import RunSpec
 
@@ -164,10 +164,9 @@ def run_jobs(
     notebook's kernel: :func:`in_kernel`); ``"process"`` forks even in a kernel (asked for by
     name), but not from another thread.
     """
-    if backend not in BACKENDS:
-        raise ArgumentError(f"the 'backend' parameter must be one of {', '.join(BACKENDS)}; got {backend!r}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ArgumentError(f"the 'workers' parameter must be an integer >= 1; got {workers!r}")
+    check_choice("backend", backend, BACKENDS)
+    if workers is not None:
+        workers = check_int("workers", workers, 1)
     n = len(jobs)
     workers = min(workers or default_workers(), n)
     results: list[Result | None] = [None] * n
