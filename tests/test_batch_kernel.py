@@ -70,3 +70,26 @@ def test_process_asked_for_by_name_still_forks_in_a_kernel(monkeypatch, backends
     cmsim.ensemble("forum", "balanced", backend="process", **KW)
     cmsim.ensemble("forum", "balanced", backend="serial", **KW)
     assert backends == ["process"]
+
+
+CELL = """
+import cmsim
+from cmsim.batch import jobs
+used = []
+threads, processes = jobs._threads, jobs._processes
+jobs._threads = lambda *a: used.append("thread") or threads(*a)
+jobs._processes = lambda *a: used.append("process") or processes(*a)
+jobs.SERIAL_BELOW_S = 0.0
+cmsim.ensemble("forum", "balanced", seeds=3, members=120, days=10, workers=2, progress=False)
+print(jobs.in_kernel(), used)
+"""
+
+
+@pytest.mark.skipif(not jobs._can_fork(), reason="needs fork")
+def test_a_real_notebook_kernel_spreads_runs_on_threads(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
+    nbclient.NotebookClient(nb, kernel_name="python3", timeout=300,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    assert nb.cells[0].outputs[-1]["text"].strip() == "True ['thread']"
