@@ -163,6 +163,35 @@ def test_competitor_launch_raises_churn() -> None:
     assert cb / ca == pytest.approx((1 - 0.97**10) / (1 - 0.99**10), rel=0.2)  # daily chance x3
 
 
+def test_competitor_launch_divides_arrivals() -> None:
+    ev = with_events([{"type": "competitor_launch", "day": 10, "duration": 10, "magnitude": 2.0}])
+    a = col(_growing(seed=5, acquisition=0.1).advance(30), "joins")
+    b = col(_growing(seed=5, acquisition=0.1, **ev).advance(30), "joins")
+    assert (a[:10] == b[:10]).all()
+    assert b[10:20].sum() / a[10:20].sum() == pytest.approx(1 / 3, rel=0.25)  # pulled away: / (1 + 2)
+
+
+def test_join_rate_on_hand_built_days() -> None:
+    """Expected newcomers: (acquisition x initial members + word of mouth x satisfied) x reach x
+    season x (1 + viral) / (1 + competitor); acquisition only when membership is given."""
+    from cmsim._kernels.community import join_rate
+    from cmsim._kernels.tally import N_Z, Z_REACH
+    from cmsim.scenario import load_scenario
+
+    sc = load_scenario("forum").with_overrides({"growth.acquisition": 0.01, "growth.word_of_mouth": 0.002,
+                                                "community.initial_members": 1000})  # fmt: skip
+    P = L.pack_params(sc.values)
+    TL = np.zeros((2, L.N_TL))
+    TL[:, L.TL_SEASON] = (1.0, 0.8)
+    TL[1, L.TL_VIRAL], TL[1, L.TL_COMPETITOR] = 1.0, 3.0
+    Z = np.zeros(N_Z)
+    Z[Z_REACH] = 0.5
+    assert join_rate(0, P, TL, Z, 500.0) == pytest.approx((10.0 + 1.0) * 0.5)
+    assert join_rate(1, P, TL, Z, 500.0) == pytest.approx((10.0 + 1.0) * 0.5 * 0.8 * 2.0 / 4.0)
+    P[L.P_MEMBERSHIP_GIVEN] = 1.0
+    assert join_rate(1, P, TL, Z, 500.0) == pytest.approx(10.0)
+
+
 # --- events that hit everyone ------------------------------------------------------------------
 def test_product_crisis_shocks_satisfaction_and_triples_complaints() -> None:
     n = 1000
