@@ -13,6 +13,7 @@ from test_model_support import col, graph, quiet_sim
 import cmsim
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.community import manager_day
 from cmsim._kernels.levers import day_scalars, manager_levers, saturation, throughput
 from cmsim._kernels.step import N_Z
 from cmsim.mesa import manager as mesa_manager
@@ -46,8 +47,8 @@ def test_throughput_grows_without_ceiling_and_with_diminishing_returns(
 @given(h=st.floats(-1.0, 400.0), rate=st.floats(0.0, 100.0), scale=st.floats(0.1, 168.0))
 def test_both_engines_use_one_formula(h: float, rate: float, scale: float) -> None:
     # the Mesa engine calls the compiled kernels' own Python functions
-    assert mesa_manager._throughput is throughput.py_func
-    assert mesa_manager._saturation is saturation.py_func
+    assert mesa_manager._manager_levers is manager_levers.py_func
+    assert mesa_manager._manager_day is manager_day.py_func
     assert throughput(h, rate, scale) == _tp(h, rate, scale)
     assert saturation(h, scale) == saturation.py_func(h, scale)
 
@@ -68,6 +69,29 @@ def test_same_hours_split_across_more_people_same_capacity() -> None:
         assert one[k] == three[k] > 0.0
     # one person's 30 h of moderation at QUIET's 60 items/hour, scale 20: 60 * 20 * ln(2.5) / 7
     assert one[1] == pytest.approx(60.0 * 20.0 * math.log(2.5) / 7.0, rel=1e-12)
+
+
+def test_lever_effects_of_a_burned_out_manager_on_hand_built_hours() -> None:
+    """Effectiveness is 1 in post, ``burnout_effectiveness`` when burned out, 0 in a vacancy; every
+    effect but self-care scales with it, and so does analytics' aim."""
+    P = L.pack_params(cmsim.load_scenario("forum").values)
+    g, e_burn = P[L.P_ANALYTICS_GAIN], P[L.P_BURNOUT_EFFECTIVENESS]
+    H = np.array([10.0, 10.0, 5.0, 5.0, 4.0, 6.0, 3.0, 2.0])
+    M = np.zeros(L.N_M)
+    M[L.M_PRESENT] = 1.0
+    well = manager_levers(P, M, H)
+    M[L.M_BURNED_OUT] = 1.0
+    burned = manager_levers(P, M, H)
+    M[L.M_PRESENT], M[L.M_BURNED_OUT] = 0.0, 0.0
+    vacant = manager_levers(P, M, H)
+    assert (well[0], burned[0], vacant[0]) == (1.0, e_burn, 0.0) and 0.0 < e_burn < 1.0
+    s_an = saturation(6.0, P[L.P_ANALYTICS_SCALE])
+    assert well[6] == pytest.approx((1 + g * s_an) / (1 + g), rel=1e-15)
+    assert burned[6] == pytest.approx((1 + g * s_an * e_burn) / (1 + g), rel=1e-15)
+    assert vacant[6] == pytest.approx(1 / (1 + g), rel=1e-15)
+    for k in (1, 2, 3, 4, 5, 7, 9):  # capacities and shares scale with effectiveness
+        assert burned[k] == pytest.approx(well[k] * e_burn, rel=1e-15) and vacant[k] == 0.0
+    assert burned[8] == well[8] == vacant[8] > 0.0  # self-care helps whoever is in the post, even off work
 
 
 def _answered_per_day(hours: float) -> float:
