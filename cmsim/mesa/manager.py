@@ -47,6 +47,7 @@ class Manager(Agent):
         self.present = p.manager.count > 0
         self.stress = p.manager.initial_stress
         self.burned_out = False
+        self.burned_today = False  # what the day's report shows
         self.vacant_until = 0.0
         self.know_how = 0.0
         self.reach_shock = 0.0  # reach lost to algorithm changes, decaying as the manager adapts
