@@ -101,3 +101,28 @@ def test_new_daily_series() -> None:
         x = daily_series(run.daily, name)
         assert len(x) == 100 and np.nanmax(x) <= 1.0
     assert daily_series(run.daily, "norm_breaking_share")[-1] > 0
+
+
+@pytest.mark.parametrize("engine", ["fast", "mesa"])
+def test_wau_and_mau_count_members_seen_in_the_last_7_and_30_days(engine: str) -> None:
+    """Nobody visits: each day's WAU and MAU are the members whose initial last visit is within 6
+    and 29 days before it (a window of 7 and 30 days, today included)."""
+    sim = quiet_sim(graph(300), days=40, members__visit_rate=0.0, dynamics__lapse_days=120)
+    last = sim.state.I[L.I_LAST_VISIT, :300].copy()  # initial members: seen 0..59 days ago
+    assert last.min() == -59 and last.max() == 0
+    if engine == "fast":
+        d = sim.advance(40).daily
+    else:
+        from test_model_support import QUIET
+
+        from cmsim.mesa import CommunityModel
+
+        over = {**QUIET, "members.visit_rate": 0.0, "dynamics.lapse_days": 120}
+        model = CommunityModel("forum", "absent", days=40, overrides=over, graph=graph(300), seed=1)
+        model.run_model()
+        d = model.daily
+    days = np.arange(40)
+    assert d["dau"].sum() == 0
+    assert (d["wau"].to_numpy() == [(last >= x - 6).sum() for x in days]).all()
+    assert (d["mau"].to_numpy() == [(last >= x - 29).sum() for x in days]).all()
+    assert d["wau"].iloc[6] > 0 and d["wau"].iloc[7] == 0  # last seen on day 0 counts up to day 6
