@@ -110,9 +110,9 @@ def test_a_local_dask_cluster_gives_the_same_results(serial, tmp_path):
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
-    from cmsim.batch import runner
+    from cmsim.batch import workers
 
-    monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr(workers, "CONNECT_TIMEOUT_S", 2)
     port = _free_port()
     t0 = time.monotonic()
     with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
