@@ -192,7 +192,9 @@ class Workers:
         else:
             self._local(fn, tasks, done)
 
-    def _local(self, fn: Callable[[Any], Any], tasks: Iterable[Any], done: Callable[[int, Any], None]) -> None:
+    def _local(
+        self, fn: Callable[[Any], Any], tasks: Iterable[Any], done: Callable[[int, Any], None]
+    ) -> None:
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 

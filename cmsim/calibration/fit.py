@@ -179,7 +179,9 @@ def open_workers(setup: FitSetup, workers: int | None = None, scheduler: str | N
     return Workers(n, scheduler, error=ArgumentError)
 
 
-def run_trial(workers: Workers, setup: FitSetup, values: Mapping[str, Any], seeds: Sequence[int]) -> np.ndarray:
+def run_trial(
+    workers: Workers, setup: FitSetup, values: Mapping[str, Any], seeds: Sequence[int]
+) -> np.ndarray:
     """The runs of one trial: ``float[seeds, weeks, columns]``, in seed order.
 
     The only function of the calibration that runs the model (through ``cmsim.simulate`` and
@@ -292,7 +294,9 @@ def run_study(obs_model: np.ndarray, fit_weeks: np.ndarray, setup: FitSetup, spa
     return study
 
 
-def _suggest(trial, space: Mapping[str, tuple[float, float, bool]], base: Mapping[str, Any]) -> dict[str, Any]:
+def _suggest(
+    trial, space: Mapping[str, tuple[float, float, bool]], base: Mapping[str, Any]
+) -> dict[str, Any]:
     """The trial's parameter values, drawn from the search space (integers stay integers)."""
     values: dict[str, Any] = {}
     for key, (lo, hi, log) in space.items():
