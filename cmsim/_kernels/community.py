@@ -234,6 +234,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_AT_RISK] = tot[T.K_AT_RISK]
     M[L.M_LOAD_EXPERTISE] = tot[T.K_EXPERTISE]
     M[L.M_LOAD_QUESTIONS] = tot[T.K_QUESTIONS]
+    M[L.M_LOAD_REPORTED] = tot[T.K_REPORTED]
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.see_the_day, Manager.end_day.
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.
@@ -323,3 +324,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     o[L.O_RET90] = tot[T.K_RET90]
     o[L.O_Q_PEER] = tot[T.K_Q_PEER]
     o[L.O_PEER_ANSWERS] = tot[T.K_PEER_ANS]
+    o[L.O_REPORTS] = tot[T.K_REPORTS]
+    o[L.O_REPORTED] = tot[T.K_REPORTED]
+    o[L.O_SPAM_FILTERED] = tot[T.K_SPAM_FILTERED]
+    o[L.O_GAVE_UP] = tot[T.K_GAVE_UP]

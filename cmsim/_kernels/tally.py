@@ -74,7 +74,11 @@ K_RET90 = 44
 K_Q_PEER = 45  # questions whose first answer came from a peer
 K_PEER_ANS = 46  # answers peers gave to questions (every answer, not only the first)
 K_EXPERTISE = 47  # visitors' expertise, summed in whole multiples of 2**-24
-K_HIST = 48
+K_REPORTS = 48  # reports readers made of toxic or spam posts
+K_REPORTED = 49  # active accounts reported today (set in phase 2)
+K_SPAM_FILTERED = 50  # spam posts the platform's filter removed before anyone saw them
+K_GAVE_UP = 51  # troll and spammer accounts that gave up
+K_HIST = 52
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 # Day scalars shared by the parallel phases: Z[Z_*].
@@ -93,4 +97,5 @@ Z_E = 11
 Z_REACH = 12
 Z_P_FRONT = 13  # chance an open question is answered from the front page today
 Z_FRONT_LAMBDA = 14  # front-page answers an open question gets today, on average
-N_Z = 15
+Z_P_REPORTED = 15  # chance a reported account is caught (reviewed first)
+N_Z = 16

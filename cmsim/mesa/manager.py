@@ -54,6 +54,7 @@ class Manager(Agent):
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
         self.members_at_risk = 0.0
+        self.reported_accounts = 0.0
         # What the community saw yesterday: its new questions and the expertise of its visitors.
         self.expertise_seen = 0.0
         self.new_questions = 0.0
@@ -107,9 +108,12 @@ class Manager(Agent):
         t = Today()
         t.levers = e
         know = self.know_how
-        # Moderation reviews yesterday's offending posts; analytics aims the reviews.
+        # Moderation reviews the accounts members reported yesterday first, then yesterday's
+        # offending posts with the hours left; analytics aims the search for the unreported ones.
+        cap, reported = e["moderation_capacity"], self.reported_accounts
+        t.p_reported = p.levers.detection * min(1.0, cap / max(1.0, reported))
         load = max(1.0, self.offending_posts)
-        t.p_detect = p.levers.detection * min(1.0, e["moderation_capacity"] * e["target"] / load)
+        t.p_detect = p.levers.detection * min(1.0, max(0.0, cap - reported) * e["target"] / load)
         t.ban_wave = tl[L.TL_BAN_WAVE]
         t.p_manager = min(1.0, e["responding_capacity"] / max(1.0, self.open_threads))
         t.content = e["content"]
@@ -143,8 +147,9 @@ class Manager(Agent):
         t.p_front = 1.0 - math.exp(-lam)
         return t
 
-    def see_the_day(self, tally: Tally) -> None:
-        """Note today's loads, which tomorrow's hours are spread over.
+    def see_the_day(self, tally: Tally, reported: int) -> None:
+        """Note today's loads, which tomorrow's hours are spread over (``reported``: the active
+        accounts members reported today, reviewed first tomorrow).
 
         Kernel: ``community.community_changes``, "Loads seen by tomorrow's manager".
         """
@@ -152,6 +157,7 @@ class Manager(Agent):
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.members_at_risk = float(tally.at_risk)
+        self.reported_accounts = float(reported)
         self.expertise_seen = float(tally.expertise_sum)
         self.new_questions = float(tally.questions)
 
@@ -202,6 +208,7 @@ class Today:
 
     levers: dict[str, float]
     p_detect: float  # chance a reviewed offending post is caught
+    p_reported: float  # chance a reported account is caught (reviewed first)
     ban_wave: float  # 1 on the day of a ban wave
     p_manager: float  # chance the manager answers an open question or complaint
     content: float  # the manager's content (share of saturation)
@@ -229,7 +236,7 @@ class Tally:
         "response_days_sum", "unwelcomed_visitors", "at_risk", "satisfied", "handled",
         "newcomers_due_30d", "newcomers_retained_30d", "comebacks", "pending", "bad_accounts",
         "newcomers_due_60d", "newcomers_retained_60d", "newcomers_due_90d", "newcomers_retained_90d",
-        "questions_answered_peer", "peer_answers", "expertise_sum",
+        "questions_answered_peer", "peer_answers", "expertise_sum", "reports", "spam_filtered", "gave_up",
     )  # fmt: skip
 
     if TYPE_CHECKING:  # every name of __slots__ is a count (or a sum) of the day
