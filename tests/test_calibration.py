@@ -228,3 +228,23 @@ def test_trials_left_running_by_a_killed_process_are_marked_failed(tmp_path, mon
     monkeypatch.setattr(fit, "STALE_AFTER_S", -1.0)
     fit._fail_stale(study, storage)
     assert [t.state.name for t in study.trials] == ["FAIL"]
+
+
+def test_reports_data_inform_the_report_rate():
+    """A community whose members report a third as often as the base scenario says: fitting
+    ``trolls.report_rate`` (the default for a ``reports`` column) from weekly report counts moves
+    it from the base's 0.3 to within a factor of 2.5 of the truth, 0.08. Reports are few (0-4 a
+    week here) and bursty, so this is all they pin down (docs/calibration.md, "Reports")."""
+    assert default_fit(["reports"]) == ["trolls.report_rate"]
+    base = cmsim.load_scenario("social_media").with_overrides(
+        {"trolls.arrival_rate": 1.0, "trolls.report_rate": 0.3}, source="test"
+    )
+    data = synthetic_data(base, {"trolls.report_rate": 0.08}, members=1500, days=91, seed=13,
+                          columns=["members", "dau", "posts", "reports"])  # fmt: skip
+    res = cmsim.calibrate(data, base, fit={"trolls.report_rate": (0.02, 0.8)}, trials=16, seeds=6,
+                          holdout_weeks=3, workers=2, report_seeds=8, quiet=True)  # fmt: skip
+    assert "reports" in res.series and not res.observed.ignored
+    fitted = res.values["trolls.report_rate"]
+    assert 0.08 / 2.5 <= fitted <= 0.08 * 2.5, fitted
+    mismatch = {w: res.mismatch(w).set_index("series") for w in ("before", "after")}
+    assert mismatch["after"].loc["reports", "mean_z2"] < mismatch["before"].loc["reports", "mean_z2"]

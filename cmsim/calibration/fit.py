@@ -49,7 +49,7 @@ DEFAULT_FIT: dict[str, tuple[str, ...]] = {
     "members": ("dynamics.churn_unhappy",),
     "questions": ("members.question_share",),
     "questions_answered": ("levers.responding_rate",),
-    # "reports": add the parameters that move it when the model gains a reports output
+    "reports": ("trolls.report_rate",),
 }
 #: Largest community simulated; a larger one is fitted at this size (the scale rule above).
 MAX_MEMBERS = 5_000
