@@ -135,3 +135,13 @@ def test_bad_scheduler_arguments_are_one_line(data, tmp_path, monkeypatch):
     path = tmp_path / "data.csv"
     data.to_csv(path, index=False)
     assert main(["calibrate", str(path), "--out", str(tmp_path / "o"), "--scheduler", "nowhere"]) == 2
+
+
+def test_a_worker_with_another_model_version_is_refused():
+    from cmsim.calibration.fit import _star
+    from cmsim.errors import CmsimError
+
+    with pytest.raises(
+        CmsimError, match="a worker runs model version .* the calibration '0.9': install the same kit"
+    ):
+        _star((None, {}, 0, "0.9"))

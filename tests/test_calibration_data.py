@@ -80,7 +80,10 @@ def test_a_column_the_model_cannot_produce_is_named_and_ignored():
     df = pd.DataFrame({"date": ["2024-01-01", "2024-01-08"], "reports": [3, 4], "posts": [1, 2]})
     obs = read_data(df, model_columns=("posts",))  # a model without a reports output
     assert obs.columns == ["posts"] and obs.ignored == ["reports (no model output yet)"]
-    assert obs.ignored_message == "DataFrame: columns the model cannot produce are ignored: reports (no model output yet)"
+    assert (
+        obs.ignored_message
+        == "DataFrame: columns the model cannot produce are ignored: reports (no model output yet)"
+    )
 
 
 BAD = [

@@ -105,7 +105,10 @@ class Workers:
         error: type[CmsimError] = SweepError,
     ) -> None:
         self.workers, self.scheduler, self.error = max(1, int(workers)), scheduler, error
-        self._warm, self._pool, self._client, self._cluster = warm, None, None, None
+        self._warm = warm
+        self._pool: Any = None  # a ProcessPoolExecutor, started on first use
+        self._client: Any = None  # a distributed.Client
+        self._cluster: Any = None  # the LocalCluster of scheduler="local"
         self.restarts = 0
         if scheduler is not None:
             self._connect(scheduler)

@@ -58,7 +58,9 @@ COLUMNS: dict[str, Column] = {
     "replies": Column("flow", ("replies",), "posts", "replies and comments in threads"),
     "all_posts": Column("flow", ("posts", "replies"), "posts", "every post: new threads plus replies"),
     "new_members": Column("flow", ("joins",), "members", "members who joined (sign-ups)"),
-    "reports": Column("flow", ("reports",), "reports", "reports (flags) members made of posts (one per post and reporter)"),
+    "reports": Column(
+        "flow", ("reports",), "reports", "reports (flags) members made of posts (one per post and reporter)"
+    ),
     "questions": Column("flow", ("questions",), "posts", "questions asked"),
     "questions_answered": Column("flow", ("questions_answered",), "posts", "questions that got an answer"),
 }

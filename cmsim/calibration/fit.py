@@ -187,7 +187,7 @@ def run_trial(
     The only function of the calibration that runs the model (through ``cmsim.simulate`` and
     ``Scenario.with_overrides``), one task of the sweep's runner a seed.
     """
-    return np.stack(run_trials(workers, setup, [values], seeds)[0])
+    return run_trials(workers, setup, [values], seeds)[0]
 
 
 def run_trials(workers: Workers, setup: FitSetup, sets: Sequence[Mapping[str, Any]], seeds: Sequence[int]
