@@ -306,7 +306,14 @@ def _args_calibrate(p: argparse.ArgumentParser) -> None:
         "--members", type=_positive, help="members at the first date (default: the data's members column)"
     )
     p.add_argument("--strategy", default="balanced", help="what the manager did during the data period")
-    p.add_argument("--workers", type=_positive, help="processes (default: every core)")
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        help="local worker processes, or the size of --scheduler local (default: every core)",
+    )
+    p.add_argument(
+        "--scheduler", help="'local' (a Dask LocalCluster) or tcp://HOST:PORT of a running Dask scheduler"
+    )
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -318,7 +325,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     fit = [k.strip() for k in args.fit.split(",") if k.strip()] if args.fit else None
     res = calibrate(args.data, args.scenario, fit, trials=args.trials, seeds=args.seeds,
                     holdout_weeks=args.holdout_weeks, out=args.out, strategy=args.strategy,
-                    platform=args.platform, members=args.members, workers=args.workers)  # fmt: skip
+                    platform=args.platform, members=args.members, workers=args.workers,
+                    scheduler=args.scheduler)  # fmt: skip
     print(res.summary())
     print(f"\nwrote {args.out / 'fitted.yaml'} and the report {args.out / 'report.md'}")
     return 0

@@ -307,6 +307,45 @@ _SPECS = [
     _p("spam.initial_share", 0.002, "share", 0.0, 0.5, "share of members who are spammers at day 0"),
     _p("spam.arrival_rate", 0.1, "per day per 1000", 0.0, 1000.0, "spammers arriving per 1000 members a day"),
     _p("spam.post_rate", 0.8, "per day", 0.0, 1.0, "chance an active spammer posts on a day"),
+    _p(
+        "trolls.report_rate",
+        0.1,
+        "per post seen",
+        0.0,
+        1.0,
+        "chance a member who reads a toxic or spam post reports it to the moderators",
+        source="assumption (a guess to calibrate against a community's report counts): reports feed "
+        "moderation's queue (Reddit Transparency Report 2023: user reports are one of its sources)",
+    ),
+    _p(
+        "trolls.give_up",
+        0.05,
+        "per day",
+        0.0,
+        1.0,
+        "chance a troll gives up (its account goes quiet for good) on a day after one on which "
+        "nobody replied to it (mean 20 such days)",
+        source="assumption: trolling seeks reactions ('do not feed the trolls'); the size is a guess",
+    ),
+    _p(
+        "spam.give_up",
+        0.05,
+        "per day",
+        0.0,
+        1.0,
+        "chance a spammer's account goes quiet for good on a day (spam draws no replies; mean 20 days)",
+        source="assumption: spam accounts are short-lived campaigns; the size is a guess",
+    ),
+    _p(
+        "spam.filter",
+        0.8,
+        "share",
+        0.0,
+        1.0,
+        "share of spam posts the platform's filter removes before anyone sees them",
+        source="secondary: AutoModerator-style filters take 70-95% of spam before it is seen "
+        "(Reddit Transparency Report 2023)",
+    ),
     # --- the manager (or team) --------------------------------------------------------------------
     _p("manager.count", 1, "managers", 0, 1000, "community managers on the team (0 = unmanaged)"),
     _p(

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import cmsim
@@ -66,6 +67,35 @@ def test_fitted_scenario_file_extends_the_base_and_loads_everywhere(small_fit):
     cmp = cmsim.compare(path, ["balanced", "absent"], seeds=2, days=14, progress=False)
     assert len(cmp.to_frame()) == 4
     assert main(["validate", str(path)]) == 0
+
+
+def test_fitted_scenario_runs_in_the_lab_the_game_and_a_sweep(small_fit, tmp_path):
+    from cmsim.game import Game
+    from cmsim.widgets import StrategyLab
+
+    res, out = small_fit
+    path = out / "result" / "fitted.yaml"
+    key = "members.visit_rate"
+    game = Game(path, weeks=2, seed=3).play(["balanced"])
+    assert game.sim.scenario[key] == pytest.approx(res.values[key])  # the fitted value, not the base's
+    again = Game.load(game.save(tmp_path / "game.json"))
+    assert again.score() == game.score() and again.sim.scenario[key] == game.sim.scenario[key]
+    lab = StrategyLab(path, ["balanced", "absent"], seeds=2, members=200, days=14, debounce=0.05)
+    try:
+        assert lab.wait(120) and lab.result is not None and lab.message == ""
+        got = lab.result.comparison
+    finally:
+        lab.close()
+    kw = {"seeds": [0, 1], "members": 200, "days": 14, "backend": "serial", "progress": False,
+          "metrics": list(got.metrics)}  # fmt: skip
+    fitted = cmsim.compare(path, ["balanced", "absent"], **kw).summary
+    pd.testing.assert_frame_equal(got.summary, fitted)  # the lab ran the fitted community...
+    base = cmsim.compare("forum", ["balanced", "absent"], **kw).summary
+    assert not np.allclose(base["mean"], fitted["mean"])  # ...not the base one
+    spec = {"scenario": str(path), "days": 14, "members": 200, "seeds": 2,
+            "axes": [{"key": "hours.moderation", "values": [0, 4]}], "metrics": ["final_members"]}  # fmt: skip
+    s = cmsim.sweep(spec, out=tmp_path / "sweep", workers=1, progress=False)
+    assert len(s.to_frame()) == 4 and s.spec.base[key] == pytest.approx(res.values[key])
 
 
 def test_report_files(small_fit):
@@ -198,3 +228,23 @@ def test_trials_left_running_by_a_killed_process_are_marked_failed(tmp_path, mon
     monkeypatch.setattr(fit, "STALE_AFTER_S", -1.0)
     fit._fail_stale(study, storage)
     assert [t.state.name for t in study.trials] == ["FAIL"]
+
+
+def test_reports_data_inform_the_report_rate():
+    """A community whose members report a third as often as the base scenario says: fitting
+    ``trolls.report_rate`` (the default for a ``reports`` column) from weekly report counts moves
+    it from the base's 0.3 to within a factor of 2.5 of the truth, 0.08. Reports are few (0-4 a
+    week here) and bursty, so this is all they pin down (docs/calibration.md, "Reports")."""
+    assert default_fit(["reports"]) == ["trolls.report_rate"]
+    base = cmsim.load_scenario("social_media").with_overrides(
+        {"trolls.arrival_rate": 1.0, "trolls.report_rate": 0.3}, source="test"
+    )
+    data = synthetic_data(base, {"trolls.report_rate": 0.08}, members=1500, days=91, seed=13,
+                          columns=["members", "dau", "posts", "reports"])  # fmt: skip
+    res = cmsim.calibrate(data, base, fit={"trolls.report_rate": (0.02, 0.8)}, trials=16, seeds=6,
+                          holdout_weeks=3, workers=2, report_seeds=8, quiet=True)  # fmt: skip
+    assert "reports" in res.series and not res.observed.ignored
+    fitted = res.values["trolls.report_rate"]
+    assert 0.08 / 2.5 <= fitted <= 0.08 * 2.5, fitted
+    mismatch = {w: res.mismatch(w).set_index("series") for w in ("before", "after")}
+    assert mismatch["after"].loc["reports", "mean_z2"] < mismatch["before"].loc["reports", "mean_z2"]

@@ -50,21 +50,40 @@ def test_platform_aliases_and_the_one_line_about_ignored_columns():
     df = pd.DataFrame({"Day": ["2024-01-01", "2024-01-08"], "Signups": ["1,204", "990"], "Topics": [40, 38],
                        "Posts": [300, 310], "Flags": [2, 5], "Likes": [9, 9]})  # fmt: skip
     obs = read_data(df, platform="discourse")
-    assert obs.columns == ["posts", "all_posts", "new_members"]  # Topics, Posts, Signups
+    assert obs.columns == ["posts", "all_posts", "new_members", "reports"]  # Topics, Posts, Signups, Flags
     assert obs.frame["new_members"].iloc[0] == 1204  # thousands separator
     assert obs.frame["posts"].iloc[1] == 38 and obs.renamed["Posts"] == "all_posts"
     line = obs.ignored_message
     assert "\n" not in line and "columns the model cannot produce are ignored" in line
-    assert "reports (no model output yet)" in line and "Likes (unknown name)" in line
+    assert line.endswith("ignored: Likes (unknown name)")
     assert {"discourse", "reddit", "discord"} == set(PLATFORMS)
     for page, names in PLATFORMS.values():
         assert page.startswith("https://") and set(names.values()) <= set(COLUMNS)
 
 
-def test_reports_is_used_once_the_model_has_it():
+def test_reports_is_read_from_each_platform_export_and_summed_weekly():
+    from cmsim.calibration.data import DISCORD_REPORTS_PAGE
+
+    dates = ["2024-01-01", "2024-01-08"]
+    for platform, name in [("discourse", "Flags"), ("reddit", "User reports"), ("reddit", "Reports"),
+                           ("discord", "reports"), (None, "flags")]:  # fmt: skip
+        obs = read_data(pd.DataFrame({"date": dates, name: [3, 4], "dau": [1, 2]}), platform=platform)
+        assert obs.columns == ["dau", "reports"] and not obs.ignored, (platform, name)
+        assert obs.weekly()["reports"].tolist() == [3, 4]
+    days = pd.date_range("2024-01-01", periods=14, freq="D").strftime("%Y-%m-%d")
+    daily = read_data(pd.DataFrame({"date": days, "reports": [1, 0, 2, 0, 0, 1, 0] + [0] * 7}))
+    assert daily.weekly()["reports"].tolist() == [4, 0]  # a flow: the week's total
+    assert DISCORD_REPORTS_PAGE.startswith("https://discord.com/moderation/")
+
+
+def test_a_column_the_model_cannot_produce_is_named_and_ignored():
     df = pd.DataFrame({"date": ["2024-01-01", "2024-01-08"], "reports": [3, 4], "posts": [1, 2]})
-    obs = read_data(df, model_columns=("posts", "reports"))
-    assert obs.columns == ["posts", "reports"] and not obs.ignored
+    obs = read_data(df, model_columns=("posts",))  # a model without a reports output
+    assert obs.columns == ["posts"] and obs.ignored == ["reports (no model output yet)"]
+    assert (
+        obs.ignored_message
+        == "DataFrame: columns the model cannot produce are ignored: reports (no model output yet)"
+    )
 
 
 BAD = [

@@ -110,7 +110,8 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     from cmsim._kernels.step import N_Z
 
     sim = cmsim.Simulation("social_media", "balanced", seed=3, members=3000, days=40,
-                           overrides={"dynamics.lapse_days": 12, "trolls.initial_share": 0.03})  # fmt: skip
+                           overrides={"dynamics.lapse_days": 12, "trolls.initial_share": 0.03,
+                                      "trolls.give_up": 0.0})  # fmt: skip
     sim.advance(20)
     st, g, d = sim.state, sim.state.graph, sim.day
     Z = np.zeros(N_Z)
@@ -122,7 +123,8 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     lo = 1000
     n, _, _ = sort_batch(lo, lo + BATCH, BATCH, todo, codes, np.full(128, -1.0), d, st.P, Z, keys, g.indptr, g.indices, g.deg,
                          B[L.B_STATUS], B[L.B_ROLE], F[L.F_SAT], F[L.F_ENG], F[L.F_ACTIVITY], F[L.F_EXPOSURE],
-                         I[L.I_LAST_VISIT], I[L.I_POSTS], I[L.I_TOXIC], U[L.U_ACT + prev], U[L.U_ACT + cur])  # fmt: skip
+                         I[L.I_LAST_VISIT], I[L.I_POSTS], I[L.I_TOXIC], U[L.U_ACT + prev], U[L.U_ACT + cur],
+                         U[L.U_REP + prev])  # fmt: skip
     expected = []
     P, base = st.P, st.P[L.P_SAT_BASELINE]
     for i in range(lo, lo + BATCH):
@@ -133,8 +135,8 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
             s, g_ = drift(st.F[L.F_SAT, i], st.F[L.F_ENG, i], base, P, Z)
             if visits(keys[0], i, st.F[L.F_ACTIVITY, i], s, g_, P, Z):
                 expected.append((i, VISITS))
-            elif st.U[L.U_ACT + prev, i] & (L.A_TOXIC | L.A_SPAM):
-                expected.append((i, OTHER))
+            elif st.U[L.U_ACT + prev, i] & (L.A_TOXIC | L.A_SPAM) or st.U[L.U_REP + prev, i]:
+                expected.append((i, OTHER))  # a post or account under review
         elif status == L.LAPSED:
             leaves = uniform(keys[3], i) < P[L.P_LAPSED_LEAVE] * Z[T.Z_CHURN_MULT]
             if not leaves and uniform(keys[1], i) < comeback_bound(P[L.P_REENGAGEMENT], g.deg[i]):

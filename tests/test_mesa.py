@@ -219,21 +219,22 @@ def test_batch_run_with_default_keywords_and_fresh_seeds() -> None:
 # --- mechanisms read off the agents (known answers) --------------------------------------------
 def _pair(**over) -> CommunityModel:
     model = CommunityModel("forum", "absent", graph=nx.path_graph(10), days=3, seed=1, overrides=over)
-    model.keys = [key(1, s, 0) for s in range(32)]
+    model.keys = [key(1, s, 0) for s in range(L.S_GIVE_UP + 1)]
     model.member_list[1].activity = 1.0  # the reader: p_reply = reply_rate
     return model
 
 
 def test_a_member_beside_a_troll_sees_the_toxic_post_and_feeding_it_counts_twice() -> None:
-    model = _pair(**{"trolls.reply_draw": 0.0})
+    model = _pair(**{"trolls.reply_draw": 0.0, "trolls.report_rate": 0.0})
     troll, reader = model.member_list[:2]
     troll.shown_yesterday = A.TOXIC
-    none = {"posts": 0, "spam": 0, "complaints": 0, "answers": 0}
+    none = {"posts": 0, "spam": 0, "complaints": 0, "answers": 0, "reports": 0}
     assert reader.read_feed() == {**none, "toxic": 1, "replies": 0}
-    model = _pair(**{"trolls.reply_draw": 1.0, "dynamics.reply_rate": 1.0})
+    model = _pair(**{"trolls.reply_draw": 1.0, "dynamics.reply_rate": 1.0, "trolls.report_rate": 1.0})
     troll, reader = model.member_list[:2]
     troll.shown_yesterday = A.TOXIC
-    assert reader.read_feed() == {**none, "toxic": 2, "replies": 1}
+    assert reader.read_feed() == {**none, "toxic": 2, "replies": 1, "reports": 1}
+    assert troll.fed_today and troll.reported_today  # it was fed, and moderation will review it
 
 
 def test_toxic_posts_seen_build_exposure_that_fades_day_by_day() -> None:
@@ -295,7 +296,7 @@ def test_a_newcomer_is_linked_only_to_members_with_room_and_never_to_itself() ->
                                           "spam.initial_share": 0.0})  # fmt: skip
         for m, room in zip(model.member_list, (1, 1, 0, 1), strict=True):
             m.room = room
-        model.keys = [key(seed, s, 0) for s in range(32)]
+        model.keys = [key(seed, s, 0) for s in range(L.S_GIVE_UP + 1)]
         model.arrive(1, A.MEMBER)
         newcomer = model.member_list[4]
         slots = [c.slot for c in newcomer.contacts]

@@ -3,22 +3,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from dask_support import dask_cluster, free_port
 
 import cmsim
 from cmsim import SweepError
 
 pytest.importorskip("distributed")
-DASK = Path(sys.executable).with_name("dask")
 
 SPEC = {
     "scenario": "forum",
@@ -39,45 +33,11 @@ SPEC = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def cluster():
     """`dask scheduler` and `dask worker` (2 processes, 1 thread each) on 127.0.0.1, killed at teardown."""
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    procs = [
-        subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True),
-    ]  # fmt: skip
-    try:
-        procs.append(
-            subprocess.Popen([str(DASK), "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
-                              "--host", "127.0.0.1"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        )  # fmt: skip
-        from distributed import Client
-
-        client = Client(address, timeout=60)
-        client.wait_for_workers(2, timeout=120)
-        client.close()
+    with dask_cluster(2) as address:
         yield address
-    finally:
-        for p in reversed(procs):
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in reversed(procs):
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +70,10 @@ def test_a_local_dask_cluster_gives_the_same_results(serial, tmp_path):
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
-    from cmsim.batch import runner
+    from cmsim.batch import workers
 
-    monkeypatch.setattr(runner, "CONNECT_TIMEOUT_S", 2)
-    port = _free_port()
+    monkeypatch.setattr(workers, "CONNECT_TIMEOUT_S", 2)
+    port = free_port()
     t0 = time.monotonic()
     with pytest.raises(SweepError, match="cannot reach the Dask scheduler"):
         cmsim.sweep(SPEC, out=tmp_path / "x", scheduler=f"tcp://127.0.0.1:{port}", progress=False)

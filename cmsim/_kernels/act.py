@@ -70,6 +70,14 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     u_act_cur = U[L.U_ACT + cur]
     u_act_prev = U[L.U_ACT + prev]
     u_got_cur = U[L.U_GOT + cur]
+    u_rep_cur = U[L.U_REP + cur]
+    u_rep_prev = U[L.U_REP + prev]
+    u_fed_cur = U[L.U_FED + cur]
+    u_fed_prev = U[L.U_FED + prev]
+    k_report = key(seed, L.S_REPORT, d)
+    k_filter = key(seed, L.S_FILTER, d)
+    k_give_up = key(seed, L.S_GIVE_UP, d)
+    report_rate = P[L.P_REPORT_RATE]
     k_detect = key(seed, L.S_DETECT, d)
     k_comeback = key(seed, L.S_COMEBACK, d)
     k_visit = key(seed, L.S_VISIT, d)
@@ -101,6 +109,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     n_expertise = 0
     n_satisfied = 0
     n_left = 0
+    n_reports = 0
     # Ahead: each batch is sorted (sort_batch) while the one before is in the main pass, the two
     # alternating between the halves of ``todo`` and ``codes``; the main pass takes only the
     # members listed. Else the main pass takes every member.
@@ -115,7 +124,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
             h = (b + 1) & 1
             listed[h], x, y = sort_batch(b1, min(b1 + BATCH, hi), h * BATCH, todo, codes, bounds, d, P, Z, keys, indptr,
                                          indices, deg, b_status, b_role, f_sat, f_eng, f_activity, f_exposure,
-                                         i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur)  # fmt: skip
+                                         i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur,
+                                         u_rep_prev)  # fmt: skip
             n_satisfied += x
             n_left += y
         if b < 0:
@@ -131,10 +141,13 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 role = b_role[iu]
                 seen = u_act_prev[iu]
                 # Mesa: Member.faces_moderation (step 1), Member.post_as_bad_actor (2), Member.live_the_day (3-7).
-                # 1. Moderation reviews yesterday's toxic or spam post (a ban wave reviews every
-                #    troll and spammer): offenders are removed, ordinary members are warned.
+                # 1. Moderation reviews yesterday's toxic or spam post, and first the accounts
+                #    members reported yesterday (a ban wave reviews every troll and spammer):
+                #    offenders are removed, ordinary members are warned.
                 offended = (seen & (L.A_TOXIC | L.A_SPAM)) != 0
                 pd = Z[T.Z_P_DETECT] if offended else 0.0
+                if u_rep_prev[iu] != 0:
+                    pd = max(pd, Z[T.Z_P_REPORTED])
                 if Z[T.Z_BAN] > 0.0 and role >= L.TROLL:
                     pd = max(pd, P[L.P_DETECTION])
                 if pd > 0.0 and uniform(k_detect, i) < pd:
@@ -149,18 +162,32 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         u_act_cur[iu] = 0
                         continue
                     f_temper[iu] *= P[L.P_WARNING]
-                # 2. Trolls and spammers come every day and post what they post.
+                # 2. Trolls and spammers come every day and post what they post. A troll nobody
+                #    replied to yesterday, and any spammer, may give up for good first; the
+                #    platform's filter removes most spam before anyone sees it.
                 if role == L.TROLL or role == L.SPAMMER:
+                    troll = role == L.TROLL
+                    if troll:
+                        p_give_up = P[L.P_TROLL_GIVE_UP] if u_fed_prev[iu] == 0 else 0.0
+                    else:
+                        p_give_up = P[L.P_SPAM_GIVE_UP]
+                    if p_give_up > 0.0 and uniform(k_give_up, i) < p_give_up:
+                        b_status[iu] = L.LEFT
+                        pc[T.K_GAVE_UP] += 1.0
+                        u_act_cur[iu] = 0
+                        continue
                     i_last_visit[iu] = d  # (not counted in dau/wau/mau, which count people)
                     a = 0
-                    troll = role == L.TROLL
                     pc[T.K_TROLLS if troll else T.K_SPAMMERS] += 1.0
                     if uniform(k_post, i) < P[L.P_TROLL_POST_RATE if troll else L.P_SPAM_POST_RATE]:
-                        a = L.A_TOXIC if troll else L.A_SPAM
-                        pc[T.K_TOXIC if troll else T.K_SPAM] += 1.0
-                        n_posts += 1
-                        i_posts[iu] += 1
-                        i_toxic[iu] += troll
+                        if not troll and uniform(k_filter, i) < P[L.P_SPAM_FILTER]:
+                            pc[T.K_SPAM_FILTERED] += 1.0
+                        else:
+                            a = L.A_TOXIC if troll else L.A_SPAM
+                            pc[T.K_TOXIC if troll else T.K_SPAM] += 1.0
+                            n_posts += 1
+                            i_posts[iu] += 1
+                            i_toxic[iu] += troll
                     u_act_cur[iu] = a
                     continue
                 # 3. An ordinary member: satisfaction drifts to its baseline, engagement to 1.
@@ -196,8 +223,12 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             if uniform2(k_reply, i, j) < p_reply_toxic:
                                 n_out += 1
                                 n_toxic += 1  # feeding a troll sours the feeder twice
+                                u_fed_cur[ju] = 1
                         if aj & L.A_SPAM:
                             n_spam += 1
+                        if aj & (L.A_TOXIC | L.A_SPAM) and uniform2(k_report, i, j) < report_rate:
+                            n_reports += 1  # reported: moderation reviews the account tomorrow
+                            u_rep_cur[ju] = 1
                         if aj & (L.A_POSTED | L.A_FIRST):
                             n_post += 1
                             if uniform2(k_reply, i, j) < p_reply:
@@ -313,3 +344,4 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     pc[T.K_EXPERTISE] += n_expertise
     pc[T.K_SAT_FLOOR] += n_satisfied
     pc[T.K_CHURNED] += n_left
+    pc[T.K_REPORTS] += n_reports

@@ -79,6 +79,9 @@ S_JOINS = 28
 S_ATTACH = 29
 S_QUIT = 30
 S_CHAMP_ANSWER = 31
+S_REPORT = 32
+S_FILTER = 33
+S_GIVE_UP = 34
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -170,6 +173,10 @@ P_KEYS: tuple[str, ...] = (
     "levers.self_care_scale",
     "platform.reach",
     "platform.recovery_days",
+    "trolls.report_rate",
+    "trolls.give_up",
+    "spam.give_up",
+    "spam.filter",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -269,6 +276,10 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_SELF_CARE_SCALE,
     P_REACH,
     P_RECOVERY_DAYS,
+    P_REPORT_RATE,
+    P_TROLL_GIVE_UP,
+    P_SPAM_GIVE_UP,
+    P_SPAM_FILTER,
 ) = range(N_PARAMS)
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
@@ -300,7 +311,8 @@ M_LOAD_AT_RISK = 10  # members at risk yesterday
 M_MEMBERS = 11  # members (active + lapsed) at the end of yesterday
 M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the front page can answer)
 M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
-N_M = 14
+M_LOAD_REPORTED = 14  # accounts reported yesterday (reviewed first today)
+N_M = 15
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (
@@ -353,6 +365,10 @@ OUT_COLUMNS: tuple[str, ...] = (
     "newcomers_retained_90d",
     "questions_answered_peer",
     "peer_answers",
+    "reports",
+    "reported_accounts",
+    "spam_filtered",
+    "gave_up",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -405,6 +421,10 @@ N_OUT = len(OUT_COLUMNS)
     O_RET90,
     O_Q_PEER,
     O_PEER_ANSWERS,
+    O_REPORTS,
+    O_REPORTED,
+    O_SPAM_FILTERED,
+    O_GAVE_UP,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.
@@ -445,11 +465,17 @@ I_CDAY = 7  # day the open complaint was made (-1 none)
 I_REMOVED = 8  # day removed by moderation (-1 never)
 I_COMEBACK = 9  # day a removed troll returns as a new account (-1 never)
 N_I = 10
-# U: uint8[4, n]: rows 0/1 = what a member showed on even/odd days (A_* bits), rows 2/3 = a reply
-# arrived on even/odd days to the post it showed the day before.
+# U: uint8[8, n]: rows 0/1 = what a member showed on even/odd days (A_* bits), rows 2/3 = a reply
+# arrived on even/odd days to the post it showed the day before, rows 4/5 = a reader reported on
+# even/odd days the toxic or spam post it showed the day before, rows 6/7 = a reader replied on
+# even/odd days to the toxic post it showed the day before (a troll was fed). Rows 4-7 are read
+# the day after they are written (the other row of the pair is written meanwhile) and cleared
+# in phase 2 of the day they are read.
 U_ACT = 0
 U_GOT = 2
-N_U = 4
+U_REP = 4
+U_FED = 6
+N_U = 8
 
 
 def pack_params(values: Mapping[str, Any]) -> np.ndarray:

@@ -87,9 +87,12 @@ def day_scalars(d, P, TL, M, H, Z):
         P, M, H
     )
     know = M[L.M_KNOW_HOW]
-    # Moderation reviews yesterday's offending posts; analytics aims the reviews.
+    # Moderation reviews the accounts members reported yesterday first, then yesterday's
+    # offending posts with the hours left; analytics aims the search for the unreported ones.
+    reported = M[L.M_LOAD_REPORTED]
+    Z[T.Z_P_REPORTED] = P[L.P_DETECTION] * min(1.0, mod_cap / max(1.0, reported))
     load = max(1.0, M[L.M_LOAD_OFFENDING])
-    Z[T.Z_P_DETECT] = P[L.P_DETECTION] * min(1.0, mod_cap * target / load)
+    Z[T.Z_P_DETECT] = P[L.P_DETECTION] * min(1.0, max(0.0, mod_cap - reported) * target / load)
     Z[T.Z_BAN] = TL[d, L.TL_BAN_WAVE]
     Z[T.Z_P_MGR] = min(1.0, resp_cap / max(1.0, M[L.M_LOAD_OPEN]))
     Z[T.Z_CONTENT] = content

@@ -88,12 +88,12 @@ def leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
 
 @njit(cache=True, inline="always")
 def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, churn_mult, lapse_days, P, Z, b_status,
-              b_role, f_sat, f_eng, f_activity, i_last_visit, u_act_prev):  # fmt: skip
+              b_role, f_sat, f_eng, f_activity, i_last_visit, u_act_prev, u_rep_prev):  # fmt: skip
     """What :func:`sort_batch` does with members ``c0..c1-1`` (at most 64), as masks (bit
     ``i - c0``): ``(listed, visits, quiet, leaves, lapses, satisfied, left)``.
 
     *listed*: an active member whose day needs the main pass (a visitor, a troll or spammer, a
-    member whose post is under review) or any lapsed member; *visits*: ordinary members who visit;
+    member whose post or account is under review) or any lapsed member; *visits*: ordinary members who visit;
     *quiet*: ordinary active members whose day is finished here, of whom *leaves* leave and
     *lapses* lapse; *satisfied* and *left* count the quiet members who stay satisfied, and leave.
 
@@ -114,7 +114,7 @@ def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, chur
         ordinary = b_role[iu] < L.TROLL
         s, g = drift(f_sat[iu], f_eng[iu], base, P, Z)
         visit = active & ordinary & visits(k_visit, i, f_activity[iu], s, g, P, Z)
-        calm = (u_act_prev[iu] & (L.A_TOXIC | L.A_SPAM)) == 0
+        calm = ((u_act_prev[iu] & (L.A_TOXIC | L.A_SPAM)) == 0) & (u_rep_prev[iu] == 0)
         quiet = active & ordinary & (not visit) & calm
         sc = min(max(s, 0.0), 1.0)
         leave = quiet & leaves(k_churn, i, sc, churn_base, churn_unhappy, churn_mult)
@@ -131,7 +131,8 @@ def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, chur
 
 @njit(cache=True)
 def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
-               f_activity, f_exposure, i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur):  # fmt: skip
+               f_activity, f_exposure, i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur,
+               u_rep_prev):  # fmt: skip
     """A first pass over members ``b0..b1-1``, a batch ahead of :func:`act_chunk`'s main pass.
 
     It finishes the day of every member whose day needs no look at anyone else: an ordinary
@@ -170,7 +171,7 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
         c1 = min(c0 + 64, b1)
         m_list, m_visit, m_quiet, m_leave, m_lapse, x, y = sort_scan(
             c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, churn_mult, lapse_days, P, Z, b_status,
-            b_role, f_sat, f_eng, f_activity, i_last_visit, u_act_prev)  # fmt: skip
+            b_role, f_sat, f_eng, f_activity, i_last_visit, u_act_prev, u_rep_prev)  # fmt: skip
         satisfied += x
         left += y
         # The quiet days (act_chunk's steps 3 and 7 for a member who does not visit), written one

@@ -153,6 +153,9 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     i_qday = I[L.I_QDAY]
     u_act_cur = U[L.U_ACT + cur]
     u_got_cur = U[L.U_GOT + cur]
+    u_rep_cur = U[L.U_REP + cur]
+    u_rep_prev = U[L.U_REP + 1 - cur]
+    u_fed_prev = U[L.U_FED + 1 - cur]
     k_mgr = key(seed, L.S_MGR_ANSWER, d)
     k_turn = key(seed, L.S_TURNAROUND, d)
     k_welcome = key(seed, L.S_WELCOME, d)
@@ -185,6 +188,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     mood = P[L.P_MOOD_THRESHOLD]
     n_newc = 0
     n_bad = 0
+    n_reported = 0
     for b0 in range(lo, hi, 64):
         b1 = min(b0 + 64, hi)
         # The tallies of the members whose day here changes nothing, and a mask of the others.
@@ -343,11 +347,15 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                 pc[T.K_BAD] += 1.0
             n_active += 1
         # Every member's replies are read: clear the flags for tomorrow (busy members' too, here
-        # rather than in the rules above).
+        # rather than in the rules above); yesterday's reports and replies to trolls were read in
+        # phase 1: clear them too. Count the active accounts reported today (tomorrow's load).
         for i in range(b0, b1):
             iu = np.uint64(i)
             if b_status[iu] != L.EMPTY:
                 u_got_cur[iu] = 0
+                u_rep_prev[iu] = 0
+                u_fed_prev[iu] = 0
+            n_reported += (u_rep_cur[iu] != 0) & (b_status[iu] == L.ACTIVE)
     pc[T.K_NEWCOMERS] += n_newc
     pc[T.K_BAD] += n_bad
     pc[T.K_WAU] += n_wau
@@ -359,3 +367,4 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     pc[T.K_SATISFIED] += n_satisfied
     pc[T.K_ACTIVE] += n_active
     pc[T.K_AT_RISK] += n_at_risk
+    pc[T.K_REPORTED] += n_reported

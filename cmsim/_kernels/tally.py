@@ -79,9 +79,13 @@ TALLIES: tuple[str, ...] = (
     "questions_answered_peer",  # questions whose first answer came from a peer
     "peer_answers",  # answers peers gave to questions (every answer, not only the first)
     "expertise_sum",  # visitors' expertise, summed in whole multiples of 2**-24
+    "reports",  # reports readers made of toxic or spam posts
+    "reported_accounts",  # active accounts reported today (set in phase 2)
+    "spam_filtered",  # spam posts the platform's filter removed before anyone saw them
+    "gave_up",  # troll and spammer accounts that gave up
 )
 #: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
-KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins")
+KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins", "reported_accounts")
 
 
 def _k(name: str) -> int:
@@ -137,6 +141,10 @@ K_RET90 = _k("newcomers_retained_90d")
 K_Q_PEER = _k("questions_answered_peer")
 K_PEER_ANS = _k("peer_answers")
 K_EXPERTISE = _k("expertise_sum")
+K_REPORTS = _k("reports")
+K_REPORTED = _k("reported_accounts")
+K_SPAM_FILTERED = _k("spam_filtered")
+K_GAVE_UP = _k("gave_up")
 K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 #: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
@@ -159,4 +167,5 @@ Z_E = 11
 Z_REACH = 12
 Z_P_FRONT = 13  # chance an open question is answered from the front page today
 Z_FRONT_LAMBDA = 14  # front-page answers an open question gets today, on average
-N_Z = 15
+Z_P_REPORTED = 15  # chance a reported account is caught (reviewed first)
+N_Z = 16

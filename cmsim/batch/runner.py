@@ -1,4 +1,5 @@
-"""Running a sweep's chunks: in this process, on a pool of local processes, or on Dask.
+"""Running a sweep's chunks: in this process, on a pool of local processes, or on Dask (through
+:class:`cmsim.batch.workers.Workers`, the runner the calibration's trials use too).
 
 The runs are cut into chunks of consecutive runs (about ``CHUNK_SECONDS`` of work each, sized from
 the members and days of a run so the cut is the same on every resume). Only a few chunks are in
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -25,21 +24,17 @@ import pandas as pd
 from cmsim.batch.keys import point_key
 from cmsim.batch.store import table_bytes
 from cmsim.batch.sweep_spec import SweepSpec, canonical_json
+from cmsim.batch.workers import CONNECT_TIMEOUT_S, IN_FLIGHT_PER_WORKER, Workers, default_workers
 from cmsim.errors import SweepError
 from cmsim.version import MODEL_VERSION
 
-__all__ = ["Chunk", "plan", "chunk_size", "run_chunk", "execute", "CHUNK_SECONDS", "IN_FLIGHT_PER_WORKER"]
+__all__ = ["Chunk", "plan", "chunk_size", "run_chunk", "execute", "default_workers", "CHUNK_SECONDS",
+           "CONNECT_TIMEOUT_S", "IN_FLIGHT_PER_WORKER"]  # fmt: skip
 
 #: Work per chunk (seconds, estimated): long enough that scheduling costs little.
 CHUNK_SECONDS = 1.0
-#: Chunks in flight per worker: one running, one waiting.
-IN_FLIGHT_PER_WORKER = 2
 #: Estimated seconds of one run: a fixed part plus a part per member-day (measured: 21 ms for 2,000 members x 180 days).
 RUN_FIXED_S, RUN_MEMBER_DAY_S = 3e-3, 5e-8
-#: Seconds to wait for a Dask scheduler to answer.
-CONNECT_TIMEOUT_S = 20
-#: Lost local pools are restarted at most this many times.
-MAX_POOL_RESTARTS = 3
 
 
 @dataclass(frozen=True)
@@ -153,43 +148,22 @@ def run_chunk(task: Task) -> tuple[bytes, bytes | None, float]:
     return table_bytes(runs, chunk.name), daily, time.perf_counter() - t0
 
 
-# --- executors -----------------------------------------------------------------------------------
+# --- executing -----------------------------------------------------------------------------------
 Done = Callable[[Chunk, tuple[bytes, bytes | None, float]], None]
 
 
 def execute(
     spec: SweepSpec, chunks: list[Chunk], done: Done, *, workers: int = 1, scheduler: str | None = None
 ) -> None:
-    """Run ``chunks``, calling ``done(chunk, result)`` in the driver as each one finishes."""
-    if scheduler is not None:
-        _dask(spec, chunks, done, workers, scheduler)
-    elif workers <= 1:
-        for c in chunks:
-            done(c, run_chunk(make_task(spec, c)))
-    else:
-        _local(spec, chunks, done, workers)
-
-
-def _start_method() -> str:
-    import multiprocessing as mp
-
-    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else "spawn"
-
-
-def _ignore_ctrl_c() -> None:
-    """In a worker: Ctrl-C is the driver's to handle (it stops the pool), not every worker's."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _pool(workers: int):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(
-        workers, mp_context=mp.get_context(_start_method()), initializer=_ignore_ctrl_c
-    )
+    """Run ``chunks`` on :class:`~cmsim.batch.workers.Workers` (this process, local processes or
+    Dask), calling ``done(chunk, result)`` in the driver as each one finishes."""
+    with Workers(workers, scheduler, warm=lambda: _warm(spec), error=SweepError) as w:
+        w.stream(
+            run_chunk,  # (looked up now: a test may replace it)
+            (make_task(spec, c) for c in chunks),
+            lambda i, result: done(chunks[i], result),
+            key=lambda i, task: f"cmsim-chunk-{task.chunk.name}",
+        )
 
 
 def _warm(spec: SweepSpec) -> None:
@@ -197,86 +171,3 @@ def _warm(spec: SweepSpec) -> None:
     from cmsim.spec import run_spec
 
     run_spec(spec.base, "balanced", seed=0, days=7, members=50, threads=1).run()
-
-
-def _local(spec: SweepSpec, chunks: list[Chunk], done: Done, workers: int) -> None:
-    from concurrent.futures import FIRST_COMPLETED, wait
-    from concurrent.futures.process import BrokenProcessPool
-
-    if _start_method() == "fork":
-        _warm(spec)
-    todo = list(reversed(chunks))
-    restarts = 0
-    while todo:
-        ex = _pool(workers)
-        running: dict[Any, Chunk] = {}
-        try:
-            while todo or running:
-                while todo and len(running) < IN_FLIGHT_PER_WORKER * workers:
-                    c = todo.pop()
-                    running[ex.submit(run_chunk, make_task(spec, c))] = c
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    result = f.result()  # (a lost worker raises here: the chunk stays in `running`)
-                    done(running.pop(f), result)
-        except BrokenProcessPool:  # a worker was killed: run its chunks again on a new pool
-            restarts += 1
-            if restarts > MAX_POOL_RESTARTS:
-                raise SweepError(
-                    f"local workers died {restarts} times; the sweep stops (run it again to resume)"
-                ) from None
-            todo.extend(reversed(list(running.values())))
-        finally:
-            for f in running:
-                f.cancel()
-            ex.shutdown(wait=True, cancel_futures=True)
-
-
-def _dask(spec: SweepSpec, chunks: list[Chunk], done: Done, workers: int, scheduler: str) -> None:
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise SweepError("--scheduler needs Dask distributed: pip install 'cmsim[distributed]'") from None
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=":0")  # fmt: skip
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as e:
-            raise SweepError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({e})") from None
-    try:
-        slots = max(1, sum(client.nthreads().values())) * IN_FLIGHT_PER_WORKER
-        todo = iter(chunks)
-        pending = as_completed()
-        names: dict[str, Chunk] = {}
-        for c in todo:
-            f = client.submit(run_chunk, make_task(spec, c), key=f"cmsim-chunk-{c.name}", pure=False)
-            names[str(f.key)] = c
-            pending.add(f)
-            if pending.count() >= slots:
-                break
-        for f in pending:
-            c = names.pop(str(f.key))
-            result = f.result()
-            f.release()
-            done(c, result)
-            nxt = next(todo, None)
-            if nxt is not None:
-                g = client.submit(run_chunk, make_task(spec, nxt), key=f"cmsim-chunk-{nxt.name}", pure=False)
-                names[str(g.key)] = nxt
-                pending.add(g)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def default_workers() -> int:
-    """Cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)

@@ -20,6 +20,7 @@ from cmsim.batch.runner import Chunk, chunk_size, default_workers, execute, plan
 from cmsim.batch.spec_load import load_spec
 from cmsim.batch.store import Store
 from cmsim.batch.sweep_spec import SweepSpec, spec_from_manifest
+from cmsim.batch.workers import check_scheduler
 from cmsim.errors import SweepError
 
 __all__ = ["Sweep", "sweep", "open_sweep"]
@@ -137,19 +138,7 @@ def sweep(
     Sweep
     """
     s = _spec(spec)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise SweepError(f"the 'workers' parameter must be an integer >= 1; got {workers!r}")
-    if scheduler is not None and (not isinstance(scheduler, str) or not (
-        scheduler == "local" or scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://"))
-    )):  # fmt: skip
-        raise SweepError(
-            f"the 'scheduler' parameter must be 'local' or an address like tcp://HOST:PORT; got {scheduler!r}"
-        )
-    if scheduler not in (None, "local") and workers is not None:
-        raise SweepError(
-            "the 'workers' parameter sets local processes or the size of --scheduler local; "
-            f"the cluster at {scheduler} has its own workers"
-        )
+    check_scheduler(scheduler, workers, SweepError)
     store = Store(out)
     wanted = chunk_size(s)
     old = store.manifest()

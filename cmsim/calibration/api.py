@@ -12,21 +12,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cmsim.batch.workers import check_scheduler
 from cmsim.calibration.data import ObservedData, read_data
 from cmsim.calibration.fit import (
     JOURNAL,
     MAX_MEMBERS,
     WARMUP_DAYS,
     FitSetup,
-    Runner,
     default_fit,
+    open_workers,
     run_study,
     run_trial,
+    run_trials,
     search_space,
     study_key,
 )
 from cmsim.calibration.objective import mismatch_table, score
-from cmsim.errors import CmsimError, DataError
+from cmsim.errors import ArgumentError, CmsimError, DataError
 
 __all__ = ["calibrate", "CalibrationResult", "REPORT_SEED0"]
 
@@ -193,6 +195,7 @@ def calibrate(
     members: int | None = None,
     max_members: int = MAX_MEMBERS,
     workers: int | None = None,
+    scheduler: str | None = None,
     report_seeds: int = 24,
     progress: bool = False,
     quiet: bool = False,
@@ -226,7 +229,14 @@ def calibrate(
     max_members : int
         Largest community simulated; larger ones are fitted at this size, counts scaled.
     workers : int, optional
-        Processes running the trials' runs (default: every core).
+        Local processes running the trials' runs (default: every core; 1: this process), or the
+        size of ``scheduler="local"``. The runs go through the sweep's runner
+        (:class:`cmsim.batch.workers.Workers`).
+    scheduler : str, optional
+        ``"tcp://HOST:PORT"``: run the trials on an existing Dask cluster (the kit installed on
+        its workers; the journal stays in ``out`` on this machine); ``"local"``: a Dask
+        ``LocalCluster`` of ``workers`` processes started for the calibration. As in
+        :func:`cmsim.sweep`.
     report_seeds : int
         Runs for the report's bands, before and after.
     progress, quiet : bool
@@ -240,6 +250,7 @@ def calibrate(
 
     obs = data if isinstance(data, ObservedData) else read_data(data, platform=platform)
     notes = [obs.ignored_message] if obs.ignored else []
+    check_scheduler(scheduler, workers, ArgumentError)
     holdout_weeks = _positive_int("holdout_weeks", holdout_weeks, 0)
     max_members = _positive_int("max_members", max_members, 10)
     report_seeds = _positive_int("report_seeds", report_seeds, 2)
@@ -288,7 +299,7 @@ def calibrate(
     else:
         journal = Path(out) / JOURNAL
     try:
-        with Runner(setup, workers) as runner:
+        with open_workers(setup, workers, scheduler) as runner:
             study = run_study(obs_model, fit_weeks, setup, space, base.values, seed_list, trials, journal, name,
                               runner, progress)  # fmt: skip
             best, best_score = dict(study.best_params), float(study.best_value)
@@ -315,7 +326,7 @@ def calibrate(
             runs_after = np.concatenate(
                 [run_trial(runner, setup, v, list(c)) for v, c in zip(sets, chunks, strict=True)]
             )
-            runs_before = run_trial(runner, setup, before, report_list)
+            runs_before = run_trials(runner, setup, [before], report_list)[0]
     finally:
         if tmp is not None:
             tmp.cleanup()

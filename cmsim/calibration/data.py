@@ -38,7 +38,7 @@ class Column:
         ``mean`` the mean of the period's daily values, a ``flow`` the total over the period.
     model : tuple of str
         The model's daily output columns (``Run.daily``) whose sum is this column. **The single
-        place to extend** when the model gains an output (``reports`` has none yet).
+        place to extend** when the model gains an output.
     unit, doc : str
         What a value counts, in words.
     """
@@ -58,7 +58,9 @@ COLUMNS: dict[str, Column] = {
     "replies": Column("flow", ("replies",), "posts", "replies and comments in threads"),
     "all_posts": Column("flow", ("posts", "replies"), "posts", "every post: new threads plus replies"),
     "new_members": Column("flow", ("joins",), "members", "members who joined (sign-ups)"),
-    "reports": Column("flow", ("reports",), "reports", "reports (flags) of posts by members"),
+    "reports": Column(
+        "flow", ("reports",), "reports", "reports (flags) members made of posts (one per post and reporter)"
+    ),
     "questions": Column("flow", ("questions",), "posts", "questions asked"),
     "questions_answered": Column("flow", ("questions_answered",), "posts", "questions that got an answer"),
 }
@@ -67,6 +69,9 @@ COLUMNS: dict[str, Column] = {
 DATE_NAMES: tuple[str, ...] = ("date", "day", "week", "day_pt", "interval_start_timestamp", "period")
 
 #: Platform exports: platform -> (page the names come from, {column name as exported: canonical}).
+#: Discord's Server Insights have no report count (its Report button goes to Discord, not to the
+#: server's moderators): count the reports your reporting bot or channel received as ``reports``
+#: (:data:`DISCORD_REPORTS_PAGE`).
 PLATFORMS: dict[str, tuple[str, dict[str, str]]] = {
     "discourse": (
         "https://meta.discourse.org/t/admin-dashboard-report-reference-guide/240233",
@@ -106,6 +111,9 @@ PLATFORMS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
 }
+
+#: Discord's moderator guide to reporting tools (modmail bots, reporting channels, bots' report commands).
+DISCORD_REPORTS_PAGE = "https://discord.com/moderation/4405231390231-206-best-practices-for-reporting-tools"
 
 #: Names every platform shares (the canonical names and a few plain-English ones).
 ALIASES: dict[str, str] = {

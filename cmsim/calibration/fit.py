@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,12 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from cmsim.batch.workers import Workers, check_scheduler, default_workers
 from cmsim.calibration.data import COLUMNS, ObservedData, weekly_from_daily
 from cmsim.calibration.objective import score
-from cmsim.errors import CmsimError
+from cmsim.errors import ArgumentError, CmsimError
 
-__all__ = ["DEFAULT_FIT", "MAX_MEMBERS", "WARMUP_DAYS", "FitSetup", "Runner", "run_trial", "default_fit",
-           "search_space", "run_study", "JOURNAL"]  # fmt: skip
+__all__ = ["DEFAULT_FIT", "MAX_MEMBERS", "WARMUP_DAYS", "FitSetup", "open_workers", "run_trial", "run_trials",
+           "default_fit", "search_space", "run_study", "JOURNAL"]  # fmt: skip
 
 #: The parameters fitted by default for each data column: the ones that move that column most
 #: (``docs/calibration.md``, "Default parameters", gives the measured effects and the reasons).
@@ -49,7 +49,7 @@ DEFAULT_FIT: dict[str, tuple[str, ...]] = {
     "members": ("dynamics.churn_unhappy",),
     "questions": ("members.question_share",),
     "questions_answered": ("levers.responding_rate",),
-    # "reports": add the parameters that move it when the model gains a reports output
+    "reports": ("trolls.report_rate",),
 }
 #: Largest community simulated; a larger one is fitted at this size (the scale rule above).
 MAX_MEMBERS = 5_000
@@ -142,60 +142,64 @@ def _one_run(setup: FitSetup, values: Mapping[str, Any], seed: int) -> np.ndarra
     from cmsim.spec import run_spec
 
     sc = setup.scenario.with_overrides(dict(values), source="fit")
-    # the pool's processes fill the cores: each run steps on one thread
+    # the runner's workers fill the cores: each run steps on one thread
     daily = run_spec(sc, setup.strategy, seed=int(seed), threads=1).run().daily
     vals = np.column_stack([daily[list(COLUMNS[c].model)].sum(axis=1).to_numpy(float) for c in setup.columns])
     vals *= setup.target / max(float(daily["members"].iloc[setup.anchor_day]), 1.0)
     return weekly_from_daily(vals, list(setup.columns), offset=setup.warmup, days=setup.days).to_numpy()
 
 
-def _star(job: tuple[FitSetup, Mapping[str, Any], int]) -> np.ndarray:
-    return _one_run(*job)
+def _star(job: tuple[FitSetup, Mapping[str, Any], int, str]) -> np.ndarray:
+    """One task of the runner: a run, refused on a worker whose model differs from the driver's."""
+    from cmsim.version import MODEL_VERSION
+
+    setup, values, seed, version = job
+    if version != MODEL_VERSION:
+        raise CmsimError(
+            f"a worker runs model version {MODEL_VERSION!r}, the calibration {version!r}: "
+            "install the same kit on every worker"
+        )
+    return _one_run(setup, values, seed)
 
 
-class Runner:
-    """The process pool of one calibration: started once (forked after the kernels are compiled),
-    closed by :meth:`close` or at the end of a ``with`` block. ``workers=1`` runs in this process."""
-
-    def __init__(self, setup: FitSetup, workers: int | None = None) -> None:
+def open_workers(setup: FitSetup, workers: int | None = None, scheduler: str | None = None) -> Workers:
+    """The sweep's runner (:class:`cmsim.batch.workers.Workers`) for one calibration: local
+    processes (default: every core; ``1``: this process), or a Dask cluster (``scheduler``).
+    Local workers are forked after the kernels are compiled (or loaded) here, so each starts
+    with them."""
+    check_scheduler(scheduler, workers, ArgumentError)
+    n = workers or (default_workers() if scheduler is None else 1)
+    if scheduler is None and n > 1:
         from cmsim.spec import simulate
 
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        self.workers = max(1, int(workers or cores))
-        # compile (or load) the kernels once here, so every forked worker starts with them
-        simulate(setup.scenario, setup.strategy, seed=0, members=50, days=2)
-        self.pool = None
-        if self.workers > 1:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
+        def warm() -> None:
+            simulate(setup.scenario, setup.strategy, seed=0, members=50, days=2)
 
-            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context(method))
-
-    def map(self, jobs: list[tuple[FitSetup, Mapping[str, Any], int]]) -> list[np.ndarray]:
-        if self.pool is None or len(jobs) < 2:
-            return [_star(j) for j in jobs]
-        return list(self.pool.map(_star, jobs))
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
-
-    def __enter__(self) -> Runner:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return Workers(n, None, warm=warm, error=ArgumentError)
+    return Workers(n, scheduler, error=ArgumentError)
 
 
-def run_trial(runner: Runner, setup: FitSetup, values: Mapping[str, Any], seeds: Sequence[int]) -> np.ndarray:
+def run_trial(
+    workers: Workers, setup: FitSetup, values: Mapping[str, Any], seeds: Sequence[int]
+) -> np.ndarray:
     """The runs of one trial: ``float[seeds, weeks, columns]``, in seed order.
 
     The only function of the calibration that runs the model (through ``cmsim.simulate`` and
-    ``Scenario.with_overrides``), so that it can be switched to the sweep's runner in one place.
+    ``Scenario.with_overrides``), one task of the sweep's runner a seed.
     """
-    return np.stack(runner.map([(setup, dict(values), int(s)) for s in seeds]))
+    return run_trials(workers, setup, [values], seeds)[0]
+
+
+def run_trials(workers: Workers, setup: FitSetup, sets: Sequence[Mapping[str, Any]], seeds: Sequence[int]
+               ) -> list[np.ndarray]:  # fmt: skip
+    """The runs of several parameter sets in one batch (so they share the workers):
+    ``[float[seeds, weeks, columns]]``, one array a set, in order."""
+    from cmsim.version import MODEL_VERSION
+
+    jobs = [(setup, dict(v), int(s), MODEL_VERSION) for v in sets for s in seeds]
+    out = workers.map(_star, jobs)
+    k = len(seeds)
+    return [np.stack(out[i * k : (i + 1) * k]) for i in range(len(sets))]
 
 
 # --- the study ------------------------------------------------------------------------------------
@@ -227,8 +231,13 @@ def _storage(path: Path):
 
 def run_study(obs_model: np.ndarray, fit_weeks: np.ndarray, setup: FitSetup, space: Mapping[str, tuple[float, float, bool]],
               base: Mapping[str, Any], seeds: Sequence[int], trials: int, journal: Path, name: str,
-              runner: Runner, progress: bool = False):  # fmt: skip
+              workers: Workers, progress: bool = False):  # fmt: skip
     """Run (or continue) the study until it holds ``trials`` complete trials; returns the study.
+
+    Each round asks the study for as many trials as keep the ``workers`` busy (``slots // seeds``,
+    at least 1), runs their seeds in one batch and tells their scores. The journal file takes
+    several processes at once (each, say ``cmsim calibrate`` with the same ``--out`` on another
+    machine sharing the folder, adds trials to the same study until it holds ``trials``).
 
     The first trial of a new study is the base scenario's values (the "before" of the report).
     Trials left running by a process that was killed are marked failed when a run continues.
@@ -242,7 +251,7 @@ def run_study(obs_model: np.ndarray, fit_weeks: np.ndarray, setup: FitSetup, spa
         probe = optuna.load_study(study_name=name, storage=storage) if name in _names(storage) else None
         done = 0 if probe is None else sum(t.state == optuna.trial.TrialState.COMPLETE for t in probe.trials)
         sampler = optuna.samplers.TPESampler(seed=int(name[-8:], 16) % 2**31 + done, multivariate=True,
-                                             n_startup_trials=max(5, 2 * len(space)))  # fmt: skip
+                                             n_startup_trials=max(5, 2 * len(space)), constant_liar=True)  # fmt: skip
         study = optuna.create_study(study_name=name, storage=storage, direction="minimize", sampler=sampler,
                                     load_if_exists=True)  # fmt: skip
     if probe is None:
@@ -251,23 +260,51 @@ def run_study(obs_model: np.ndarray, fit_weeks: np.ndarray, setup: FitSetup, spa
     else:
         _fail_stale(study, storage)
 
-    def objective(trial) -> float:
-        values = {}
-        for key, (lo, hi, log) in space.items():
-            if isinstance(base[key], int) and not isinstance(base[key], bool):
-                values[key] = trial.suggest_int(key, int(math.ceil(lo)), int(hi), log=log)
-            else:
-                values[key] = trial.suggest_float(key, lo, hi, log=log)
-        sims = run_trial(runner, setup, values, seeds)
-        total, per = score(obs_model, sims, fit_weeks)
-        trial.set_user_attr("per_series", [float(x) for x in per])
-        return total
+    # trials in flight at once: enough to keep every worker slot busy (1 on a few local cores, so
+    # the trials are the same whatever the cores; more on a Dask cluster, told apart by the sampler's
+    # constant liar)
+    batch = max(1, workers.slots // len(seeds))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
 
-    left = trials - done
-    if left > 0:
-        stop = optuna.study.MaxTrialsCallback(trials, states=(optuna.trial.TrialState.COMPLETE,))
-        study.optimize(objective, n_trials=left, callbacks=[stop], show_progress_bar=progress)
+        bar = tqdm(total=trials, initial=min(done, trials), desc="trials", unit="trial")
+    try:
+        while True:
+            complete = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+            k = min(batch, trials - complete)  # (other processes may be adding trials to the study)
+            if k <= 0:
+                break
+            asked = [study.ask() for _ in range(k)]
+            try:
+                sims = run_trials(workers, setup, [_suggest(t, space, base) for t in asked], seeds)
+            except BaseException:
+                for t in asked:
+                    study.tell(t, state=optuna.trial.TrialState.FAIL)
+                raise
+            for t, runs in zip(asked, sims, strict=True):
+                total, per = score(obs_model, runs, fit_weeks)
+                t.set_user_attr("per_series", [float(x) for x in per])
+                study.tell(t, total)
+            if bar is not None:
+                bar.update(k)
+    finally:
+        if bar is not None:
+            bar.close()
     return study
+
+
+def _suggest(
+    trial, space: Mapping[str, tuple[float, float, bool]], base: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The trial's parameter values, drawn from the search space (integers stay integers)."""
+    values: dict[str, Any] = {}
+    for key, (lo, hi, log) in space.items():
+        if isinstance(base[key], int) and not isinstance(base[key], bool):
+            values[key] = trial.suggest_int(key, int(math.ceil(lo)), int(hi), log=log)
+        else:
+            values[key] = trial.suggest_float(key, lo, hi, log=log)
+    return values
 
 
 def _names(storage) -> list[str]:

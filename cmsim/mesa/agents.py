@@ -137,6 +137,10 @@ class Member(FixedAgent):
         self.question_answered = False  # a peer answered the open question today
         self.complaint_answered = False  # a champion answered the open complaint today
         self.got_reply = False  # a contact replied today to what this member showed
+        self.reported_today = False  # a reader reported today the toxic or spam post it showed
+        self.reported_yesterday = False  # ... yesterday: moderation reviews the account today
+        self.fed_today = False  # a reader replied today to the toxic post it showed
+        self.fed_yesterday = False  # ... yesterday (a troll nobody fed may give up)
         self.removed_day: int | None = None
         self.comeback_day: int | None = None  # a removed troll returns as a new account
         self.shown_yesterday = 0  # what contacts read today
@@ -214,9 +218,9 @@ class Member(FixedAgent):
             self.shown_today = 0
 
     def faces_moderation(self) -> bool:
-        """Moderation reviews yesterday's toxic or spam post (a ban wave reviews every troll and
-        spammer): an offender is removed (returns True), an ordinary member is warned (its temper
-        falls).
+        """Moderation reviews yesterday's toxic or spam post, and first the accounts members
+        reported yesterday (a ban wave reviews every troll and spammer): an offender is removed
+        (returns True), an ordinary member is warned (its temper falls).
 
         Kernel: ``act.act_chunk``, step 1.
         """
@@ -239,21 +243,34 @@ class Member(FixedAgent):
         return False
 
     def detection_chance(self) -> float:
-        """Today's chance that moderation catches this member (yesterday's toxic or spam post;
-        every troll and spammer during a ban wave)."""
+        """Today's chance that moderation catches this member (yesterday's toxic or spam post, an
+        account reported yesterday; every troll and spammer during a ban wave)."""
         today = self.model.today
         offended = (self.shown_yesterday & (TOXIC | SPAM)) != 0
         p_detect = today.p_detect if offended else 0.0
+        if self.reported_yesterday:
+            p_detect = max(p_detect, today.p_reported)
         if today.ban_wave > 0.0 and self.is_bad_actor:
             p_detect = max(p_detect, self.model.p.levers.detection)
         return p_detect
 
     def post_as_bad_actor(self) -> None:
-        """Trolls and spammers come every day and post what they post.
+        """Trolls and spammers come every day and post what they post. A troll nobody replied to
+        yesterday, and any spammer, may give up for good first; the platform's filter removes most
+        spam before anyone sees it.
 
         Kernel: ``act.act_chunk``, step 2.
         """
         p, tally = self.model.p, self.model.tally
+        if self.role == TROLL:
+            p_give_up = 0.0 if self.fed_yesterday else p.trolls.give_up
+        else:
+            p_give_up = p.spam.give_up
+        if p_give_up > 0.0 and self.chance(L.S_GIVE_UP) < p_give_up:
+            self.status = LEFT
+            tally.gave_up += 1
+            self.shown_today = 0
+            return
         self.last_visit = self.model.day  # (not counted in dau/wau/mau, which count people)
         shown = 0
         if self.role == TROLL:
@@ -267,10 +284,13 @@ class Member(FixedAgent):
         else:
             tally.active_spammers += 1
             if self.chance(L.S_POST) < p.spam.post_rate:
-                shown = SPAM
-                tally.spam_posts += 1
-                tally.posts += 1
-                self.posts += 1
+                if self.chance(L.S_FILTER) < p.spam.filter:  # removed before anyone sees it
+                    tally.spam_filtered += 1
+                else:
+                    shown = SPAM
+                    tally.spam_posts += 1
+                    tally.posts += 1
+                    self.posts += 1
         self.shown_today = shown
 
     def live_the_day(self) -> None:
@@ -327,6 +347,7 @@ class Member(FixedAgent):
         self.model.tally.expertise_sum += math.floor(self.expertise * FIXED_POINT)
         seen = self.read_feed()
         self.model.tally.peer_answers += seen["answers"]
+        self.model.tally.reports += seen["reports"]
         self.feel(seen)
         self.maybe_attend_event()
         posted = self.write(seen["toxic"])
@@ -336,7 +357,8 @@ class Member(FixedAgent):
         """Read what each contact showed yesterday; reply to posts, answer questions.
 
         Returns counts of what was seen (``posts``, ``toxic``, ``spam``, ``complaints``), the
-        number of ``replies`` written and, of those, the ``answers`` to questions. Replying to a troll ("feeding" it) sours the feeder twice.
+        number of ``replies`` written and, of those, the ``answers`` to questions, and the
+        ``reports`` made (a toxic or spam post is reported with chance ``trolls.report_rate``). Replying to a troll ("feeding" it) sours the feeder twice.
         Only champions answer complaints.
 
         Kernel: ``act.act_chunk``, step 4.
@@ -344,7 +366,7 @@ class Member(FixedAgent):
         p = self.model.p
         p_reply, p_reply_toxic, p_answer = self.reply_chances()
         champion = self.role == CHAMPION
-        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0, "answers": 0}
+        seen = {"posts": 0, "toxic": 0, "spam": 0, "complaints": 0, "replies": 0, "answers": 0, "reports": 0}
         for other in self.contacts:
             shown = other.shown_yesterday
             if shown == 0:
@@ -354,8 +376,12 @@ class Member(FixedAgent):
                 if self.chance_about(L.S_REPLY, other.slot) < p_reply_toxic:
                     seen["replies"] += 1
                     seen["toxic"] += 1  # feeding a troll sours the feeder twice
+                    other.fed_today = True
             if shown & SPAM:
                 seen["spam"] += 1
+            if shown & (TOXIC | SPAM) and self.chance_about(L.S_REPORT, other.slot) < p.trolls.report_rate:
+                seen["reports"] += 1  # reported: moderation reviews the account tomorrow
+                other.reported_today = True
             if shown & (POSTED | FIRST_POST):
                 seen["posts"] += 1
                 if self.chance_about(L.S_REPLY, other.slot) < p_reply:

@@ -57,6 +57,7 @@ class Manager(Agent):
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
         self.members_at_risk = 0.0
+        self.reported_accounts = 0.0
         # What the community saw yesterday: its new questions and the expertise of its visitors.
         self.expertise_seen = 0.0
         self.new_questions = 0.0
@@ -104,9 +105,12 @@ class Manager(Agent):
         t = Today()
         t.levers = e
         know = self.know_how
-        # Moderation reviews yesterday's offending posts; analytics aims the reviews.
+        # Moderation reviews the accounts members reported yesterday first, then yesterday's
+        # offending posts with the hours left; analytics aims the search for the unreported ones.
+        cap, reported = e["moderation_capacity"], self.reported_accounts
+        t.p_reported = p.levers.detection * min(1.0, cap / max(1.0, reported))
         load = max(1.0, self.offending_posts)
-        t.p_detect = p.levers.detection * min(1.0, e["moderation_capacity"] * e["target"] / load)
+        t.p_detect = p.levers.detection * min(1.0, max(0.0, cap - reported) * e["target"] / load)
         t.ban_wave = tl[L.TL_BAN_WAVE]
         t.p_manager = min(1.0, e["responding_capacity"] / max(1.0, self.open_threads))
         t.content = e["content"]
@@ -140,8 +144,9 @@ class Manager(Agent):
         t.p_front = 1.0 - math.exp(-lam)
         return t
 
-    def see_the_day(self, tally: Tally) -> None:
-        """Note today's loads, which tomorrow's hours are spread over.
+    def see_the_day(self, tally: Tally, reported: int) -> None:
+        """Note today's loads, which tomorrow's hours are spread over (``reported``: the active
+        accounts members reported today, reviewed first tomorrow).
 
         Kernel: ``community.community_changes``, "Loads seen by tomorrow's manager".
         """
@@ -149,6 +154,7 @@ class Manager(Agent):
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.members_at_risk = float(tally.at_risk)
+        self.reported_accounts = float(reported)
         self.expertise_seen = float(tally.expertise_sum)
         self.new_questions = float(tally.questions)
 
@@ -178,6 +184,7 @@ class Today:
 
     levers: dict[str, float]
     p_detect: float  # chance a reviewed offending post is caught
+    p_reported: float  # chance a reported account is caught (reviewed first)
     ban_wave: float  # 1 on the day of a ban wave
     p_manager: float  # chance the manager answers an open question or complaint
     content: float  # the manager's content (share of saturation)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CommunityModel"]
 
-_N_STREAMS = 32  # decision streams used by the daily step: layout.S_VISIT .. S_CHAMP_ANSWER
+_N_STREAMS = 35  # decision streams used by the daily step: layout.S_VISIT .. S_GIVE_UP
 _STATUS = {A.ACTIVE: L.ACTIVE, A.LAPSED: L.LAPSED, A.LEFT: L.LEFT, A.REMOVED: L.REMOVED}
 _ROLE = {A.MEMBER: L.MEMBER, A.CHAMPION: L.CHAMPION, A.TROLL: L.TROLL, A.SPAMMER: L.SPAMMER}
 _ROLE_NAME = {code: name for name, code in _ROLE.items()}
@@ -268,14 +268,17 @@ class CommunityModel(mesa.Model):
         self.tally = tally = Tally()
         for m in self.member_list:  # today's feed is what each member showed yesterday
             m.shown_yesterday = m.shown_today
+            m.reported_yesterday, m.reported_today = m.reported_today, False
+            m.fed_yesterday, m.fed_today = m.fed_today, False
         self.members.do("act")
         self.members.do("resolve")
+        reported = sum(1 for m in self.member_list if m.reported_today and m.status == A.ACTIVE)
         members = float(tally.active + tally.lapsed)
         joins, bad_joins, wanted = self.welcome_arrivals(tl, members)
-        self.manager.see_the_day(tally)
+        self.manager.see_the_day(tally, reported)
         present = self.manager.present  # in post today (a quit takes effect tomorrow)
         hours = self.manager.end_day(tally)
-        self._record(members, joins, bad_joins, wanted, hours, present)
+        self._record(members, joins, bad_joins, wanted, hours, present, reported)
         self.datacollector.collect(self)
         self.hours_log.append(list(self.manager.hours) if hours > 0 else [0.0] * len(LEVERS))
         self.day += 1
@@ -340,7 +343,14 @@ class CommunityModel(mesa.Model):
         return count
 
     def _record(
-        self, members: float, joins: int, bad_joins: int, wanted: int, hours: float, present: bool
+        self,
+        members: float,
+        joins: int,
+        bad_joins: int,
+        wanted: int,
+        hours: float,
+        present: bool,
+        reported: int,
     ) -> None:
         """The day's report, one value per column of ``Run.daily`` (read by the DataCollector).
 
@@ -357,6 +367,7 @@ class CommunityModel(mesa.Model):
             manager_burned_out=1.0 if mgr.burned_today else 0.0,
             manager_present=1.0 if present else 0.0, know_how=mgr.know_how,
             truncated_joins=float(wanted - joins), bad_accounts=float(t.bad_accounts + bad_joins),
+            reported_accounts=float(reported),
         )  # fmt: skip
         self.report = r
 
@@ -412,4 +423,4 @@ class CommunityModel(mesa.Model):
 
 #: Report columns that are plain tallies of the day, as in the kernels (``tally.COPY_K``): the
 #: output columns the Tally counts under the same name (``_record`` computes the others).
-_TALLY_COLUMNS = tuple(T.TALLIES[k] for k in T.COPY_K)
+_TALLY_COLUMNS = tuple(T.TALLIES[k] for k in T.COPY_K if T.TALLIES[k] not in T.KERNEL_ONLY)
