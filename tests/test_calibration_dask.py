@@ -145,3 +145,28 @@ def test_a_worker_with_another_model_version_is_refused():
         CmsimError, match="a worker runs model version .* the calibration '0.9': install the same kit"
     ):
         _star((None, {}, 0, "0.9"))
+
+
+def test_a_trial_another_process_failed_meanwhile_is_skipped_not_fatal(data, tmp_path, monkeypatch):
+    """A second process starting on the journal fails trials it takes for a killed process's
+    (running longer than STALE_AFTER_S): the process still running one drops its result."""
+    import optuna
+
+    from cmsim.calibration import fit
+
+    real, calls = fit.run_trials, []
+
+    def meddle(workers, setup, sets, seeds):
+        out = real(workers, setup, sets, seeds)
+        if len(calls) == 2:  # while trial 2 runs, another process marks it failed
+            storage = fit._storage(tmp_path / "o" / JOURNAL)
+            (study,) = storage.get_all_studies()
+            for t in storage.get_all_trials(study._study_id):
+                if t.state == optuna.trial.TrialState.RUNNING:
+                    storage.set_trial_state_values(t._trial_id, optuna.trial.TrialState.FAIL)
+        calls.append(len(sets))
+        return out
+
+    monkeypatch.setattr(fit, "run_trials", meddle)
+    res = cmsim.calibrate(data, "forum", out=tmp_path / "o", workers=1, **KW)
+    assert res.trials["number"].tolist() == [0, 1, 3, 4, 5, 6]  # trial 2 dropped, one more asked

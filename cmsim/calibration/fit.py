@@ -280,12 +280,15 @@ def run_study(obs_model: np.ndarray, fit_weeks: np.ndarray, setup: FitSetup, spa
                 sims = run_trials(workers, setup, [_suggest(t, space, base) for t in asked], seeds)
             except BaseException:
                 for t in asked:
-                    study.tell(t, state=optuna.trial.TrialState.FAIL)
+                    study.tell(t, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
                 raise
             for t, runs in zip(asked, sims, strict=True):
                 total, per = score(obs_model, runs, fit_weeks)
-                t.set_user_attr("per_series", [float(x) for x in per])
-                study.tell(t, total)
+                try:
+                    t.set_user_attr("per_series", [float(x) for x in per])
+                except optuna.exceptions.UpdateFinishedTrialError:
+                    continue  # another process, starting, took it for a killed one's and failed it
+                study.tell(t, total, skip_if_finished=True)
             if bar is not None:
                 bar.update(k)
     finally:
