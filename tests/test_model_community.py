@@ -325,3 +325,13 @@ def test_reengagement_chance_never_exceeds_the_bound_that_skips_reading_contacts
             assert comeback_chance(p, k) < comeback_bound(p, n)
     # and the bound is tight enough to be worth it: a typical lapsed member is skipped often
     assert comeback_bound(0.05, 9) < 0.4
+
+
+def test_the_internal_community_follows_headcount_and_keeps_its_silent_members() -> None:
+    # about 10% turnover a year (0.0003 a day) replaced by hires; lapsed staff stay members
+    run = cmsim.simulate("internal", "absent", seed=3, days=365)
+    d = run.daily
+    assert d["members"].iloc[-1] == pytest.approx(2000, rel=0.04)
+    left = d["churned"].sum() / 2000
+    assert left == pytest.approx(1 - (1 - 0.0003) ** 365, abs=0.03)  # 0.104; binomial sd 0.007
+    assert d["lapsed_members"].iloc[-1] > 500  # silent colleagues, still members

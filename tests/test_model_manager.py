@@ -157,6 +157,22 @@ def test_algorithm_change_cuts_reach_and_know_how_softens_it(know: float) -> Non
     assert col(sim, "know_how").tolist() == [know] * 10
 
 
+def test_know_how_gained_after_an_algorithm_change_softens_it_from_then_on() -> None:
+    # no know-how when the change comes (day 2); full know-how from day 5: a lasting change adapted to
+    sim = quiet_sim(graph(20), "absent", days=10, platform__recovery_days=20, platform__reach=1.0, **ALGO)
+    sim.advance(5)
+    sim.state.M[L.M_KNOW_HOW] = 1.0
+    sim.advance(5)
+    expected, shock = [], 0.0
+    for d in range(10):
+        k = 1.0 if d >= 5 else 0.0
+        shock = shock * math.exp(-1 / (20 * (1 - LEARN_SPEED * k))) + (0.4 if d == 2 else 0.0)
+        expected.append(1 - shock * (1 - LEARN_SOFTEN * k))
+    reach = col(sim, "reach")
+    assert np.allclose(reach, expected, rtol=1e-12)
+    assert reach[5] - reach[4] > 0.25  # the cut shrinks by 70% the day know-how is there
+
+
 def test_reach_loss_lowers_visits() -> None:
     n = 2000
     kw = dict(days=6, members__visit_rate=0.3, platform__recovery_days=1000, platform__reach=1.0)

@@ -106,11 +106,14 @@ def day_scalars(d, P, TL, M, H, Z):
         Z[T.Z_P_WELCOME] = 1.0
         Z[T.Z_P_OUTREACH] = 1.0
     Z[T.Z_P_EVENT] = min(1.0, P[L.P_EVENT_REACH] * event + TL[d, L.TL_AMA])
-    # Reach: algorithm changes cut it, know-how softens the cut and speeds recovery.
+    # Reach: algorithm changes cut it; the know-how the manager has today softens the cut (so a
+    # manager who keeps learning adapts to a change that lasts) and speeds the recovery.
     tau = P[L.P_RECOVERY_DAYS] * (1.0 - T.LEARN_SPEED * know)
-    shock = M[L.M_SHOCK] * math.exp(-1.0 / tau) + TL[d, L.TL_ALGO] * (1.0 - T.LEARN_SOFTEN * know)
+    shock = M[L.M_SHOCK] * math.exp(-1.0 / tau) + TL[d, L.TL_ALGO]
     M[L.M_SHOCK] = shock
-    reach = P[L.P_REACH] * (1.0 - min(shock, 1.0)) + TL[d, L.TL_CHANNEL] * know
+    reach = (
+        P[L.P_REACH] * (1.0 - min(shock * (1.0 - T.LEARN_SOFTEN * know), 1.0)) + TL[d, L.TL_CHANNEL] * know
+    )
     Z[T.Z_REACH] = max(reach, 0.0)
     Z[T.Z_VISIT_MULT] = Z[T.Z_REACH] * TL[d, L.TL_SEASON] * (1.0 + P[L.P_CONTENT_VISITS] * content)
     Z[T.Z_COMPLAINT_MULT] = 3.0 if TL[d, L.TL_CRISIS] > 0.0 else 1.0

@@ -126,11 +126,14 @@ class Manager(Agent):
             t.p_welcome = 1.0
             t.p_outreach = 1.0
         t.p_event = min(1.0, p.levers.event_reach * e["events"] + tl[L.TL_AMA])
-        # Reach: algorithm changes cut it, know-how softens the cut and speeds the recovery.
+        # Reach: algorithm changes cut it; today's know-how softens the cut (a manager who keeps
+        # learning adapts to a change that lasts) and speeds the recovery.
         tau = p.platform.recovery_days * (1.0 - LEARN_SPEED * know)
-        shock = self.reach_shock * math.exp(-1.0 / tau) + tl[L.TL_ALGO] * (1.0 - LEARN_SOFTEN * know)
+        shock = self.reach_shock * math.exp(-1.0 / tau) + tl[L.TL_ALGO]
         self.reach_shock = shock
-        reach = p.platform.reach * (1.0 - min(shock, 1.0)) + tl[L.TL_CHANNEL] * know
+        reach = (
+            p.platform.reach * (1.0 - min(shock * (1.0 - LEARN_SOFTEN * know), 1.0)) + tl[L.TL_CHANNEL] * know
+        )
         t.reach = max(reach, 0.0)
         t.visit_mult = t.reach * tl[L.TL_SEASON] * (1.0 + p.levers.content_visits * e["content"])
         t.complaint_mult = 3.0 if tl[L.TL_CRISIS] > 0.0 else 1.0
