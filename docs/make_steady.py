@@ -24,6 +24,9 @@ from cmsim.scenario import Scenario, load_scenario
 from cmsim.simulation import Simulation
 
 SEEDS = 10
+#: A drift that does not agree within seed noise may still be *close*: at most this share of the
+#: week-1 value (the slow test's rule for every scenario, until the start is refined further).
+CLOSE = 0.12
 SHARES = ("active", "toxic", "answered", "lapsed")
 WEEK_1, WEEK_20 = (0, 7), (133, 140)
 #: t quantile (97.5%) by degrees of freedom, for the interval of the mean difference.
@@ -74,7 +77,8 @@ def compare_weeks(sc: Scenario, seeds: int, members: int | None = None) -> pd.Da
         half = _T975.get(n - 1, 2.0) * d.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
         noise = float(np.std(np.concatenate([a - a.mean(), b - b.mean()]), ddof=1)) if n > 1 else math.nan
         rows.append({"share": s, "week1": a.mean(), "week20": b.mean(), "diff": d.mean(), "ci": half,
-                     "noise": noise, "agrees": abs(d.mean()) <= noise})  # fmt: skip
+                     "noise": noise, "agrees": abs(d.mean()) <= noise,
+                     "close": abs(d.mean()) <= max(noise, CLOSE * abs(a.mean()))})  # fmt: skip
     return pd.DataFrame(rows)
 
 
