@@ -24,6 +24,7 @@ from cmsim.vocabulary import (
     INTERVENTION_TYPES,
     KINDS,
     LEVERS,
+    STRATEGY_NAMES,
     Param,
 )
 from cmsim.vocabulary import declare as _p
@@ -111,7 +112,7 @@ _SPECS = [
     # --- dynamics: what members do to each other ---------------------------------------------
     _p(
         "dynamics.reply_rate",
-        0.3,
+        0.15,
         "per post seen",
         0.0,
         1.0,
@@ -198,7 +199,7 @@ _SPECS = [
     _p("dynamics.newcomer_days", 30, "days", 1, 365, "days a member counts as a newcomer"),
     _p(
         "dynamics.reply_welcome",
-        1.04,
+        1.0,
         "multiplier",
         0.0,
         10.0,
@@ -207,7 +208,7 @@ _SPECS = [
     ),
     _p(
         "dynamics.no_reply_chill",
-        0.65,
+        0.6,
         "multiplier",
         0.0,
         10.0,
@@ -243,7 +244,14 @@ _SPECS = [
         source="calibrated: Ribeiro 2014 (0 dies, 0.004 grows; default keeps a forum about stable)",
     ),
     # --- trolls and spammers ---------------------------------------------------------------------
-    _p("trolls.initial_share", 0.003, "share", 0.0, 0.5, "share of members who are trolls at day 0"),
+    _p(
+        "trolls.initial_share",
+        0.0,
+        "share",
+        0.0,
+        0.5,
+        "extra share of members who are trolls at day 0, beyond the steady count (a raid under way)",
+    ),
     _p(
         "trolls.arrival_rate", 0.05, "per day per 1000", 0.0, 1000.0, "trolls arriving per 1000 members a day"
     ),
@@ -304,7 +312,14 @@ _SPECS = [
     _p("trolls.comeback", 0.3, "probability", 0.0, 1.0, "chance a removed troll returns as a new account"),
     _p("trolls.comeback_days", 14, "days", 1, 365, "mean days before a removed troll returns"),
     _p("trolls.reply_draw", 3.0, "multiplier", 0.0, 100.0, "how much more replies a toxic post draws"),
-    _p("spam.initial_share", 0.002, "share", 0.0, 0.5, "share of members who are spammers at day 0"),
+    _p(
+        "spam.initial_share",
+        0.0,
+        "share",
+        0.0,
+        0.5,
+        "extra share of members who are spammers at day 0, beyond the steady count",
+    ),
     _p("spam.arrival_rate", 0.1, "per day per 1000", 0.0, 1000.0, "spammers arriving per 1000 members a day"),
     _p("spam.post_rate", 0.8, "per day", 0.0, 1.0, "chance an active spammer posts on a day"),
     _p(
@@ -348,6 +363,13 @@ _SPECS = [
     ),
     # --- the manager (or team) --------------------------------------------------------------------
     _p("manager.count", 1, "managers", 0, 1000, "community managers on the team (0 = unmanaged)"),
+    _p(
+        "manager.current_strategy",
+        "balanced",
+        "",
+        choices=STRATEGY_NAMES,
+        doc="strategy the community was managed with before day 0: the steady start follows it",
+    ),
     _p(
         "manager.hours",
         30.0,

@@ -31,6 +31,7 @@ from cmsim.plan import Plan, event_labels
 from cmsim.run import Run, daily_frame, members_table, summarize
 from cmsim.scenario import Scenario
 from cmsim.state import PARALLEL_MIN_MEMBERS, State, arrivals_bound, new_state
+from cmsim.steady import start_scalars
 from cmsim.strategies import Observation, StrategyLike, observe
 from cmsim.timeline import Intervention, as_interventions, build_timeline
 
@@ -155,7 +156,8 @@ class Simulation:
         # Room for the arrivals of the first months, laid out at once (growing copies every array).
         capacity = n + arrivals_bound(P, TL, 0, min(self.days, CAPACITY_DAYS), 1.1 * n, 0)
         g = run_graph(v, seed, graph, capacity)
-        self.state: State = new_state(seed, P, TL, g, _manager_state(P), _threaded(n, threads))
+        S = start_scalars(v, P)
+        self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads))
         self.day = 0
         self.hours = np.zeros((self.days, len(LEVERS)))
 
@@ -237,7 +239,7 @@ class Simulation:
             # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
             # cache, or compiled), so the first small run after a big one does not pay ~20 ms.
             run_days_ser(d0, d0, *args)
-            init_members(st.seed, 0, 0, st.P, st.F, st.B, st.I, st.U)
+            init_members(st.seed, 0, 0, st.P, np.zeros(L.N_ST), st.F, st.B, st.I, st.U)
             _serial_ready = True
         if threaded:
             with _thread_count(self.threads):

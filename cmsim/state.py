@@ -100,17 +100,24 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
 
 
 def new_state(
-    seed: int, P: np.ndarray, TL: np.ndarray, graph: Graph, M0: np.ndarray, threads: bool = False
+    seed: int,
+    P: np.ndarray,
+    TL: np.ndarray,
+    graph: Graph,
+    M0: np.ndarray,
+    S: np.ndarray,
+    threads: bool = False,
 ) -> State:
-    """Create the state of a run at day 0 with ``graph.n`` initial members (on every core if
-    ``threads``; the same members either way)."""
+    """Create the state of a run at day 0 with ``graph.n`` initial members at the steady start
+    ``S`` (``cmsim.steady.start_scalars``; on every core if ``threads``; the same members either
+    way)."""
     n = graph.n
     cap = graph.capacity
     F = np.zeros((L.N_F, cap), L.F_DTYPE)
     B = np.zeros((L.N_B, cap), np.int8)
     I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
     U = np.zeros((L.N_U, cap), np.uint8)
-    (init_members_par if threads else init_members)(seed, n, graph.n_hubs, P, F, B, I, U)
+    (init_members_par if threads else init_members)(seed, n, graph.n_hubs, P, S, F, B, I, U)
     days = TL.shape[0]
     meta = np.array([n, cap], np.int64)
     return State(seed, P, TL, M0, np.zeros((days, L.N_OUT)), np.zeros(L.MAX_OPEN_DAYS + 1), meta,

@@ -8,7 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Param", "LEVERS", "KINDS", "EVENT_TYPES", "EVENT_FIELDS", "INTERVENTION_TYPES", "HOURS_PER_WEEK"]
+__all__ = [
+    "Param",
+    "LEVERS",
+    "KINDS",
+    "STRATEGY_NAMES",
+    "EVENT_TYPES",
+    "EVENT_FIELDS",
+    "INTERVENTION_TYPES",
+    "HOURS_PER_WEEK",
+]
 
 #: Hours in a week: no allocation or budget may exceed it.
 HOURS_PER_WEEK = 168.0
@@ -27,6 +36,12 @@ LEVERS: tuple[str, ...] = (
 
 #: The community kinds of DOMAIN.md; each selects a graph generator.
 KINDS: tuple[str, ...] = ("social_media", "forum", "customer", "internal")
+
+#: The built-in strategies (``cmsim.strategies.BUILTIN`` describes them): the values of
+#: ``manager.current_strategy``, the strategy a community was managed with before day 0.
+STRATEGY_NAMES: tuple[str, ...] = (
+    "absent", "balanced", "moderation_first", "content_first", "community_builder", "responsive", "data_driven",
+)  # fmt: skip
 
 #: Timeline events a scenario may schedule (``events:`` list).
 EVENT_TYPES: tuple[str, ...] = (

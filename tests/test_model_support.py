@@ -73,6 +73,8 @@ QUIET: dict[str, Any] = {
     "levers.responding_wait": 0,  # the manager answers on the day a question is asked
     "manager.count": 1,
     "manager.hours": 30.0,
+    # a past without manager hours: the steady start welcomed nobody, held no events
+    "manager.current_strategy": "absent",
 }
 
 #: No manager hours at all.

@@ -79,9 +79,9 @@ def test_kinds_follow_domain():
     }
     internal = load_scenario("internal")
     assert internal["community.membership_given"] is True
-    assert internal["trolls.initial_share"] < load_scenario("forum")["trolls.initial_share"]
+    assert internal["trolls.arrival_rate"] < load_scenario("forum")["trolls.arrival_rate"]
     social, forum = load_scenario("social_media"), load_scenario("forum")
-    assert social["trolls.initial_share"] > forum["trolls.initial_share"]
+    assert social["trolls.arrival_rate"] > forum["trolls.arrival_rate"]
     assert social["members.question_share"] < forum["members.question_share"]
     customer = load_scenario("customer")
     assert customer["members.question_share"] > forum["members.question_share"]

@@ -57,6 +57,7 @@ S_TRAIT_EXPERT = 3
 S_TRAIT_EXPERT2 = 4
 S_TRAIT_TEMPER = 5
 S_TRAIT_ROLE = 6
+S_HISTORY = 7  # the steady start: an initial member's past (members.initial_member)
 S_VISIT = 10
 S_REPLY = 11
 S_ANSWER = 12
@@ -281,6 +282,16 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_SPAM_GIVE_UP,
     P_SPAM_FILTER,
 ) = range(N_PARAMS)
+
+# --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
+ST_TROLL_SHARE = 0  # share of initial members who are trolls (steady count + trolls.initial_share)
+ST_SPAM_SHARE = 1  # the same for spammers
+ST_VISIT_MULT = 2  # visit multiplier under the current strategy (reach, content)
+ST_REENGAGE = 3  # daily chance that a lapsed member comes back (its contacts' posts)
+ST_MAX_AGE = 4  # oldest tenure drawn (days)
+ST_EVENT_GAIN = 5  # engagement a day's visit brings through events, over the daily drift
+ST_WELCOMED = 6  # chance a newcomer was welcomed in its first week
+N_ST = 7
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
 TL_SEASON = 0  # visit multiplier from seasonality

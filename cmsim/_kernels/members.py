@@ -12,7 +12,8 @@ import math
 from numba import njit, prange
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.rng import key, normal, uniform
+from cmsim._kernels import tally as T
+from cmsim._kernels.rng import key, normal, uniform, uniform2
 
 
 @njit("UniTuple(float64, 3)(int64, int64, int64, float64, float64, float64, boolean)", cache=True)
@@ -34,26 +35,147 @@ def draw_traits(seed, day, i, sigma, expert_share, temper_mean, is_hub):
     return activity, expertise, temper
 
 
-# (declared signatures: one compiled copy each, whatever constants callers pass; see ``rng``)
+#: A day count no draw reaches (a chance of 0).
+NEVER = 1 << 40
+#: Tries at an initial member's past before the last one is taken as it is (a try is redrawn when
+#: the member would have left before day 0).
+HISTORY_TRIES = 64
+#: Draws of one try at a member's past (counters ``try * HISTORY_DRAWS + k`` of its stream).
+HISTORY_DRAWS = 1 << 20
+
+
+@njit("int64(float64, float64)", cache=True)
+def geometric(u, p):
+    """Days (>= 1) until the first success of a daily chance ``p``, from a uniform ``u``
+    (``NEVER`` when ``p <= 0``)."""
+    if p <= 0.0:
+        return NEVER
+    if p >= 1.0:
+        return 1
+    g = 1.0 + math.floor(math.log(1.0 - u) / math.log(1.0 - p))
+    return int(g) if g < NEVER else NEVER
+
+
+@njit("float64(float64, float64)", cache=True)
+def steady_engagement(base, gain):
+    """Engagement at which a member's drift towards 1 balances the events it attends: ``g = 1 +
+    gain * visit(g)`` with ``visit(g) = min(base * g, MAX_VISIT)`` (``base``: its visit chance at
+    engagement 1; ``gain``: ``S[ST_EVENT_GAIN]``), at most 3."""
+    if gain <= 0.0:
+        return 1.0
+    if base * gain < 1.0:
+        g = 1.0 / (1.0 - base * gain)
+        if base * g <= T.MAX_VISIT:
+            return min(g, 3.0)
+    return min(1.0 + T.MAX_VISIT * gain, 3.0)
+
+
 @njit(
-    "void(int64, int64, int64, int64, boolean, int64, int64, float64[::1], float32[:, ::1], int8[:, ::1],"
-    " int32[:, ::1], uint8[:, ::1])",
+    "Tuple((int64, int64, int64, int64, float64, float64, float64, float64))(int64, int64, boolean,"
+    " float64[::1],"
+    " float64[::1])",
     cache=True,
 )
-def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
-    """Fill slot ``i`` with a fresh active member of ``role``."""
-    a, x, t = draw_traits(
-        seed, day, i, P[L.P_ACTIVITY_SIGMA], P[L.P_EXPERT_SHARE], P[L.P_TEMPER_MEAN], is_hub
-    )
-    F[L.F_ACTIVITY, i] = a
-    F[L.F_EXPERTISE, i] = x
-    F[L.F_TEMPER, i] = t
+def initial_member(seed, i, is_hub, P, S):
+    """Role, join day, last visit, status and traits of initial member ``i``: the steady start.
+
+    Returns ``(role, join, last, status, activity, expertise, temper, engagement)``. A troll with chance
+    ``S[ST_TROLL_SHARE]``, else a spammer with chance ``S[ST_SPAM_SHARE]`` (their steady counts:
+    ``cmsim.steady``); bad actors joined up to 30 days ago and were here yesterday. An ordinary
+    member's past is replayed (stream ``S_HISTORY``, day -1): a tenure uniform in
+    ``1..S[ST_MAX_AGE]`` days, then spells of activity, visiting on each day with the chance of a
+    member at its baseline satisfaction (``S[ST_VISIT_MULT]``: the current strategy's reach and
+    content) and its steady engagement (:func:`steady_engagement`, lifted by a welcome with chance
+    ``S[ST_WELCOMED]``, faded over its tenure), lapsing after ``dynamics.lapse_days`` without a visit, leaving (``churn_base`` and
+    ``churn_unhappy`` at the baseline while active; ``lapsed_leave`` while lapsed) or coming back
+    (``S[ST_REENGAGE]``). A past that ends before day 0 is drawn again with new traits: members
+    present on day 0 are those a steady inflow leaves (older, more active members more often).
+    Both engines call it (``CommunityModel._place_initial_members``).
+    """
+    kr = key(seed, L.S_TRAIT_ROLE, -1)
+    u = uniform(kr, i)
+    sigma, xs, tm = P[L.P_ACTIVITY_SIGMA], P[L.P_EXPERT_SHARE], P[L.P_TEMPER_MEAN]
+    if u < S[L.ST_TROLL_SHARE] + S[L.ST_SPAM_SHARE]:
+        role = L.TROLL if u < S[L.ST_TROLL_SHARE] else L.SPAMMER
+        a, x, t = draw_traits(seed, -1, i, sigma, xs, tm, is_hub)
+        join = -1 - int(30.0 * uniform(kr, i + (1 << 40)))
+        return role, join, -1, L.ACTIVE, a, x, t, 1.0
+    kh = key(seed, L.S_HISTORY, -1)
+    s0 = P[L.P_INITIAL_SAT]
+    churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) * (1.0 - s0)
+    leave = P[L.P_LAPSED_LEAVE]
+    back = S[L.ST_REENGAGE]
+    lapse = math.ceil(P[L.P_LAPSE_DAYS])
+    join, last, status, since = -1, -1, L.ACTIVE, -1
+    a, x, t, eng = 1.0, 0.0, 0.0, 1.0
+    for attempt in range(HISTORY_TRIES):
+        # (the first try keeps the member's own trait draws; later tries draw new members)
+        a, x, t = draw_traits(seed, -1, i + attempt * (1 << 32), sigma, xs, tm, is_hub)
+        base = P[L.P_VISIT_RATE] * a * (0.5 + s0) * S[L.ST_VISIT_MULT]
+        eng = steady_engagement(base, S[L.ST_EVENT_GAIN])
+        c = attempt * HISTORY_DRAWS
+        join = -1 - int(S[L.ST_MAX_AGE] * uniform2(kh, i, c))
+        last = join
+        status = L.ACTIVE
+        gone = last + geometric(uniform2(kh, i, c + 1), churn)
+        if uniform2(kh, i, c + 2) < S[L.ST_WELCOMED]:  # a welcome's lift, faded since
+            fade = (1.0 - P[L.P_ENGAGEMENT_DRIFT]) ** (-1 - join)
+            eng = min(eng * (1.0 + (P[L.P_WELCOME_BOOST] - 1.0) * fade), 3.0)
+        p = min(base * eng, T.MAX_VISIT)
+        k = c + 3
+        stays = False
+        while k < c + HISTORY_DRAWS - 2:
+            if status == L.ACTIVE:
+                g = geometric(uniform2(kh, i, k), p)
+                k += 1
+                nxt = last + g if g < lapse else last + lapse
+                if gone < min(nxt, 0):
+                    break  # left
+                if nxt >= 0:
+                    stays = True
+                    break
+                if g < lapse:
+                    last = nxt
+                else:
+                    status = L.LAPSED
+                    since = nxt
+            else:
+                out = geometric(uniform2(kh, i, k), leave)
+                comes = geometric(uniform2(kh, i, k + 1), back)
+                k += 2
+                if since + min(out, comes) >= 0:
+                    stays = True
+                    break
+                if out <= comes:
+                    break  # left
+                status = L.ACTIVE
+                last = since + comes
+                gone = last + geometric(uniform2(kh, i, k), churn)
+                k += 1
+        if stays:
+            break
+    return L.MEMBER, join, last, status, a, x, t, eng
+
+
+@njit(
+    "void(int64, int64, float64, float64, float64, float64, int64, int64, int64, float64[::1], float32[:, ::1],"
+    " int8[:, ::1], int32[:, ::1], uint8[:, ::1])",
+    cache=True,
+)
+def place_member(
+    i, role, activity, expertise, temper, engagement, join_day, last_visit, status, P, F, B, I, U
+):
+    """Fill slot ``i`` with a member of ``role``, these traits and ``engagement``, ``status``
+    (active or lapsed), at the initial satisfaction."""
+    F[L.F_ACTIVITY, i] = activity
+    F[L.F_EXPERTISE, i] = expertise
+    F[L.F_TEMPER, i] = temper
     F[L.F_SAT, i] = P[L.P_INITIAL_SAT]
-    F[L.F_ENG, i] = 1.0
+    F[L.F_ENG, i] = engagement
     F[L.F_EXPOSURE, i] = 0.0
     for r in range(L.N_B):
         B[r, i] = 0
-    B[L.B_STATUS, i] = L.ACTIVE
+    B[L.B_STATUS, i] = status
     B[L.B_ROLE, i] = role
     for r in range(L.N_I):
         I[r, i] = -1
@@ -65,48 +187,33 @@ def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
         U[r, i] = 0
 
 
-@njit("UniTuple(int64, 3)(uint64, int64, int64, float64, float64, float64)", cache=True)
-def initial_history(kr, n, i, troll_share, spam_share, lapse_days):
-    """Role, join day and last visit of initial member ``i`` of ``n``, from the key ``kr`` of the
-    role stream (``S_TRAIT_ROLE``, day -1): a troll with chance ``troll_share``, else a spammer
-    with chance ``spam_share``, else a member; joined up to a year ago; last seen up to half of
-    ``lapse_days`` (at least 1) days ago. Both engines call it
-    (``CommunityModel._place_initial_members``)."""
-    half_lapse = max(1.0, lapse_days / 2.0)
-    u = uniform(kr, i)
-    if u < troll_share:
-        role = L.TROLL
-    elif u < troll_share + spam_share:
-        role = L.SPAMMER
-    else:
-        role = L.MEMBER
-    join = -1 - int(365.0 * uniform(kr, n + i))
-    last = -int(half_lapse * uniform(kr, 2 * n + i))
-    return role, join, last
+# (declared signatures: one compiled copy each, whatever constants callers pass; see ``rng``)
+@njit(
+    "void(int64, int64, int64, int64, boolean, int64, int64, float64[::1], float32[:, ::1], int8[:, ::1],"
+    " int32[:, ::1], uint8[:, ::1])",
+    cache=True,
+)
+def set_member(seed, day, i, role, is_hub, join_day, last_visit, P, F, B, I, U):
+    """Fill slot ``i`` with a fresh active member of ``role`` (traits drawn for ``day``, ``i``)."""
+    a, x, t = draw_traits(
+        seed, day, i, P[L.P_ACTIVITY_SIGMA], P[L.P_EXPERT_SHARE], P[L.P_TEMPER_MEAN], is_hub
+    )
+    place_member(i, role, a, x, t, 1.0, join_day, last_visit, L.ACTIVE, P, F, B, I, U)
 
 
 @njit(cache=True)
-def init_members(seed, n, n_hubs, P, F, B, I, U, lo=0, hi=-1):
-    """Create the ``n`` initial members (slots ``0..n-1``; or only ``lo..hi-1`` of them).
-
-    Initial members have been around for up to a year (``join_day`` in [-365, -1]) and last
-    visited within the past ``lapse_days / 2`` days. A share ``trolls.initial_share`` are trolls
-    and ``spam.initial_share`` spammers; the first ``n_hubs`` members are experts (customer hubs).
-
-    Mesa: ``CommunityModel._place_initial_members`` (with :func:`initial_history` and
-    :func:`draw_traits`).
-    """
-    kr = key(seed, L.S_TRAIT_ROLE, -1)
+def init_members(seed, n, n_hubs, P, S, F, B, I, U, lo=0, hi=-1):
+    """Create the ``n`` initial members (slots ``0..n-1``; or only ``lo..hi-1`` of them) at the
+    steady start (:func:`initial_member`; ``S``: ``cmsim.steady.start_scalars``); the first
+    ``n_hubs`` members are experts (customer hubs)."""
     for i in range(lo, n if hi < 0 else hi):
-        role, join, last = initial_history(
-            kr, n, i, P[L.P_TROLL_INITIAL], P[L.P_SPAM_INITIAL], P[L.P_LAPSE_DAYS]
-        )
-        set_member(seed, -1, i, role, i < n_hubs, join, last, P, F, B, I, U)
+        role, join, last, status, a, x, t, g = initial_member(seed, i, i < n_hubs, P, S)
+        place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
 
 
 @njit(cache=True, parallel=True)
-def init_members_par(seed, n, n_hubs, P, F, B, I, U):
+def init_members_par(seed, n, n_hubs, P, S, F, B, I, U):
     """:func:`init_members` on every core (each member's traits are its own draws: same result)."""
     nc = max(1, n // 4096)
     for c in prange(nc):
-        init_members(seed, n, n_hubs, P, F, B, I, U, n * c // nc, n * (c + 1) // nc)
+        init_members(seed, n, n_hubs, P, S, F, B, I, U, n * c // nc, n * (c + 1) // nc)

@@ -24,7 +24,7 @@ from mesa.discrete_space import Cell, Network
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.community import join_rate
-from cmsim._kernels.members import draw_traits, initial_history
+from cmsim._kernels.members import draw_traits, initial_member
 from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
 from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
@@ -37,6 +37,7 @@ from cmsim.parameters import LEVERS
 from cmsim.plan import Plan, event_labels
 from cmsim.run import Run, daily_frame, members_table, summarize
 from cmsim.scenario import Scenario
+from cmsim.steady import start_scalars
 from cmsim.strategies import Observation, StrategyLike, observe
 from cmsim.timeline import Intervention, as_interventions, build_timeline
 
@@ -49,6 +50,7 @@ _N_STREAMS = 35  # decision streams used by the daily step: layout.S_VISIT .. S_
 _STATUS = {A.ACTIVE: L.ACTIVE, A.LAPSED: L.LAPSED, A.LEFT: L.LEFT, A.REMOVED: L.REMOVED}
 _ROLE = {A.MEMBER: L.MEMBER, A.CHAMPION: L.CHAMPION, A.TROLL: L.TROLL, A.SPAMMER: L.SPAMMER}
 _ROLE_NAME = {code: name for name, code in _ROLE.items()}
+_STATUS_NAME = {code: name for name, code in _STATUS.items()}
 _FP = {
     A.FP_NONE: L.FP_NONE,
     A.FP_OPEN: L.FP_OPEN,
@@ -165,7 +167,8 @@ class CommunityModel(mesa.Model):
     # --- building ------------------------------------------------------------------------------
     def _place_initial_members(self, g: Graph) -> None:
         """One member per node of the graph, on Mesa's network space, with the same traits,
-        roles and histories as the fast engine draws (``cmsim._kernels.members.init_members``).
+        roles, histories and status as the fast engine draws at the steady start
+        (``cmsim._kernels.members.init_members``, ``cmsim.steady``).
 
         Kernel: ``members.init_members``.
         """
@@ -175,14 +178,16 @@ class CommunityModel(mesa.Model):
         G.add_nodes_from(range(n))
         G.add_edges_from((i, j) for i in range(n) for j in rows[i] if i < j)
         self.space = Network(G, capacity=1, random=self.random)
-        p = self.p
-        kr = key(self.seed, L.S_TRAIT_ROLE, -1)
-        troll, spam, lapse_days = p.trolls.initial_share, p.spam.initial_share, p.dynamics.lapse_days
+        S = start_scalars(self.scenario.values, self._P)  # (the steady start: cmsim.steady)
         self.member_list: list[A.Member] = []
         for i in range(n):
-            code, joined, last = initial_history(kr, n, i, troll, spam, lapse_days)  # (the kernels' draws)
+            # the kernels' own draws
+            code, joined, last, status, a, x, t, eng = initial_member(self.seed, i, i < g.n_hubs, self._P, S)
             room = int(g.indptr[i + 1] - g.indptr[i] - g.deg[i])
-            self._new_member(i, -1, _ROLE_NAME[code], i < g.n_hubs, joined, last, room)
+            m = A.Member(self, i, (a, x, t), role=_ROLE_NAME[code], joined=joined, last_visit=last, room=room)
+            m.status = _STATUS_NAME[status]
+            m.engagement = A.held(eng)
+            self.member_list.append(m)
         for i, row in enumerate(rows):
             self.member_list[i].contacts = [self.member_list[j] for j in row]
         self.members = self.agents_by_type[A.Member]

@@ -1,0 +1,128 @@
+"""The steady start: the scalars that place a community's day-0 members at its steady state.
+
+A run starts from the community as it is today, under the strategy it has been managed with
+(``manager.current_strategy``, ``balanced`` by default), with the scenario's events off: members
+who joined over the past years, some of them lapsed, each last seen when its own visiting rate
+says, and trolls and spammers at the count that their arrivals and moderation keep. The manager
+starts as the scenario says (stress, no know-how): only the community is at its steady state.
+
+:func:`start_scalars` computes, once per run, the few numbers that the compiled
+:func:`cmsim._kernels.members.initial_member` needs (``layout.ST_*``); both engines call both, so
+they place the same members. ``docs/model.md`` ("The steady start") states the rules and shows
+that week 1 and week 20 of a run agree within seed noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from cmsim._kernels import layout as L
+from cmsim._kernels import tally as T
+from cmsim._kernels.levers import manager_levers
+from cmsim.plan import Plan
+from cmsim.strategies import observe
+
+__all__ = ["start_scalars", "start_hours", "MIN_REMOVAL", "MAX_TENURE_DAYS"]
+
+#: The least daily chance that a troll or spammer is removed when the count is drawn (with no
+#: moderation at all a bad actor stays a year on average, rather than for ever).
+MIN_REMOVAL = 1.0 / 90.0
+#: The oldest tenure an initial member is drawn with (days); members whose expected stay is
+#: shorter are drawn up to four expected stays back.
+MAX_TENURE_DAYS = 3650
+#: Points of the quadrature over members' activity (lognormal) for the daily share who post.
+_QUADRATURE = 64
+
+
+def start_hours(values: Mapping[str, Any]) -> np.ndarray:
+    """Hours per lever (``float64[8]``) of the current strategy in its first week (day 0, nothing
+    observed yet), for the scenario's budget."""
+    budget = float(values["manager.count"]) * float(values["manager.hours"])
+    plan = Plan(str(values["manager.current_strategy"]), [], budget)
+    plan.start_day(0, lambda: observe(np.zeros((0, L.N_OUT)), 0, budget))
+    return plan.hours.copy()
+
+
+def _initial_manager(P: np.ndarray) -> np.ndarray:
+    M = np.zeros(L.N_M)
+    M[L.M_PRESENT] = 1.0 if P[L.P_MGR_COUNT] > 0 else 0.0
+    M[L.M_STRESS] = P[L.P_INITIAL_STRESS]
+    return M
+
+
+def _steady_count(arrivals: float, post_rate: float, detect: float, returns: float) -> float:
+    """Bad actors present when ``arrivals`` a day meet removal at ``post_rate * detect`` a day
+    (a share ``returns`` of those removed coming back)."""
+    removal = max(post_rate * detect * (1.0 - returns), MIN_REMOVAL)
+    return arrivals / removal
+
+
+def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
+    """The scalars of the steady start (``float64[layout.N_ST]``) of a validated scenario's
+    ``values`` and packed parameters ``P``.
+
+    - trolls (spammers): ``trolls.initial_share`` plus the steady count, arrivals per day over
+      the daily chance one is removed: it posts (``post_rate``) and moderation catches the post
+      (``levers.detection`` times the share of the day's offending posts the current strategy's
+      moderation capacity reviews), less the removed trolls who come back (``trolls.comeback``);
+    - the visit multiplier: reach and the current strategy's content;
+    - the daily chance a lapsed member comes back: each contact who posted the day before
+      brings it back with chance ``dynamics.reengagement``, with ``graph.mean_degree`` contacts
+      posting at the mean daily rate of members at their baseline;
+    - the engagement events bring: a visit's chance to attend (``levers.event_reach`` times the
+      current strategy's events) times ``levers.event_boost``, over ``dynamics.engagement_drift``
+      (:func:`cmsim._kernels.members.steady_engagement` balances it for each member);
+    - the chance a newcomer was welcomed in its first week: the current strategy's welcoming
+      capacity over the newcomers waiting (acquisition, and word of mouth from half the members);
+    - the oldest tenure: four expected stays of a member at its baseline (at most
+      ``MAX_TENURE_DAYS``).
+    """
+    H = start_hours(values)
+    E, mod_cap, _, content, welcome_cap, event, target, *_ = manager_levers(P, _initial_manager(P), H)
+    n = float(P[L.P_INITIAL_MEMBERS])
+    per_k = n / 1000.0
+    trolls_in = P[L.P_TROLL_ARRIVAL] * per_k
+    spam_in = P[L.P_SPAM_ARRIVAL] * per_k
+    trolls = spam = 0.0
+    for _ in range(50):  # the offending load and the share moderation reviews, to a fixed point
+        load = max(1.0, trolls * P[L.P_TROLL_POST_RATE] + spam * P[L.P_SPAM_POST_RATE])
+        detect = P[L.P_DETECTION] * min(1.0, mod_cap * target / load)
+        trolls = _steady_count(trolls_in, P[L.P_TROLL_POST_RATE], detect, P[L.P_COMEBACK])
+        spam = _steady_count(spam_in, P[L.P_SPAM_POST_RATE], detect, 0.0)
+    S = np.zeros(L.N_ST)
+    S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
+    S[L.ST_SPAM_SHARE] = min(0.5, P[L.P_SPAM_INITIAL] + spam / n)
+    vm = P[L.P_REACH] * (1.0 + P[L.P_CONTENT_VISITS] * content)
+    S[L.ST_VISIT_MULT] = vm
+    # Events: each visit's chance to attend, times the engagement it brings, over the daily drift.
+    p_event = min(1.0, P[L.P_EVENT_REACH] * event)
+    drift = P[L.P_ENGAGEMENT_DRIFT]
+    S[L.ST_EVENT_GAIN] = p_event * P[L.P_EVENT_BOOST] / drift if drift > 0 else 0.0
+    s0 = P[L.P_INITIAL_SAT]
+    # Welcoming: newcomers a day (acquisition, and word of mouth from the members at their
+    # baseline, half of them satisfied), each greeted in its first week while capacity lasts.
+    joins = P[L.P_ACQUISITION] * n
+    if P[L.P_MEMBERSHIP_GIVEN] == 0.0:
+        joins = (joins + P[L.P_WORD_OF_MOUTH] * 0.5 * n) * P[L.P_REACH]
+    p_day = 0.0
+    for _ in range(50):
+        waiting = joins * sum((1.0 - p_day) ** k for k in range(T.WELCOME_DAYS))
+        p_day = min(1.0, welcome_cap / max(1.0, waiting))
+    S[L.ST_WELCOMED] = 1.0 - (1.0 - p_day) ** T.WELCOME_DAYS
+    # Daily share of members who post: visit chance times posts a visit, over the lognormal activity.
+    z = (np.arange(_QUADRATURE) + 0.5) / _QUADRATURE
+    from statistics import NormalDist
+
+    a = np.exp(P[L.P_ACTIVITY_SIGMA] * np.array([NormalDist().inv_cdf(float(q)) for q in z]))
+    visit = np.minimum(P[L.P_VISIT_RATE] * a * (0.5 + s0) * vm, T.MAX_VISIT)
+    posting = float(np.mean(visit * np.minimum(1.0, P[L.P_POST_RATE] * a)))
+    contacts = float(values["graph.mean_degree"]) * posting
+    S[L.ST_REENGAGE] = 1.0 - (1.0 - P[L.P_REENGAGEMENT]) ** contacts
+    churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) ** 2
+    S[L.ST_MAX_AGE] = min(float(MAX_TENURE_DAYS), 4.0 / churn) if churn > 0 else float(MAX_TENURE_DAYS)
+    S[L.ST_MAX_AGE] = max(1.0, math.floor(S[L.ST_MAX_AGE]))
+    return S
