@@ -395,6 +395,17 @@ _SPECS = [
         source="assumption: triage of obvious items is about twice as fast as careful handling",
     ),
     _p(
+        "levers.quick_review_scale",
+        20.0,
+        "hours/week",
+        0.1,
+        HOURS_PER_WEEK,
+        "team hours of moderation a week that catch 63% of the offending posts the day they are posted, "
+        "before members read them (1 - exp(-hours / scale), as far as the reviews keep up)",
+        source="assumption: watching the community a few hours every day finds most posts within hours; "
+        "a quick deletion cuts later rule-breaking by others (Horta Ribeiro et al., WWW 2023)",
+    ),
+    _p(
         "levers.detection",
         0.95,
         "probability",

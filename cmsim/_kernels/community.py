@@ -234,6 +234,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_AT_RISK] = tot[T.K_AT_RISK]
     M[L.M_LOAD_EXPERTISE] = tot[T.K_EXPERTISE]
     M[L.M_LOAD_QUESTIONS] = tot[T.K_QUESTIONS]
+    M[L.M_LOAD_FIRST_POSTS] = tot[T.K_FP_OPEN]
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.see_the_day, Manager.end_day.
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.

@@ -43,6 +43,7 @@ A_SPAM = 4  # posted spam today
 A_QUESTION = 8  # has an open, unanswered question
 A_COMPLAINT = 16  # has an open, unanswered complaint
 A_FIRST = 32  # has an open first post (a newcomer's thread still waiting for a reply)
+A_HIDDEN = 64  # posted something toxic or spam today that moderation removed before anyone read it
 
 # --- first-post state (int8) ----------------------------------------------------------------
 FP_NONE = 0
@@ -170,6 +171,7 @@ P_KEYS: tuple[str, ...] = (
     "levers.self_care_scale",
     "platform.reach",
     "platform.recovery_days",
+    "levers.quick_review_scale",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -269,6 +271,7 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_SELF_CARE_SCALE,
     P_REACH,
     P_RECOVERY_DAYS,
+    P_QUICK_REVIEW_SCALE,
 ) = range(N_PARAMS)
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
@@ -300,7 +303,8 @@ M_LOAD_AT_RISK = 10  # members at risk yesterday
 M_MEMBERS = 11  # members (active + lapsed) at the end of yesterday
 M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the front page can answer)
 M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
-N_M = 14
+M_LOAD_FIRST_POSTS = 14  # newcomers' first posts still open yesterday (welcoming's replies)
+N_M = 15
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (

@@ -23,6 +23,7 @@ FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the memb
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
 FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as whole multiples of 2**-24
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
+FIRST_REPLY_COST = 2.0  # a reply to a newcomer's first post takes the time of two greetings
 WELCOME_DAYS = 7  # the manager greets a newcomer in its first week (visiting or not), not later
 
 # Per-chunk tallies: part[c, K_*].
@@ -74,7 +75,8 @@ K_RET90 = 44
 K_Q_PEER = 45  # questions whose first answer came from a peer
 K_PEER_ANS = 46  # answers peers gave to questions (every answer, not only the first)
 K_EXPERTISE = 47  # visitors' expertise, summed in whole multiples of 2**-24
-K_HIST = 48
+K_FP_OPEN = 48  # newcomers' first posts still open, waiting for a reply
+K_HIST = 49
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 
 # Day scalars shared by the parallel phases: Z[Z_*].
@@ -93,4 +95,7 @@ Z_E = 11
 Z_REACH = 12
 Z_P_FRONT = 13  # chance an open question is answered from the front page today
 Z_FRONT_LAMBDA = 14  # front-page answers an open question gets today, on average
-N_Z = 15
+Z_P_QUICK = 15  # chance an offending post is removed the day it is posted, before anyone reads it
+Z_P_MGR_NOW = 16  # chance the manager answers a question peers left, on the day it is asked
+Z_P_FP_REPLY = 17  # chance the manager replies today to a newcomer's open first post
+N_Z = 18
