@@ -450,7 +450,16 @@ _SPECS = [
         1.0,
         "daily satisfaction a visitor gains from saturated manager content",
     ),
-    _p("levers.content_visits", 0.25, "multiplier", 0.0, 10.0, "extra visit chance from saturated content"),
+    _p(
+        "levers.content_visits",
+        0.10,
+        "multiplier",
+        0.0,
+        10.0,
+        "extra visit chance from saturated content",
+        source="assumption, kept modest: no causal study of a manager's own content was found (instructor "
+        "presence in course forums went with less participation, observational); 0.25 before model 3.0",
+    ),
     _p("levers.content_scale", 8.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of content hours"),
     _p(
         "levers.welcome_rate",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cmsim.batch.comparison import compare
 from cmsim.metrics import METRICS
+from cmsim.strategies import SHARES
 from cmsim.version import MODEL_VERSION
 
 DOCS = Path(__file__).resolve().parent
@@ -33,7 +34,7 @@ PROMISES: dict[str, list[tuple[str, int]]] = {
     "data_driven": [("health_index", +1)],
     "absent": [("health_index", -1)],
 }
-PERCENT = {"norm_breaking_share", "answered_share", "newcomer_retention_60d"}
+PERCENT = {"norm_breaking_share", "answered_share", "newcomer_retention_60d", "newcomer_retention_90d"}
 
 
 def _fmt(metric: str, x: float, signed: bool = False) -> str:
@@ -87,7 +88,47 @@ def table(seeds: int, days: int) -> str:
     rows += _rows("forum", list(PROMISES), seeds, days)
     for strat, scenario in ELSEWHERE:
         rows += _rows(scenario, [strat], seeds, days)
-    return "\n".join(rows)
+    return "\n".join(rows + ["", *question(seeds, days)])
+
+
+def question(seeds: int, days: int) -> list[str]:
+    """The README's question: four hours a week from content to welcoming, on the default forum."""
+    today = {k: v * 30.0 for k, v in SHARES["balanced"].items()}
+    moves = {
+        "today": today,
+        "4 h content -> welcoming": dict(
+            today, content=today["content"] - 4, welcoming=today["welcoming"] + 4
+        ),
+        "4 h responding -> welcoming": dict(
+            today, responding=today["responding"] - 4, welcoming=today["welcoming"] + 4
+        ),
+    }
+    metrics = ["newcomer_retention_90d", "first_post_reply_share", "mean_dau"]
+    c = compare("forum", moves, seeds=seeds, days=days, metrics=metrics, progress=False)
+    s = c.summary.set_index(["metric", "strategy"])
+    rows = [
+        "The README's question, four hours a week moved to welcoming from `balanced`'s hours (4.5 h of "
+        "content, 6 h of responding, 4.5 h of welcoming), same forum, seeds and days:",
+        "",
+        "| move | 90-day newcomer retention | difference (95% CI) | first posts replied | daily active members |",
+        "|---|---|---|---|---|",
+        f"| today (`balanced`) | {_fmt('newcomer_retention_90d', float(s.loc[('newcomer_retention_90d', 'today'), 'mean']))}"
+        f" | | {100 * float(s.loc[('first_post_reply_share', 'today'), 'mean']):.1f}%"
+        f" | {float(s.loc[('mean_dau', 'today'), 'mean']):.1f} |",
+    ]
+    for move in list(moves)[1:]:
+        r = s.loc[("newcomer_retention_90d", move)]
+        diff = (
+            f"{_fmt('newcomer_retention_90d', float(r['diff']), True)} "
+            f"[{_fmt('newcomer_retention_90d', float(r['diff_ci_low']), True)}, "
+            f"{_fmt('newcomer_retention_90d', float(r['diff_ci_high']), True)}]"
+        )
+        rows.append(
+            f"| {move} | {_fmt('newcomer_retention_90d', float(r['mean']))} | {diff} | "
+            f"{100 * float(s.loc[('first_post_reply_share', move), 'mean']):.1f}% | "
+            f"{float(s.loc[('mean_dau', move), 'mean']):.1f} |"
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,7 +158,7 @@ def test_the_fast_and_mesa_engines_run_the_same_spec_alike():
 FINGERPRINTS = {
     "1.0": "6d5842838c08aed2",
     "2.0": "fc5cf40cddea93dd",  # capacity follows hours, members answer each other, welcoming, the dashboard's noise
-    "3.0": "efb635214736e6c9",  # levers beyond the load: same-day answers and removals, replies to first posts; data_driven trims slack
+    "3.0": "05967f30ef2a8d71",  # spare hours: same-day answers and removals, first-post replies; content_visits 0.10; data_driven trims slack
 }
 
 
