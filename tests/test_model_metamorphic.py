@@ -141,7 +141,9 @@ def test_more_learning_hours_more_reach_after_an_algorithm_change() -> None:
 
 
 def test_more_self_care_hours_less_manager_stress() -> None:
-    t = _paired("self_care", (0.0, 8.0), lambda r: r.daily["manager_stress"].mean(), **{"manager.hours": 50.0})
+    t = _paired(
+        "self_care", (0.0, 8.0), lambda r: r.daily["manager_stress"].mean(), **{"manager.hours": 50.0}
+    )
     assert (t[:, 1] < 0.8 * t[:, 0]).all(), t  # measured: about 0.076 -> 0.030
 
 
