@@ -39,7 +39,7 @@ DASHBOARD_STREAM = 0xDA5B0A2D
 NOISY_COUNTS: tuple[str, ...] = (
     "dau", "posts", "replies", "questions", "questions_answered", "complaints",
     "complaints_answered", "toxic_posts", "spam_posts", "removals", "joins", "churned",
-    "first_posts_unanswered",
+    "first_posts_unanswered", "toxic_posts_members",
 )  # fmt: skip
 _OTHERS = ("reach", "mean_satisfaction")
 
@@ -88,7 +88,8 @@ def dashboard(obs: Mapping[str, float], *, seed: int, error: float) -> dict[str,
     sat = out.get("mean_satisfaction")
     if sat is not None and sat == sat:
         out["mean_satisfaction"] = float(min(1.0, max(0.0, sat + error * z[k + 1] / 4.0)))
-    for asked, answered in (("questions", "questions_answered"), ("complaints", "complaints_answered")):
+    for asked, answered in (("questions", "questions_answered"), ("complaints", "complaints_answered"),
+                            ("toxic_posts", "toxic_posts_members")):  # fmt: skip
         if asked in out and answered in out:
             out[answered] = min(out[answered], out[asked])
     return out

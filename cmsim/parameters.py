@@ -456,6 +456,17 @@ _SPECS = [
         source="assumption: triage of obvious items is about twice as fast as careful handling",
     ),
     _p(
+        "levers.quick_review_scale",
+        20.0,
+        "hours/week",
+        0.1,
+        HOURS_PER_WEEK,
+        "team hours of moderation a week that catch 63% of the offending posts the day they are posted, "
+        "before members read them (1 - exp(-hours / scale), as far as the reviews keep up; assumption)",
+        source="assumption: watching the community a few hours every day finds most posts within hours; "
+        "a quick deletion cuts later rule-breaking by others (Horta Ribeiro et al., WWW 2023)",
+    ),
+    _p(
         "levers.detection",
         0.95,
         "probability",
@@ -470,7 +481,7 @@ _SPECS = [
         0.0,
         10_000.0,
         "questions or complaints answered in a week's first hour; with scale 20, 3.3/hour over 40 h "
-        "(practitioners answer 2-6 an hour)",
+        "(practitioners answer 2-6 an hour); capacity the waiting ones leave answers new questions the same day",
         source="practitioners answer 2-6 questions an hour (inSided, Khoros); 6 in the first hour, 3.3 on "
         "average over 40 h with scale 20 (customer.yaml sets 12, calibrated: Mamykina 2011)",
     ),
@@ -500,7 +511,16 @@ _SPECS = [
         1.0,
         "daily satisfaction a visitor gains from saturated manager content",
     ),
-    _p("levers.content_visits", 0.25, "multiplier", 0.0, 10.0, "extra visit chance from saturated content"),
+    _p(
+        "levers.content_visits",
+        0.10,
+        "multiplier",
+        0.0,
+        10.0,
+        "extra visit chance from saturated content (assumption, kept modest: no causal study found)",
+        source="assumption, kept modest: no causal study of a manager's own content was found (instructor "
+        "presence in course forums went with less participation, observational); 0.25 before model 3.0",
+    ),
     _p("levers.content_scale", 8.0, "hours/week", 0.1, HOURS_PER_WEEK, "saturation of content hours"),
     _p(
         "levers.welcome_rate",
@@ -508,7 +528,8 @@ _SPECS = [
         "members/hour",
         0.0,
         10_000.0,
-        "newcomers greeted in a week's first hour (a short greeting, ~5 minutes)",
+        "newcomers greeted in a week's first hour (a short greeting, ~5 minutes); hours left after "
+        "greetings reply to newcomers' unanswered first posts (a reply takes two greetings), then outreach",
         source="assumption: a short personal greeting takes about 5 minutes (no published figure)",
     ),
     _p(

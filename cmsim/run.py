@@ -23,7 +23,9 @@ Summary metrics (``Run.summary``), each computed from the run's own records:
 ``answered_share``
     Questions answered / questions resolved (answered or expired); NaN when none was asked.
 ``median_response_days``
-    Median days from a question to its first answer (0 = same day); NaN when none.
+    Median days from a question to its first answer, the answers of day ``k`` after the question
+    spread evenly over ``[k, k + 1)`` (the grouped median: 0.4 = the median answer came on the
+    day asked, after 40% of that day's answers); NaN when none.
 ``answers_per_answered_question``
     Replies per answered thread, for questions: answers (every peer's, and the manager's when
     no peer answered) per answered question; NaN when none was answered.
@@ -294,7 +296,10 @@ def summarize(
     n_ans = hist.sum()
     median = float("nan")
     if n_ans > 0:
-        median = float(np.searchsorted(np.cumsum(hist), n_ans / 2.0, side="left"))
+        cum = np.cumsum(hist)
+        k = int(np.searchsorted(cum, n_ans / 2.0, side="left"))
+        below = float(cum[k - 1]) if k > 0 else 0.0
+        median = k + (n_ans / 2.0 - below) / float(hist[k])
     fp, second = members["fp_state"], members["second_post_day"]
     replied, unanswered = fp == L.FP_REPLIED, fp == L.FP_UNANSWERED
     posts_total = float(d["posts"].sum())

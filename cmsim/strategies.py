@@ -41,7 +41,8 @@ __all__ = [
 #: An observation of the last week, as the manager's dashboards would show it. Keys:
 #: ``day``, ``week``, ``budget`` (team hours available), ``members``, ``dau``, ``posts``,
 #: ``replies``, ``questions``, ``questions_answered``, ``complaints``, ``complaints_answered``,
-#: ``toxic_posts``, ``spam_posts``, ``removals``, ``joins``, ``churned``, ``newcomers``,
+#: ``toxic_posts``, ``toxic_posts_members`` (those by ordinary members, who are warned, not removed),
+#: ``spam_posts``, ``removals``, ``joins``, ``churned``, ``newcomers``,
 #: ``first_posts_unanswered``, ``mean_satisfaction``, ``manager_stress``, ``manager_burned_out``,
 #: ``reach`` (weekly sums of counts, end-of-week levels for the rest). The numbers carry the
 #: dashboard's measurement error, smaller with more analytics hours (:mod:`cmsim.dashboard`).
@@ -55,8 +56,8 @@ SHARES: dict[str, dict[str, float]] = {
                              analytics=0.08, learning=0.04, self_care=0.06),
     "content_first": dict(moderation=0.10, responding=0.10, content=0.45, welcoming=0.10, events=0.08,
                           analytics=0.05, learning=0.06, self_care=0.06),
-    "community_builder": dict(moderation=0.10, responding=0.15, content=0.08, welcoming=0.30, events=0.20,
-                              analytics=0.07, learning=0.04, self_care=0.06),
+    "community_builder": dict(moderation=0.10, responding=0.15, content=0.15, welcoming=0.30, events=0.15,
+                              analytics=0.05, learning=0.04, self_care=0.06),
     "responsive": dict(moderation=0.15, responding=0.45, content=0.08, welcoming=0.12, events=0.04,
                        analytics=0.06, learning=0.04, self_care=0.06),
 }  # fmt: skip
@@ -67,7 +68,7 @@ BUILTIN: dict[str, str] = {
     "balanced": "a bit of everything: 20% moderation, 20% responding, 15% content, 15% welcoming, rest spread",
     "moderation_first": "45% of the hours on moderation: trolls and spam first",
     "content_first": "45% of the hours on the manager's own content",
-    "community_builder": "welcoming (30%) and events (20%): belonging first",
+    "community_builder": "welcoming (30%) and events (15%), content as balanced: belonging first",
     "responsive": "45% of the hours answering questions and complaints",
     "data_driven": "analytics-led: every week moves hours to where last week's numbers hurt most",
 }
@@ -114,17 +115,24 @@ class ShareStrategy:
 
 
 class DataDriven:
-    """Analytics-led: every week, more hours where last week's work fell short.
+    """Analytics-led: every week, more hours where last week's work fell short, fewer where it
+    did not.
 
     It starts from ``balanced`` and keeps 10% on analytics. Each other lever's share is the
     balanced share scaled by ``1 + 3 * shortfall``, where the shortfall (0-1) is what last week's
-    dashboard shows was left undone: toxic and spam posts not removed (moderation), questions
-    and complaints not answered (responding), first posts left without a reply (welcoming),
-    satisfaction below 0.65 (content and events), reach below 1 (learning). Self-care grows
-    with stress. Shares move halfway towards the new target each week (no lurching).
+    dashboard shows was left undone: trolls' and spammers' posts not removed (moderation; members'
+    toxic posts are warned, not removed), questions and complaints not answered (responding),
+    first posts left without a reply (welcoming), satisfaction below 0.65 (content and events),
+    reach below 1 (learning). A capacity lever (moderation, responding, welcoming) that left
+    nothing undone gets ``SLACK_TRIM`` of its balanced share, and the hours it frees go to content
+    and events, the levers that grow activity. Self-care grows with stress. Shares move halfway
+    towards the new target each week (no lurching), so a trimmed lever that falls short gets its
+    hours back within weeks.
     """
 
     name = "data_driven"
+    #: Share of its balanced weight a capacity lever keeps after a week with nothing left undone.
+    SLACK_TRIM = 0.5
 
     def __init__(self) -> None:
         self.reset()
@@ -138,7 +146,7 @@ class DataDriven:
 
     def allocate(self, obs: Observation) -> Mapping[str, float]:
         g = obs.get
-        offending = g("toxic_posts", 0.0) + g("spam_posts", 0.0)
+        offending = max(0.0, g("toxic_posts", 0.0) - g("toxic_posts_members", 0.0)) + g("spam_posts", 0.0)
         asked = g("questions", 0.0) + g("complaints", 0.0)
         answered = g("questions_answered", 0.0) + g("complaints_answered", 0.0)
         sat = g("mean_satisfaction", 0.65)
@@ -157,6 +165,15 @@ class DataDriven:
         base = SHARES["balanced"]
         care = base["self_care"] + 0.3 * max(0.0, g("manager_stress", 0.0) - 0.4)
         weights = {k: base[k] * (1.0 + 3.0 * v) for k, v in short.items()}
+        if obs.get("week", 0.0) >= 1.0:  # (nothing to judge before the first week)
+            freed = 0.0
+            for k in ("moderation", "responding", "welcoming"):
+                if short[k] == 0.0:
+                    weights[k] = base[k] * self.SLACK_TRIM
+                    freed += base[k] * (1.0 - self.SLACK_TRIM)
+            growth = base["content"] + base["events"]
+            for k in ("content", "events"):
+                weights[k] += freed * base[k] / growth
         spread = 1.0 - 0.10 - care
         total = sum(weights.values())
         target = {k: spread * w / total for k, w in weights.items()}
@@ -229,7 +246,8 @@ def strategy_name(strategy: Any, obj: Any) -> str:
 
 #: Observation keys summed over the week, and those read on the week's last day.
 _SUMS = ("dau", "posts", "replies", "questions", "questions_answered", "complaints", "complaints_answered",
-         "toxic_posts", "spam_posts", "removals", "joins", "churned", "first_posts_unanswered")  # fmt: skip
+         "toxic_posts", "toxic_posts_members", "spam_posts", "removals", "joins", "churned",
+         "first_posts_unanswered")  # fmt: skip
 _LEVELS = ("members", "newcomers", "mean_satisfaction", "manager_stress", "manager_burned_out", "reach")
 
 

@@ -13,7 +13,7 @@ from test_model_support import col, graph, quiet_sim
 
 import cmsim
 from cmsim._kernels import layout as L
-from cmsim._kernels.levers import front_answers
+from cmsim._kernels.levers import front_answers, throughput
 
 _fa = front_answers.py_func
 
@@ -61,22 +61,38 @@ def test_no_front_page_no_answers_without_contacts() -> None:
     assert col(sim, "questions_answered").sum() == 0
 
 
-def _waiting_sim(wait: int) -> cmsim.Simulation:
+def _waiting_sim(wait: int, waiting: float = 0.0) -> cmsim.Simulation:
     sim = quiet_sim(graph(50), {"responding": 30.0}, days=3, members__post_rate=1.0,
                     members__question_share=1.0, levers__responding_wait=wait)  # fmt: skip
     sim.state.F[L.F_EXPERTISE, :50] = 0.0
+    sim.state.M[L.M_LOAD_OPEN] = waiting  # questions the manager saw waiting the day before day 0
     sim.run()
     return sim
 
 
-def test_the_manager_waits_for_peers_before_answering() -> None:
-    now, later = _waiting_sim(0), _waiting_sim(1)
+def test_the_manager_waits_for_peers_when_the_waiting_questions_take_the_hours() -> None:
+    now, later = _waiting_sim(0), _waiting_sim(1, waiting=1e6)
     asked = col(now, "questions")[0]
     assert asked > 40
     assert col(now, "questions_answered")[0] == asked  # the same day
-    assert col(later, "questions_answered")[0] == 0  # left to peers for a day...
+    assert col(later, "questions_answered")[0] == 0  # no hours left over: left to peers for a day...
     assert col(later, "questions_answered")[1] == asked  # ...then answered, a day late
-    assert later.result().summary["median_response_days"] == 1.0
+    # the answers of day k spread over [k, k + 1): all on day 1, the median is 1.5
+    assert later.result().summary["median_response_days"] == 1.5
+
+
+def test_hours_the_waiting_questions_leave_answer_new_ones_the_same_day() -> None:
+    # 30 h of responding and nothing waiting: the manager does not wait for peers
+    sim = _waiting_sim(1)
+    asked = col(sim, "questions")[0]
+    assert asked > 40
+    assert col(sim, "questions_answered")[0] == asked
+    # day 1: as many as the day's capacity over yesterday's questions, of today's new ones
+    cap = throughput.py_func(30.0, 6.0, 20.0) / 7.0
+    q1, p_now = col(sim, "questions")[1], min(1.0, cap / asked)
+    assert 0.0 < p_now < 1.0 and q1 > 20
+    sd = math.sqrt(q1 * p_now * (1.0 - p_now))
+    assert abs(col(sim, "questions_answered")[1] - q1 * p_now) < 4 * sd
 
 
 def _forum(front_page: float, seed: int, strategy: str = "absent") -> dict[str, float]:

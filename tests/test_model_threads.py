@@ -48,7 +48,7 @@ def test_expert_neighbour_answers_a_question_the_next_day() -> None:
     assert col(sim, "questions_answered").tolist() == [0, 1]
     assert st.I[L.I_QDAY, 0] == -1
     assert col(sim, "response_days_sum")[1] == 1
-    assert sim.result().summary["median_response_days"] == 1.0
+    assert sim.result().summary["median_response_days"] == 1.5  # one answer on day 1, spread over [1, 2)
 
 
 def test_questions_answered_by_experts_vs_nobody() -> None:
@@ -72,7 +72,7 @@ def test_manager_with_responding_hours_answers_the_same_day() -> None:
     assert col(sim, "questions").sum() > 40
     assert col(sim, "questions_answered").tolist() == col(sim, "questions").tolist()
     assert run.summary["answered_share"] == 1.0
-    assert run.summary["median_response_days"] == 0.0
+    assert run.summary["median_response_days"] == 0.5  # all on the day asked, spread over [0, 1)
     assert col(sim, "response_days_sum").sum() == 0
 
 
@@ -226,7 +226,21 @@ def test_welcoming_lifts_newcomers_by_welcome_boost_apart_from_first_post_replie
     sim.set_allocation({"welcoming": 30.0})
     sim.advance(10)
     st = sim.state
-    # welcomed once (x1.5); the first post itself still went unanswered (x0.75, QUIET's chill)
-    assert st.F[L.F_ENG, 0] == pytest.approx(1.5 * 0.75)
-    assert st.B[L.B_FP, 0] == L.FP_UNANSWERED
+    # welcomed once (x1.5); members left the first post unanswered, and the hours left after
+    # greeting replied to it (x1.35, the reply's lift, not QUIET's chill)
+    assert st.F[L.F_ENG, 0] == pytest.approx(1.5 * 1.35)
+    assert st.B[L.B_FP, 0] == L.FP_REPLIED
     assert col(sim, "welcomed").sum() == 1
+    assert col(sim, "first_posts_replied").sum() == 1
+
+
+def test_welcoming_replies_to_first_posts_only_with_hours_left_after_greeting() -> None:
+    # capacity for a thousandth of a greeting a day (welcome_rate tiny): a reply costs two greetings,
+    # so its chance is below 0.001 a day; the first post goes unanswered
+    sim = _newcomer_sim(
+        [], dynamics__reply_welcome=1.35, levers__welcome_boost=1.5, levers__welcome_rate=0.01
+    )
+    sim.set_allocation({"welcoming": 0.5})
+    sim.advance(10)
+    assert sim.state.B[L.B_FP, 0] == L.FP_UNANSWERED
+    assert col(sim, "first_posts_replied").sum() == 0

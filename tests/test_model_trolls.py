@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from test_model_support import col, graph, quiet_sim, set_role
@@ -204,7 +206,7 @@ def test_moderation_warns_ordinary_members_who_posted_toxic_content() -> None:
     st = sim.state
     st.F[L.F_TEMPER, :n] = sim.scenario["members.temper_mean"]
     sim.advance(1)
-    toxic0 = (st.U[L.U_ACT + 0, :n] & L.A_TOXIC) != 0
+    toxic0 = (st.U[L.U_ACT + 0, :n] & (L.A_TOXIC | L.A_HIDDEN)) != 0  # (some removed the same day)
     temper0 = st.F[L.F_TEMPER, :n].copy()
     sim.advance(1)
     assert toxic0.sum() > 20
@@ -244,3 +246,37 @@ def test_toxic_posts_drive_away_the_people_who_see_them() -> None:
     # alone: 1 - (1 - 0.05 * 0.35^2)^30 = 0.17; exposed members' satisfaction falls to 0
     assert left_alone == pytest.approx(0.17, abs=0.06)
     assert left_exposed > left_alone + 0.25
+
+
+def test_moderation_hours_remove_a_share_of_offending_posts_before_anyone_reads_them() -> None:
+    # p_quick = p_detect * (1 - exp(-hours / quick_review_scale)): 1 * (1 - exp(-1)) = 0.632
+    n = 400
+    sim = quiet_sim(graph(n), {"moderation": 20.0}, days=2, trolls__post_rate=1.0, trolls__comeback=0.0,
+                    levers__detection=1.0, levers__moderation_rate=1000.0, levers__quick_review_scale=20.0)  # fmt: skip
+    set_role(sim, range(n), L.TROLL)
+    sim.advance(1)
+    shown = sim.state.U[L.U_ACT + 0, :n]
+    hidden = (shown & L.A_HIDDEN) != 0
+    assert ((shown & L.A_TOXIC) != 0).sum() + hidden.sum() == n  # every troll posted, once
+    assert col(sim, "toxic_posts")[0] == n  # a post removed at once still counts as written
+    assert hidden.mean() == pytest.approx(1.0 - math.exp(-1.0), abs=4 * math.sqrt(0.632 * 0.368 / n))
+    sim.advance(1)  # the next day's review removes every troll, the hidden ones with certainty
+    assert (sim.state.B[L.B_STATUS, :n] == L.REMOVED).all()
+
+
+def test_a_post_removed_the_day_it_was_posted_harms_no_reader() -> None:
+    def reader(moderation: float) -> tuple[float, float, int]:
+        sim = quiet_sim(graph(2, [(0, 1)]), {"moderation": moderation}, days=2, trolls__post_rate=1.0,
+                        levers__detection=1.0, levers__moderation_rate=1000.0, levers__quick_review_scale=0.1,
+                        dynamics__toxic_harm=0.3)  # fmt: skip
+        set_role(sim, [0], L.TROLL)
+        sim.state.F[L.F_ACTIVITY, 1] = 1e6  # member 1 visits (almost) every day
+        sim.advance(2)
+        st = sim.state
+        return float(st.F[L.F_SAT, 1]), float(st.F[L.F_EXPOSURE, 1]), int(st.I[L.I_LAST_VISIT, 1])
+
+    # 30 h at scale 0.1: removed at once with chance 1 - exp(-300), i.e. 1; no hours: read by all
+    (sat_hidden, exp_hidden, v1), (sat_shown, exp_shown, v2) = reader(30.0), reader(0.0)
+    assert v1 == v2 == 1  # the reader visited on day 1 in both runs (the same draws)
+    assert exp_hidden == 0.0 < exp_shown
+    assert sat_hidden > sat_shown + 0.25  # spared at least one toxic post's harm (0.3)

@@ -143,11 +143,14 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 # Mesa: Member.faces_moderation (step 1), Member.post_as_bad_actor (2), Member.live_the_day (3-7).
                 # 1. Moderation reviews yesterday's toxic or spam post, and first the accounts
                 #    members reported yesterday (a ban wave reviews every troll and spammer):
-                #    offenders are removed, ordinary members are warned.
+                #    offenders are removed, ordinary members are warned. A post removed the day it
+                #    was posted (hidden) was caught already.
                 offended = (seen & (L.A_TOXIC | L.A_SPAM)) != 0
                 pd = Z[T.Z_P_DETECT] if offended else 0.0
                 if u_rep_prev[iu] != 0:
                     pd = max(pd, Z[T.Z_P_REPORTED])
+                if seen & L.A_HIDDEN:
+                    pd = 1.0
                 if Z[T.Z_BAN] > 0.0 and role >= L.TROLL:
                     pd = max(pd, P[L.P_DETECTION])
                 if pd > 0.0 and uniform(k_detect, i) < pd:
@@ -184,6 +187,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             pc[T.K_SPAM_FILTERED] += 1.0
                         else:
                             a = L.A_TOXIC if troll else L.A_SPAM
+                            if uniform2(k_detect, i, 1) < Z[T.Z_P_QUICK]:
+                                a = L.A_HIDDEN  # removed the same day: nobody reads it
                             pc[T.K_TOXIC if troll else T.K_SPAM] += 1.0
                             n_posts += 1
                             i_posts[iu] += 1
@@ -274,7 +279,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             p_toxic *= P[L.P_CONTEXT_BOOST]
                         p_toxic *= 1.0 + P[L.P_NORM_GAIN] * exposure
                         if uniform(k_toxic, i) < p_toxic:
-                            a |= L.A_TOXIC
+                            a |= L.A_HIDDEN if uniform2(k_detect, i, 1) < Z[T.Z_P_QUICK] else L.A_TOXIC
                             pc[T.K_TOXIC] += 1.0
                             pc[T.K_TOXIC_MEM] += 1.0
                             i_toxic[iu] += 1

@@ -43,6 +43,7 @@ A_SPAM = 4  # posted spam today
 A_QUESTION = 8  # has an open, unanswered question
 A_COMPLAINT = 16  # has an open, unanswered complaint
 A_FIRST = 32  # has an open first post (a newcomer's thread still waiting for a reply)
+A_HIDDEN = 64  # posted something toxic or spam today that moderation removed before anyone read it
 
 # --- first-post state (int8) ----------------------------------------------------------------
 FP_NONE = 0
@@ -178,6 +179,7 @@ P_KEYS: tuple[str, ...] = (
     "trolls.give_up",
     "spam.give_up",
     "spam.filter",
+    "levers.quick_review_scale",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -281,6 +283,7 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_TROLL_GIVE_UP,
     P_SPAM_GIVE_UP,
     P_SPAM_FILTER,
+    P_QUICK_REVIEW_SCALE,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
@@ -323,7 +326,8 @@ M_MEMBERS = 11  # members (active + lapsed) at the end of yesterday
 M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the front page can answer)
 M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
 M_LOAD_REPORTED = 14  # accounts reported yesterday (reviewed first today)
-N_M = 15
+M_LOAD_FIRST_POSTS = 15  # newcomers' first posts still open yesterday (welcoming's replies)
+N_M = 16
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (

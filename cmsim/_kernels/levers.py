@@ -93,14 +93,25 @@ def day_scalars(d, P, TL, M, H, Z):
     Z[T.Z_P_REPORTED] = P[L.P_DETECTION] * min(1.0, mod_cap / max(1.0, reported))
     load = max(1.0, M[L.M_LOAD_OFFENDING])
     Z[T.Z_P_DETECT] = P[L.P_DETECTION] * min(1.0, max(0.0, mod_cap - reported) * target / load)
+    # The hours a moderator watches catch a share of offending posts the day they are posted,
+    # before members read them (as many as the reviews keep up with).
+    Z[T.Z_P_QUICK] = Z[T.Z_P_DETECT] * saturation(H[0] * E, P[L.P_QUICK_REVIEW_SCALE])
     Z[T.Z_BAN] = TL[d, L.TL_BAN_WAVE]
     Z[T.Z_P_MGR] = min(1.0, resp_cap / max(1.0, M[L.M_LOAD_OPEN]))
+    # Answering capacity the waiting questions leave answers today's new ones that peers left.
+    Z[T.Z_P_MGR_NOW] = min(1.0, max(0.0, resp_cap - M[L.M_LOAD_OPEN]) / max(1.0, M[L.M_LOAD_QUESTIONS]))
     Z[T.Z_CONTENT] = content
     Z[T.Z_P_WELCOME] = min(1.0, welcome_cap / max(1.0, M[L.M_LOAD_NEWCOMERS]))
-    # Welcoming hours go to newcomers first; the share they leave goes to outreach.
+    # Welcoming hours greet newcomers first, then reply to their open first posts (a reply costs
+    # FIRST_REPLY_COST greetings); the share they leave goes to outreach.
     spare = 0.0
     if welcome_cap > 0.0:
-        spare = max(0.0, 1.0 - M[L.M_LOAD_NEWCOMERS] / welcome_cap)
+        left = max(0.0, welcome_cap - M[L.M_LOAD_NEWCOMERS])
+        replies = T.FIRST_REPLY_COST * M[L.M_LOAD_FIRST_POSTS]
+        Z[T.Z_P_FP_REPLY] = min(1.0, left / max(T.FIRST_REPLY_COST, replies))
+        spare = max(0.0, left - replies) / welcome_cap
+    else:
+        Z[T.Z_P_FP_REPLY] = 0.0
     Z[T.Z_P_OUTREACH] = min(1.0, spare * outreach_cap * target / max(1.0, M[L.M_LOAD_AT_RISK]))
     if TL[d, L.TL_WELCOME_CAMPAIGN] > 0.0:
         Z[T.Z_P_WELCOME] = 1.0

@@ -114,7 +114,7 @@ def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, chur
         ordinary = b_role[iu] < L.TROLL
         s, g = drift(f_sat[iu], f_eng[iu], base, P, Z)
         visit = active & ordinary & visits(k_visit, i, f_activity[iu], s, g, P, Z)
-        calm = ((u_act_prev[iu] & (L.A_TOXIC | L.A_SPAM)) == 0) & (u_rep_prev[iu] == 0)
+        calm = ((u_act_prev[iu] & (L.A_TOXIC | L.A_SPAM | L.A_HIDDEN)) == 0) & (u_rep_prev[iu] == 0)
         quiet = active & ordinary & (not visit) & calm
         sc = min(max(s, 0.0), 1.0)
         leave = quiet & leaves(k_churn, i, sc, churn_base, churn_unhappy, churn_mult)

@@ -166,6 +166,8 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     p_front = Z[T.Z_P_FRONT]
     lam_front = Z[T.Z_FRONT_LAMBDA]
     mgr_wait = P[L.P_RESPONDING_WAIT]
+    p_now = Z[T.Z_P_MGR_NOW]
+    p_fp = Z[T.Z_P_FP_REPLY]
     # Whole-day thresholds (for a whole number k and any x, k < x exactly when k < ceil(x)): integer
     # comparisons instead of a conversion to float for every member.
     newcomer_days = math.ceil(P[L.P_NEWCOMER_DAYS])
@@ -260,7 +262,8 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     pc[T.K_REPLIES] += n_front
                 mine = d - qd >= mgr_wait  # the manager's to answer (its load)
                 pc[T.K_PENDING] += mine
-                if peer or (mine and uniform2(k_mgr, i, 0) < p_mgr):
+                # (before `responding_wait`, capacity the load leaves answers it early: sub-stream 4)
+                if peer or (uniform2(k_mgr, i, 0) < p_mgr if mine else uniform2(k_mgr, i, 4) < p_now):
                     pc[T.K_Q_ANS] += 1.0
                     pc[T.K_Q_PEER] += peer
                     wait = d - qd
@@ -310,7 +313,8 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                         b_greeted[iu] = 1
                         g *= P[L.P_WELCOME_BOOST]
             if b_fp[iu] == L.FP_OPEN:
-                if u_got_cur[iu] == 1:
+                # (the manager's welcoming hours reply to a first post members left: sub-stream 1)
+                if u_got_cur[iu] == 1 or (p_fp > 0.0 and uniform2(k_welcome, i, 1) < p_fp):
                     b_fp[iu] = L.FP_REPLIED
                     pc[T.K_FIRST_REPL] += 1.0
                     g *= P[L.P_REPLY_WELCOME]
@@ -319,6 +323,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     pc[T.K_FIRST_UNANS] += 1.0
                     g *= P[L.P_NO_REPLY_CHILL]
                 else:
+                    pc[T.K_FP_OPEN] += 1.0
                     a |= L.A_FIRST
             u_act_cur[iu] = a
             s = f_sat[iu]

@@ -38,6 +38,7 @@ from cmsim._kernels.resolve import resolve_chunk
 from cmsim._kernels.tally import (  # re-exported: structural constants and array sizes
     EVENT_SAT,
     EXPOSURE_FLOOR,
+    FIRST_REPLY_COST,
     FIXED_POINT,
     FRIEND_OF_FRIEND,
     LEARN_SOFTEN,
@@ -53,6 +54,7 @@ from cmsim._kernels.tally import (  # re-exported: structural constants and arra
 __all__ = [
     "EVENT_SAT",
     "EXPOSURE_FLOOR",
+    "FIRST_REPLY_COST",
     "FIXED_POINT",
     "FRIEND_OF_FRIEND",
     "LEARN_SOFTEN",

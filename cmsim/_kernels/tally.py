@@ -23,6 +23,7 @@ FRIEND_OF_FRIEND = 0.5  # chance a newcomer's link goes to a contact of the memb
 EVENT_SAT = 0.5  # satisfaction an attendee gains, as a share of the engagement boost
 FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as whole multiples of 2**-24
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
+FIRST_REPLY_COST = 2.0  # a reply to a newcomer's first post takes the time of two greetings
 WELCOME_DAYS = 7  # the manager greets a newcomer in its first week (visiting or not), not later
 
 # --- the day's counts: part[c, K_*] ---------------------------------------------------------------
@@ -83,6 +84,7 @@ TALLIES: tuple[str, ...] = (
     "reported_accounts",  # active accounts reported today (set in phase 2)
     "spam_filtered",  # spam posts the platform's filter removed before anyone saw them
     "gave_up",  # troll and spammer accounts that gave up
+    "first_posts_open",  # newcomers' first posts still open, waiting for a reply
 )
 #: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
 KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins", "reported_accounts")
@@ -145,6 +147,7 @@ K_REPORTS = _k("reports")
 K_REPORTED = _k("reported_accounts")
 K_SPAM_FILTERED = _k("spam_filtered")
 K_GAVE_UP = _k("gave_up")
+K_FP_OPEN = _k("first_posts_open")
 K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 #: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
@@ -168,4 +171,7 @@ Z_REACH = 12
 Z_P_FRONT = 13  # chance an open question is answered from the front page today
 Z_FRONT_LAMBDA = 14  # front-page answers an open question gets today, on average
 Z_P_REPORTED = 15  # chance a reported account is caught (reviewed first)
-N_Z = 16
+Z_P_QUICK = 16  # chance an offending post is removed the day it is posted, before anyone reads it
+Z_P_MGR_NOW = 17  # chance the manager answers a question peers left, on the day it is asked
+Z_P_FP_REPLY = 18  # chance the manager replies today to a newcomer's open first post
+N_Z = 19

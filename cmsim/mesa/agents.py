@@ -69,6 +69,7 @@ BAD_ACTORS = (TROLL, SPAMMER)
 POSTED = L.A_POSTED  # an ordinary post
 TOXIC = L.A_TOXIC  # a toxic post
 SPAM = L.A_SPAM  # spam
+HIDDEN = L.A_HIDDEN  # toxic or spam, removed the day it was posted: nobody reads it
 QUESTION = L.A_QUESTION  # an open, unanswered question
 COMPLAINT = L.A_COMPLAINT  # an open, unanswered complaint
 FIRST_POST = L.A_FIRST  # a newcomer's first post, still waiting for a reply
@@ -250,6 +251,8 @@ class Member(FixedAgent):
         p_detect = today.p_detect if offended else 0.0
         if self.reported_yesterday:
             p_detect = max(p_detect, today.p_reported)
+        if self.shown_yesterday & HIDDEN:
+            p_detect = 1.0  # removed the day it was posted: caught already
         if today.ban_wave > 0.0 and self.is_bad_actor:
             p_detect = max(p_detect, self.model.p.levers.detection)
         return p_detect
@@ -277,6 +280,8 @@ class Member(FixedAgent):
             tally.active_trolls += 1
             if self.chance(L.S_POST) < p.trolls.post_rate:
                 shown = TOXIC
+                if self.chance_about(L.S_DETECT, 1) < self.model.today.p_quick:
+                    shown = HIDDEN  # removed the same day: nobody reads it
                 tally.toxic_posts += 1
                 tally.posts += 1
                 self.toxic_posts += 1
@@ -288,6 +293,8 @@ class Member(FixedAgent):
                     tally.spam_filtered += 1
                 else:
                     shown = SPAM
+                    if self.chance_about(L.S_DETECT, 1) < self.model.today.p_quick:
+                        shown = HIDDEN  # removed the same day: nobody reads it
                     tally.spam_posts += 1
                     tally.posts += 1
                     self.posts += 1
@@ -454,7 +461,8 @@ class Member(FixedAgent):
         if not self.chance(L.S_POST) < p.members.post_rate * self.activity * self.engagement:
             return False
         if self.chance(L.S_TOXIC) < self.toxic_chance(toxic_seen):
-            self.shown_today |= TOXIC
+            # the moderator watching may remove it the same day, before anyone reads it
+            self.shown_today |= HIDDEN if self.chance_about(L.S_DETECT, 1) < today.p_quick else TOXIC
             tally.toxic_posts += 1
             tally.toxic_posts_members += 1
             self.toxic_posts += 1
@@ -595,7 +603,8 @@ class Member(FixedAgent):
         today = self.model.today
         # Peers first: a contact who answered today or, on the day it is asked, readers of the
         # front page (the question's own draws, sub-streams 2 and 3 of the manager's); the manager
-        # answers what they leave after `levers.responding_wait` days.
+        # answers what they leave after `levers.responding_wait` days, or earlier with capacity the
+        # waiting questions leave (sub-stream 4).
         peer = self.question_answered
         if (
             not peer
@@ -609,7 +618,11 @@ class Member(FixedAgent):
             tally.replies += n_front
         mine = day - qd >= self.model.p.levers.responding_wait  # the manager's to answer (its load)
         tally.pending += mine
-        if peer or (mine and self.chance_about(L.S_MGR_ANSWER, 0) < today.p_manager):
+        if peer or (
+            self.chance_about(L.S_MGR_ANSWER, 0) < today.p_manager
+            if mine
+            else self.chance_about(L.S_MGR_ANSWER, 4) < today.p_manager_now
+        ):
             tally.questions_answered += 1
             tally.questions_answered_peer += peer  # the first answer was a peer's
             tally.response_days_sum += day - qd
@@ -665,7 +678,10 @@ class Member(FixedAgent):
                     self.greeted = 1
                     g *= p.levers.welcome_boost
         if self.first_post == FP_OPEN:
-            if self.got_reply:
+            # the manager's welcoming hours reply to a first post members left (sub-stream 1)
+            if self.got_reply or (
+                today.p_first_reply > 0.0 and self.chance_about(L.S_WELCOME, 1) < today.p_first_reply
+            ):
                 self.first_post = FP_REPLIED
                 tally.first_posts_replied += 1
                 g *= p.dynamics.reply_welcome
@@ -674,6 +690,7 @@ class Member(FixedAgent):
                 tally.first_posts_unanswered += 1
                 g *= p.dynamics.no_reply_chill
             else:
+                tally.first_posts_open += 1
                 self.shown_today |= FIRST_POST
         return g
 

@@ -17,14 +17,15 @@ from mesa import Agent
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.community import manager_day
-from cmsim._kernels.levers import manager_levers
-from cmsim._kernels.step import LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
+from cmsim._kernels.levers import manager_levers, saturation
+from cmsim._kernels.step import FIRST_REPLY_COST, LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
 from cmsim._kernels.tally import FIXED_POINT, KERNEL_ONLY, TALLIES
 from cmsim.mesa.draws import uniform
 
 # One formula for both engines: the compiled kernels' own Python functions.
 _manager_levers = manager_levers.py_func
 _manager_day = manager_day.py_func
+_saturation = saturation.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -56,6 +57,7 @@ class Manager(Agent):
         self.offending_posts = 0.0
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
+        self.open_first_posts = 0.0
         self.members_at_risk = 0.0
         self.reported_accounts = 0.0
         # What the community saw yesterday: its new questions and the expertise of its visitors.
@@ -111,15 +113,27 @@ class Manager(Agent):
         t.p_reported = p.levers.detection * min(1.0, cap / max(1.0, reported))
         load = max(1.0, self.offending_posts)
         t.p_detect = p.levers.detection * min(1.0, max(0.0, cap - reported) * e["target"] / load)
+        # The hours a moderator watches catch a share of offending posts the day they are posted,
+        # before members read them (as many as the reviews keep up with).
+        watch = self.hours[0] * e["effectiveness"]
+        t.p_quick = t.p_detect * _saturation(watch, p.levers.quick_review_scale)
         t.ban_wave = tl[L.TL_BAN_WAVE]
         t.p_manager = min(1.0, e["responding_capacity"] / max(1.0, self.open_threads))
+        # Answering capacity the waiting questions leave answers today's new ones peers left.
+        left = max(0.0, e["responding_capacity"] - self.open_threads)
+        t.p_manager_now = min(1.0, left / max(1.0, self.new_questions))
         t.content = e["content"]
         welcome_cap = e["welcoming_capacity"]
         t.p_welcome = min(1.0, welcome_cap / max(1.0, self.unwelcomed_newcomers))
-        # Welcoming hours go to newcomers first; the share they leave goes to outreach.
+        # Welcoming hours greet newcomers first, then reply to their open first posts (a reply
+        # costs FIRST_REPLY_COST greetings); the share they leave goes to outreach.
         spare = 0.0
+        t.p_first_reply = 0.0
         if welcome_cap > 0.0:
-            spare = max(0.0, 1.0 - self.unwelcomed_newcomers / welcome_cap)
+            left = max(0.0, welcome_cap - self.unwelcomed_newcomers)
+            replies = FIRST_REPLY_COST * self.open_first_posts
+            t.p_first_reply = min(1.0, left / max(FIRST_REPLY_COST, replies))
+            spare = max(0.0, left - replies) / welcome_cap
         outreach = spare * e["outreach_capacity"] * e["target"]
         t.p_outreach = min(1.0, outreach / max(1.0, self.members_at_risk))
         if tl[L.TL_WELCOME_CAMPAIGN] > 0.0:
@@ -156,6 +170,7 @@ class Manager(Agent):
         self.offending_posts = float(tally.toxic_posts + tally.spam_posts)
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
+        self.open_first_posts = float(tally.first_posts_open)
         self.members_at_risk = float(tally.at_risk)
         self.reported_accounts = float(reported)
         self.expertise_seen = float(tally.expertise_sum)
@@ -190,6 +205,9 @@ class Today:
     p_reported: float  # chance a reported account is caught (reviewed first)
     ban_wave: float  # 1 on the day of a ban wave
     p_manager: float  # chance the manager answers an open question or complaint
+    p_manager_now: float  # chance the manager answers a question peers left, the day it is asked
+    p_quick: float  # chance an offending post is removed the day it is posted, before anyone reads it
+    p_first_reply: float  # chance the manager replies today to a newcomer's open first post
     content: float  # the manager's content (share of saturation)
     p_welcome: float  # chance a newcomer who visited is welcomed
     p_outreach: float  # chance a member at risk gets outreach
