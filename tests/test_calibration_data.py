@@ -50,12 +50,12 @@ def test_platform_aliases_and_the_one_line_about_ignored_columns():
     df = pd.DataFrame({"Day": ["2024-01-01", "2024-01-08"], "Signups": ["1,204", "990"], "Topics": [40, 38],
                        "Posts": [300, 310], "Flags": [2, 5], "Likes": [9, 9]})  # fmt: skip
     obs = read_data(df, platform="discourse")
-    assert obs.columns == ["posts", "all_posts", "new_members"]  # Topics, Posts, Signups
+    assert obs.columns == ["posts", "all_posts", "new_members", "reports"]  # Topics, Posts, Signups, Flags
     assert obs.frame["new_members"].iloc[0] == 1204  # thousands separator
     assert obs.frame["posts"].iloc[1] == 38 and obs.renamed["Posts"] == "all_posts"
     line = obs.ignored_message
     assert "\n" not in line and "columns the model cannot produce are ignored" in line
-    assert "reports (no model output yet)" in line and "Likes (unknown name)" in line
+    assert "Likes (unknown name)" in line and "Flags" not in line  # the model counts reports (3.0)
     assert {"discourse", "reddit", "discord"} == set(PLATFORMS)
     for page, names in PLATFORMS.values():
         assert page.startswith("https://") and set(names.values()) <= set(COLUMNS)

@@ -38,7 +38,7 @@ class Column:
         ``mean`` the mean of the period's daily values, a ``flow`` the total over the period.
     model : tuple of str
         The model's daily output columns (``Run.daily``) whose sum is this column. **The single
-        place to extend** when the model gains an output (``reports`` has none yet).
+        place to extend** when the model gains an output (``reports``: model 3.0).
     unit, doc : str
         What a value counts, in words.
     """
