@@ -54,10 +54,10 @@ def _initial_manager(P: np.ndarray) -> np.ndarray:
     return M
 
 
-def _steady_count(arrivals: float, post_rate: float, detect: float, returns: float) -> float:
+def _steady_count(arrivals: float, post_rate: float, detect: float, returns: float, gives_up: float) -> float:
     """Bad actors present when ``arrivals`` a day meet removal at ``post_rate * detect`` a day
-    (a share ``returns`` of those removed coming back)."""
-    removal = max(post_rate * detect * (1.0 - returns), MIN_REMOVAL)
+    (a share ``returns`` of those removed coming back) and give up at ``gives_up`` a day."""
+    removal = max(post_rate * detect * (1.0 - returns) + gives_up, MIN_REMOVAL)
     return arrivals / removal
 
 
@@ -68,7 +68,10 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     - trolls (spammers): ``trolls.initial_share`` plus the steady count, arrivals per day over
       the daily chance one is removed: it posts (``post_rate``) and moderation catches the post
       (``levers.detection`` times the share of the day's offending posts the current strategy's
-      moderation capacity reviews), less the removed trolls who come back (``trolls.comeback``);
+      moderation capacity reviews), less the removed trolls who come back (``trolls.comeback``),
+      plus those who give up (``trolls.give_up``, as if no troll were fed; ``spam.give_up``); only
+      the spam the platform's filter lets through (``spam.filter``) is seen and moderated (reports
+      are left out: the count is a little high where members report much);
     - the visit multiplier: reach and the current strategy's content;
     - the daily chance a lapsed member comes back: each contact who posted the day before
       brings it back with chance ``dynamics.reengagement``, with ``graph.mean_degree`` contacts
@@ -89,10 +92,13 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     spam_in = P[L.P_SPAM_ARRIVAL] * per_k
     trolls = spam = 0.0
     for _ in range(50):  # the offending load and the share moderation reviews, to a fixed point
-        load = max(1.0, trolls * P[L.P_TROLL_POST_RATE] + spam * P[L.P_SPAM_POST_RATE])
+        spam_shown = P[L.P_SPAM_POST_RATE] * (1.0 - P[L.P_SPAM_FILTER])
+        load = max(1.0, trolls * P[L.P_TROLL_POST_RATE] + spam * spam_shown)
         detect = P[L.P_DETECTION] * min(1.0, mod_cap * target / load)
-        trolls = _steady_count(trolls_in, P[L.P_TROLL_POST_RATE], detect, P[L.P_COMEBACK])
-        spam = _steady_count(spam_in, P[L.P_SPAM_POST_RATE], detect, 0.0)
+        trolls = _steady_count(
+            trolls_in, P[L.P_TROLL_POST_RATE], detect, P[L.P_COMEBACK], P[L.P_TROLL_GIVE_UP]
+        )
+        spam = _steady_count(spam_in, spam_shown, detect, 0.0, P[L.P_SPAM_GIVE_UP])
     S = np.zeros(L.N_ST)
     S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
     S[L.ST_SPAM_SHARE] = min(0.5, P[L.P_SPAM_INITIAL] + spam / n)

@@ -56,15 +56,25 @@ def test_steady_engagement_balances_drift_and_events() -> None:
 
 def test_bad_actors_start_at_their_steady_count() -> None:
     # ample moderation: every troll post is reviewed, so a troll is removed at post_rate * detection a day
-    sc, P, S = _scalars(levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__initial_share=0.0)
+    quiet = {"trolls__give_up": 0.0, "spam__give_up": 0.0}
+    sc, P, S = _scalars(
+        levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__initial_share=0.0, **quiet
+    )
     removal = P[L.P_TROLL_POST_RATE] * P[L.P_DETECTION]
     assert S[L.ST_TROLL_SHARE] * 2000 == pytest.approx(P[L.P_TROLL_ARRIVAL] * 2.0 / removal)
     # a share of the removed coming back keeps more of them; an explicit initial share adds to it
-    _, _, back = _scalars(levers__moderation_rate=1000.0, trolls__comeback=0.5, trolls__initial_share=0.01)
+    _, _, back = _scalars(
+        levers__moderation_rate=1000.0, trolls__comeback=0.5, trolls__initial_share=0.01, **quiet
+    )
     assert back[L.ST_TROLL_SHARE] == pytest.approx(0.01 + 2 * S[L.ST_TROLL_SHARE])
-    # no moderation at all: they stay 1 / MIN_REMOVAL days
-    _, P0, none = _scalars(manager__current_strategy="absent")
+    # trolls who give up (trolls.give_up a day) leave besides those removed
+    _, _, gone = _scalars(levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__give_up=0.05)
+    assert gone[L.ST_TROLL_SHARE] * 2000 == pytest.approx(P[L.P_TROLL_ARRIVAL] * 2.0 / (removal + 0.05))
+    # no moderation at all: they stay 1 / MIN_REMOVAL days, or until they give up
+    _, P0, none = _scalars(manager__current_strategy="absent", **quiet)
     assert none[L.ST_SPAM_SHARE] * 2000 == pytest.approx(P0[L.P_SPAM_ARRIVAL] * 2.0 / MIN_REMOVAL)
+    _, _, leave = _scalars(manager__current_strategy="absent", spam__give_up=0.05)
+    assert leave[L.ST_SPAM_SHARE] * 2000 == pytest.approx(P0[L.P_SPAM_ARRIVAL] * 2.0 / 0.05)
     assert (
         start_hours({"manager.count": 1, "manager.hours": 30.0, "manager.current_strategy": "absent"}).sum()
         == 0
