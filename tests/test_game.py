@@ -178,7 +178,7 @@ def _shares(budget: float, **weights: float) -> dict[str, float]:
 
 #: For each shipped exercise: a plan that meets its goal and one that misses it, on the exercise's
 #: seed (a built-in strategy name or a scripted plan of shares).
-#: Model 2.0: every managed built-in keeps the forum civil and the crisis answered; what misses is
+#: Model 2.0 and 3.0: every managed built-in keeps the forum civil and the crisis answered; what misses is
 #: a plan that leaves the lever the exercise is about without hours.
 NO_MODERATION = dict(content=6, welcoming=3, responding=3, events=1, self_care=1)
 NO_ANSWERING = dict(content=8, welcoming=2, events=2, self_care=1, moderation=1)

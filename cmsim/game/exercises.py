@@ -3,7 +3,7 @@
 An exercise file::
 
     name: civil_growth               # defaults to the file's stem
-    title: Keep it civil while it grows
+    title: Keep it civil and keep its members
     teaches: one line: what the trainee should take away
     goal: >-
       What the trainee must achieve, in words.
