@@ -17,7 +17,7 @@ from cmsim.widgets.outputs import table_frame
 from cmsim.widgets.results import compute
 from cmsim.widgets.state import LabSpec, load_spec, save_spec
 
-SMALL = dict(seeds=4, members=300, days=40)
+SMALL = dict(seeds=4, members=300, days=60)  # 60 days: newcomers of the first month reach 30 days
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_export_writes_valid_files(lab, tmp_path):
     summary = pd.read_csv(tmp_path / "out/summary.csv")
     assert set(summary["verdict"]) <= {"baseline", "better", "worse", "unclear"}
     bands = pd.read_parquet(tmp_path / "out/bands.parquet")
-    assert len(bands) == 2 * len(lab.result.spec.metrics) * 40
+    assert len(bands) == 2 * len(lab.result.spec.metrics) * SMALL["days"]
 
 
 def test_answer_sentence_for_identical_and_different_strategies():
