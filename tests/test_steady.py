@@ -127,10 +127,22 @@ def test_forum_week_1_agrees_with_week_20_within_seed_noise() -> None:
 MANAGER_DRIVEN = {("understaffed", "active"), ("understaffed", "toxic"), ("understaffed", "answered")}
 
 
+#: Scenarios whose start is known not to be steady yet (docs/model.md, "What still drifts"): the
+#: start does not replay the warnings moderation gave members in the past, so social media's
+#: members write more toxic posts in the first months (toxic share 0.11 -> 0.07) and its lapsed
+#: share climbs (0.10 -> 0.13). Strict: the day the start replays them, these tests fail as a
+#: reminder to move them back.
+KNOWN_DRIFT = {"social_media", "platform_shift"}
+
+
+def _scenario_params() -> list:
+    names = sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
+    drift = pytest.mark.xfail(strict=True, reason="past warnings are not replayed (docs/model.md)")
+    return [pytest.param(n, marks=drift) if n in KNOWN_DRIFT else n for n in names]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name", sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
-)
+@pytest.mark.parametrize("name", _scenario_params())
 def test_every_scenario_week_1_is_close_to_week_20(name: str) -> None:
     # within seed noise, or (docs/model.md, "what still drifts") within CLOSE of the week-1 value
     t = make_steady.compare_weeks(make_steady.steady_scenario(name), seeds=10)
