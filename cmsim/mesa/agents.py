@@ -658,7 +658,8 @@ class Member(FixedAgent):
             if not peer:
                 tally.handled += 1
             # (a timely answer turns more around: the chance falls with each day waited)
-            if self.chance(L.S_TURNAROUND) < p.dynamics.turnaround * int_power(p.dynamics.recovery_decay, day - cd):
+            turn = p.dynamics.turnaround * int_power(p.dynamics.recovery_decay, day - cd)
+            if self.chance(L.S_TURNAROUND) < turn:
                 self.satisfaction = max(self.satisfaction, p.members.satisfaction_baseline)
             self.complaint_day = None
             self.complaint_answered = False
