@@ -159,7 +159,8 @@ def test_more_moderation_hours_lower_norm_breaking_share_where_trolls_are_many()
 def _crisis(strategy: str, seed: int) -> tuple[float, float]:
     d = cmsim.simulate("product_crisis", strategy, seed=seed, days=90).daily
     # mean satisfaction over days 45-89 (the crisis starts on day 45); members lost over them
-    return float(d["mean_satisfaction"].iloc[45:90].mean()), float(d["members"].iloc[44] - d["members"].iloc[89])
+    lost = d["members"].iloc[44] - d["members"].iloc[89]
+    return float(d["mean_satisfaction"].iloc[45:90].mean()), float(lost)
 
 
 def test_responsive_copes_best_with_a_product_crisis() -> None:
