@@ -174,6 +174,14 @@ _SPECS = [
         1.0,
         "chance an answered complaint turns its author around (satisfaction restored)",
     ),
+    _p(
+        "dynamics.recovery_decay",
+        0.9,
+        "per day waited",
+        0.0,
+        1.0,
+        "turnaround chance kept per day a complaint waited for its answer (timely answers recover more)",
+    ),
     _p("dynamics.reversion", 0.02, "per day", 0.0, 1.0, "daily drift of satisfaction towards its baseline"),
     _p(
         "dynamics.engagement_drift",

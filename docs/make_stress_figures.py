@@ -3,7 +3,8 @@ which built-in strategy copes best with each (``python docs/make_stress_figures.
 
 Every built-in strategy runs each stress scenario on the same seeds (paired); a figure shows the
 scenario's challenge day by day (the mean over seeds of each strategy), and the table below it
-ranks the strategies on the scenario's own measure of coping.
+ranks the strategies on the scenario's own measure of coping. Name scenarios to draw only those
+(``python docs/make_stress_figures.py product_crisis``).
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ STRESS = {
 }  # fmt: skip
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     for name, (columns, (label, col, lo, hi, higher)) in STRESS.items():
+        if names and name not in names:
+            continue
         runs = {s: [cmsim.simulate(name, s, seed=k).daily for k in SEEDS] for s in STRATEGIES}
         fig, axes = plt.subplots(1, len(columns), figsize=(5 * len(columns), 3.4))
         for ax, c in zip(axes, columns, strict=True):
@@ -71,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -117,7 +117,7 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     Z = np.zeros(N_Z)
     day_scalars(d, st.P, st.TL, st.M, sim.plan.hours, Z)
     F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
-    keys = tuple(key(st.seed, s, d) for s in (L.S_VISIT, L.S_REENGAGE, L.S_CHURN, L.S_LAPSED))
+    keys = tuple(key(st.seed, s, d) for s in (L.S_VISIT, L.S_REENGAGE, L.S_CHURN, L.S_LAPSED, L.S_SHOCK))
     cur, prev = d & 1, 1 - (d & 1)
     todo, codes = np.zeros(2 * BATCH, np.int64), np.zeros(2 * BATCH, np.int8)
     lo = 1000
@@ -132,7 +132,7 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
         if status == L.ACTIVE and role >= L.TROLL:
             expected.append((i, OTHER))
         elif status == L.ACTIVE:
-            s, g_ = drift(st.F[L.F_SAT, i], st.F[L.F_ENG, i], base, P, Z)
+            s, g_ = drift(st.F[L.F_SAT, i], st.F[L.F_ENG, i], base, P, Z, keys[4], i)
             if visits(keys[0], i, st.F[L.F_ACTIVITY, i], s, g_, P, Z):
                 expected.append((i, VISITS))
             elif st.U[L.U_ACT + prev, i] & (L.A_TOXIC | L.A_SPAM) or st.U[L.U_REP + prev, i]:

@@ -219,7 +219,7 @@ def test_batch_run_with_default_keywords_and_fresh_seeds() -> None:
 # --- mechanisms read off the agents (known answers) --------------------------------------------
 def _pair(**over) -> CommunityModel:
     model = CommunityModel("forum", "absent", graph=nx.path_graph(10), days=3, seed=1, overrides=over)
-    model.keys = [key(1, s, 0) for s in range(L.S_GIVE_UP + 1)]
+    model.keys = [key(1, s, 0) for s in range(L.S_SHOCK + 1)]
     model.member_list[1].activity = 1.0  # the reader: p_reply = reply_rate
     return model
 
@@ -296,7 +296,7 @@ def test_a_newcomer_is_linked_only_to_members_with_room_and_never_to_itself() ->
                                           "spam.initial_share": 0.0})  # fmt: skip
         for m, room in zip(model.member_list, (1, 1, 0, 1), strict=True):
             m.room = room
-        model.keys = [key(seed, s, 0) for s in range(L.S_GIVE_UP + 1)]
+        model.keys = [key(seed, s, 0) for s in range(L.S_SHOCK + 1)]
         model.arrive(1, A.MEMBER)
         newcomer = model.member_list[4]
         slots = [c.slot for c in newcomer.contacts]

@@ -58,6 +58,7 @@ QUIET: dict[str, Any] = {
     "members.initial_satisfaction": 0.65,
     "members.satisfaction_baseline": 0.65,
     "dynamics.complaint_threshold": 0.35,
+    "dynamics.recovery_decay": 1.0,  # an answer turns around as often however late it comes
     "trolls.mood_threshold": 0.4,
     "trolls.mood_boost": 1.0,
     "trolls.context_boost": 1.0,

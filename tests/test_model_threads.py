@@ -9,6 +9,7 @@ import pytest
 from test_model_support import col, graph, quiet_sim
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.rng import key, uniform
 from cmsim._kernels.step import WELCOME_DAYS
 
 RESPOND = {"responding": 30.0}
@@ -144,6 +145,24 @@ def test_answered_complaint_turns_around_with_chance_turnaround() -> None:
     assert restored / answered == pytest.approx(0.6, abs=0.06)
     # nobody unanswered or not turned around gains anything
     assert set(sim.state.F[L.F_SAT, :n].tolist()) == {float(L.F_DTYPE(0.1)), float(L.F_DTYPE(0.65))}
+
+
+def test_a_late_answer_turns_around_less_by_recovery_decay_per_day() -> None:
+    n = 800
+    sim = quiet_sim(graph(n), RESPOND, days=4, dynamics__turnaround=0.8, dynamics__recovery_decay=0.5)
+    sim.advance(3)
+    sim.state.F[L.F_SAT, :n] = 0.1
+    sim.state.I[L.I_CDAY, :n] = 0  # complaints made on day 0, answered (at the earliest) on day 3
+    sim.advance(1)
+    answered = col(sim, "complaints_answered")[3]
+    assert answered > 300
+    restored = np.isclose(sim.state.F[L.F_SAT, :n], 0.65)
+    open_ = sim.state.I[L.I_CDAY, :n] == 0
+    # known answer: an answered complaint turns around when its draw is below 0.8 * 0.5**3 = 0.1
+    k = key(1, L.S_TURNAROUND, 3)
+    u = np.array([uniform(k, i) for i in range(n)])
+    assert (restored == (~open_ & (u < 0.1))).all()
+    assert restored.sum() / answered == pytest.approx(0.1, abs=0.035)
 
 
 def test_champion_answers_a_complaint_without_a_manager() -> None:

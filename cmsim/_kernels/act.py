@@ -100,7 +100,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     churn_mult = Z[T.Z_CHURN_MULT]
     lapse_days = math.ceil(P[L.P_LAPSE_DAYS])  # (whole days: k >= x exactly when k >= ceil(x))
     p_lapsed_leave = P[L.P_LAPSED_LEAVE] * churn_mult
-    keys = (k_visit, k_reengage, k_churn, k_lapsed)
+    k_shock = key(seed, L.S_SHOCK, d)
+    keys = (k_visit, k_reengage, k_churn, k_lapsed, k_shock)
     # Busy tallies as integers in locals: whole counts, so their sum is the same in any order.
     n_visits = 0
     n_posts = 0
@@ -196,7 +197,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     u_act_cur[iu] = a
                     continue
                 # 3. An ordinary member: satisfaction drifts to its baseline, engagement to 1.
-                s, g = drift(f_sat[iu], f_eng[iu], base, P, Z)
+                s, g = drift(f_sat[iu], f_eng[iu], base, P, Z, k_shock, i)
                 # Exposure: a smoothed count of toxic posts seen, which normalises trolling.
                 exposure = fade(f_exposure[iu])
                 activity = float(f_activity[iu])  # (float64: sqrt below, as the Mesa engine)

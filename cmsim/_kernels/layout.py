@@ -84,6 +84,7 @@ S_CHAMP_ANSWER = 31
 S_REPORT = 32
 S_FILTER = 33
 S_GIVE_UP = 34
+S_SHOCK = 35  # how hard a product crisis hits each member (quiet.member_shock)
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -108,6 +109,7 @@ P_KEYS: tuple[str, ...] = (
     "dynamics.complaint_threshold",
     "dynamics.complaint_rate",
     "dynamics.turnaround",
+    "dynamics.recovery_decay",
     "dynamics.reversion",
     "dynamics.engagement_drift",
     "dynamics.churn_base",
@@ -212,6 +214,7 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_COMPLAINT_THRESHOLD,
     P_COMPLAINT_RATE,
     P_TURNAROUND,
+    P_RECOVERY_DECAY,
     P_REVERSION,
     P_ENGAGEMENT_DRIFT,
     P_CHURN_BASE,
@@ -301,7 +304,7 @@ TL_SEASON = 0  # visit multiplier from seasonality
 TL_ALGO = 1  # magnitude of an algorithm change starting that day
 TL_RAID = 2  # extra trolls per day per 1000 members
 TL_CRISIS = 3  # product crisis active (magnitude), complaint propensity x3
-TL_CRISIS_SHOCK = 4  # satisfaction shock applied to every member that day
+TL_CRISIS_SHOCK = 4  # mean satisfaction shock that day (each member's own: quiet.member_shock)
 TL_VIRAL = 5  # arrivals multiplied by (1 + value)
 TL_COMPETITOR = 6  # churn multiplied by (1 + value), acquisition divided by it
 TL_CHANNEL = 7  # new channel: reach + value * know-how

@@ -28,10 +28,22 @@ LAPSED_READS = 2  # a lapsed member who reads its contacts (one of them may brin
 
 
 @njit(cache=True)
-def drift(s, g, base, P, Z):
-    """A member's satisfaction and engagement after a day's drift: satisfaction towards its
-    baseline (less the day's shock), engagement towards 1."""
-    return drift_sat(s, base, P[L.P_REVERSION], Z[T.Z_SHOCK]), drift_eng(g, P[L.P_ENGAGEMENT_DRIFT])
+def member_shock(k_shock, i, shock):
+    """How much satisfaction member ``i`` loses to a product crisis whose mean shock today is
+    ``shock``: ``shock * CRISIS_SPREAD * u**2``, ``u`` its own draw (stream ``S_SHOCK``), so a
+    few members are hit hard and most lightly. Mesa: ``Member.live_the_day``."""
+    if shock == 0.0:
+        return 0.0
+    u = uniform(k_shock, i)
+    return shock * (T.CRISIS_SPREAD * u * u)
+
+
+@njit(cache=True)
+def drift(s, g, base, P, Z, k_shock, i):
+    """Member ``i``'s satisfaction and engagement after a day's drift: satisfaction towards its
+    baseline (less its crisis shock, :func:`member_shock`), engagement towards 1."""
+    shock = member_shock(k_shock, i, Z[T.Z_SHOCK])
+    return drift_sat(s, base, P[L.P_REVERSION], shock), drift_eng(g, P[L.P_ENGAGEMENT_DRIFT])
 
 
 @njit(cache=True)
@@ -87,7 +99,7 @@ def leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
 
 
 @njit(cache=True, inline="always")
-def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, churn_mult, lapse_days, P, Z, b_status,
+def sort_scan(c0, c1, d, k_visit, k_churn, k_shock, base, churn_base, churn_unhappy, churn_mult, lapse_days, P, Z, b_status,
               b_role, f_sat, f_eng, f_activity, i_last_visit, u_act_prev, u_rep_prev):  # fmt: skip
     """What :func:`sort_batch` does with members ``c0..c1-1`` (at most 64), as masks (bit
     ``i - c0``): ``(listed, visits, quiet, leaves, lapses, satisfied, left)``.
@@ -112,7 +124,7 @@ def sort_scan(c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, chur
         st = b_status[iu]
         active = st == L.ACTIVE
         ordinary = b_role[iu] < L.TROLL
-        s, g = drift(f_sat[iu], f_eng[iu], base, P, Z)
+        s, g = drift(f_sat[iu], f_eng[iu], base, P, Z, k_shock, i)
         visit = active & ordinary & visits(k_visit, i, f_activity[iu], s, g, P, Z)
         calm = ((u_act_prev[iu] & (L.A_TOXIC | L.A_SPAM | L.A_HIDDEN)) == 0) & (u_rep_prev[iu] == 0)
         quiet = active & ordinary & (not visit) & calm
@@ -153,7 +165,7 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
     (the count behind ``community.early_joins``: phase 2 only raises satisfaction); members who
     left.
     """
-    k_visit, k_reengage, k_churn, k_lapsed = keys
+    k_visit, k_reengage, k_churn, k_lapsed, k_shock = keys
     base = P[L.P_SAT_BASELINE]
     churn_base = P[L.P_CHURN_BASE]
     churn_unhappy = P[L.P_CHURN_UNHAPPY]
@@ -170,7 +182,7 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
     for c0 in range(b0, b1, 64):
         c1 = min(c0 + 64, b1)
         m_list, m_visit, m_quiet, m_leave, m_lapse, x, y = sort_scan(
-            c0, c1, d, k_visit, k_churn, base, churn_base, churn_unhappy, churn_mult, lapse_days, P, Z, b_status,
+            c0, c1, d, k_visit, k_churn, k_shock, base, churn_base, churn_unhappy, churn_mult, lapse_days, P, Z, b_status,
             b_role, f_sat, f_eng, f_activity, i_last_visit, u_act_prev, u_rep_prev)  # fmt: skip
         satisfied += x
         left += y
@@ -179,7 +191,7 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
         # overlap, so the compiler vectorises it.
         for i in range(c0, c1):
             iu = np.uint64(i)
-            s = min(max(drift_sat(f_sat[iu], base, reversion, shock), 0.0), 1.0)
+            s = min(max(drift_sat(f_sat[iu], base, reversion, member_shock(k_shock, i, shock)), 0.0), 1.0)
             if (m_quiet >> np.uint64(i - c0)) & one:
                 f_sat[iu] = s
         for i in range(c0, c1):

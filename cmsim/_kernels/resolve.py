@@ -288,7 +288,8 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     pc[T.K_C_ANS] += 1.0
                     if not peer:
                         pc[T.K_HANDLED] += 1.0
-                    if uniform(k_turn, i) < P[L.P_TURNAROUND]:
+                    # (a timely answer turns more around: the chance falls with each day waited)
+                    if uniform(k_turn, i) < P[L.P_TURNAROUND] * P[L.P_RECOVERY_DECAY] ** (d - cd):
                         f_sat[iu] = max(f_sat[iu], base)
                     i_cday[iu] = -1
                     b_cans[iu] = 0

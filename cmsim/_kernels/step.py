@@ -36,6 +36,7 @@ from cmsim._kernels.community import arrive, community_changes, create, early_jo
 from cmsim._kernels.levers import day_scalars, manager_levers, saturation
 from cmsim._kernels.resolve import resolve_chunk
 from cmsim._kernels.tally import (  # re-exported: structural constants and array sizes
+    CRISIS_SPREAD,
     EVENT_SAT,
     EXPOSURE_FLOOR,
     FIRST_REPLY_COST,
@@ -52,6 +53,7 @@ from cmsim._kernels.tally import (  # re-exported: structural constants and arra
 )
 
 __all__ = [
+    "CRISIS_SPREAD",
     "EVENT_SAT",
     "EXPOSURE_FLOOR",
     "FIRST_REPLY_COST",

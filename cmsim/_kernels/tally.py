@@ -12,6 +12,9 @@ from cmsim._kernels import layout as L
 # Structural constants (documented in docs/model.md, "Structural constants").
 LEARN_SOFTEN = 0.7  # share of an algorithm shock that full know-how absorbs
 LEARN_SPEED = 0.5  # share of the recovery time that full know-how saves
+# A product crisis hits member i by shock * CRISIS_SPREAD * u**2 (u its uniform draw): the mean hit
+# is the scenario's shock, the median 0.75 of it, one member in ten more than 2.4 times it.
+CRISIS_SPREAD = 3.0
 NORM_SMOOTHING = 0.1  # weight of today's toxic posts seen in a member's exposure
 # An exposure that fades below this is 0: it changes no draw (1 + norm_gain * exposure is exactly 1
 # in double precision for any gain up to its bound of 1,000), and it keeps single-precision

@@ -30,6 +30,7 @@ from mesa.discrete_space import FixedAgent
 from cmsim._kernels import layout as L
 from cmsim._kernels.levers import front_answers
 from cmsim._kernels.step import (  # structural constants (docs/model.md)
+    CRISIS_SPREAD,
     EVENT_SAT,
     EXPOSURE_FLOOR,
     FIXED_POINT,
@@ -308,7 +309,11 @@ class Member(FixedAgent):
         p, today = self.model.p, self.model.today
         # Satisfaction drifts back to its baseline (a product crisis knocks it), engagement to 1.
         s, g = self.satisfaction, self.engagement
-        self.satisfaction = s + p.dynamics.reversion * (p.members.satisfaction_baseline - s) - today.shock
+        shock = 0.0
+        if today.shock != 0.0:  # each member hit by its own share (kernel: quiet.member_shock)
+            u = self.chance(L.S_SHOCK)
+            shock = today.shock * (CRISIS_SPREAD * u * u)
+        self.satisfaction = s + p.dynamics.reversion * (p.members.satisfaction_baseline - s) - shock
         self.engagement = g + p.dynamics.engagement_drift * (1.0 - g)
         # Toxicity seen in the past fades from memory (a visit adds what is seen today).
         x = (1.0 - NORM_SMOOTHING) * self.exposure
@@ -652,7 +657,9 @@ class Member(FixedAgent):
             tally.complaints_answered += 1
             if not peer:
                 tally.handled += 1
-            if self.chance(L.S_TURNAROUND) < p.dynamics.turnaround:
+            # (a timely answer turns more around: the chance falls with each day waited)
+            turn = p.dynamics.turnaround * int_power(p.dynamics.recovery_decay, day - cd)
+            if self.chance(L.S_TURNAROUND) < turn:
                 self.satisfaction = max(self.satisfaction, p.members.satisfaction_baseline)
             self.complaint_day = None
             self.complaint_answered = False
