@@ -7,6 +7,7 @@ state go to ``out/screenshots/<test>/``, printed by the test.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -53,6 +54,18 @@ def test_the_solara_app_renders_steps_plays_and_resets_offline(tmp_path) -> None
             p.page.get_by_role("button", name="▶").click()
             p.wait_until("play runs days", lambda: _day(p) >= 4, timeout=90)
             p.page.get_by_role("button", name="❚❚").click()
+            # a step already under way when the pause lands still finishes: wait for the counter
+            # to settle, so that Reset is not overtaken by it (SolaraViz runs steps in a thread)
+            settled = [-1]
+
+            def _still() -> bool:
+                now = _day(p)
+                same = now == settled[0]
+                settled[0] = now
+                time.sleep(1.0)
+                return same
+
+            p.wait_until("the day counter settles after pause", _still, timeout=60)
             played = _day(p)
             p.shot("3_played")
             assert played >= 4
