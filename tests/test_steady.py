@@ -39,6 +39,12 @@ def test_the_current_strategy_is_one_of_the_built_ins() -> None:
         resolve_scenario("forum", overrides={"manager.current_strategy": "nosuch"})
 
 
+def test_geometric_days_with_a_chance_too_small_for_one_minus_p() -> None:
+    # 1 - 1e-192 is exactly 1 in double precision: no division by zero, and far beyond any run
+    assert geometric(0.5, 1e-192) == NEVER
+    assert geometric(0.5, 1e-17) >= 10**15 or geometric(0.5, 1e-17) == NEVER
+
+
 def test_geometric_days_until_a_daily_chance_comes() -> None:
     assert geometric(0.999, 1.0) == 1 and geometric(0.5, 0.0) == NEVER
     assert geometric(0.0, 0.3) == 1  # the first day

@@ -52,7 +52,10 @@ def geometric(u, p):
         return NEVER
     if p >= 1.0:
         return 1
-    g = 1.0 + math.floor(math.log(1.0 - u) / math.log(1.0 - p))
+    den = math.log(1.0 - p)
+    if den == 0.0:  # 1 - p rounds to 1 (p below 1e-16): log(1 - p) is -p to double precision
+        den = -p
+    g = 1.0 + math.floor(math.log(1.0 - u) / den)
     return int(g) if g < NEVER else NEVER
 
 
