@@ -306,14 +306,7 @@ def _args_calibrate(p: argparse.ArgumentParser) -> None:
         "--members", type=_positive, help="members at the first date (default: the data's members column)"
     )
     p.add_argument("--strategy", default="balanced", help="what the manager did during the data period")
-    p.add_argument(
-        "--workers",
-        type=_positive,
-        help="local worker processes, or the size of --scheduler local (default: every core)",
-    )
-    p.add_argument(
-        "--scheduler", help="'local' (a Dask LocalCluster) or tcp://HOST:PORT of a running Dask scheduler"
-    )
+    _add_runner_args(p)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -362,9 +355,9 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
 # --- the registry -----------------------------------------------------------------------------------
 #: Every subcommand, in the order ``cmsim --help`` lists them. Add new ones here.
 # --- sweep, report -----------------------------------------------------------------------------------
-def _args_sweep(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", help="a sweep spec YAML file (see docs/sweeps.md and scenarios/sweeps/)")
-    p.add_argument("--out", type=Path, required=True, help="results folder (run the same command to resume)")
+def _add_runner_args(p: argparse.ArgumentParser) -> None:
+    """Where the runs go, as for ``cmsim sweep`` and ``cmsim calibrate`` alike: ``--workers``,
+    ``--scheduler``."""
     p.add_argument(
         "--workers",
         type=_positive,
@@ -373,6 +366,12 @@ def _args_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scheduler", help="'local' (a Dask LocalCluster) or tcp://HOST:PORT of a running Dask scheduler"
     )
+
+
+def _args_sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="a sweep spec YAML file (see docs/sweeps.md and scenarios/sweeps/)")
+    p.add_argument("--out", type=Path, required=True, help="results folder (run the same command to resume)")
+    _add_runner_args(p)
     p.add_argument(
         "--force", action="store_true", help="add to a folder made by another spec or model version"
     )
