@@ -230,6 +230,22 @@ def test_set_strategy_allocates_at_once_then_weekly() -> None:
     assert sim.result().strategy == "moderation_first"
 
 
+def test_fixed_and_share_strategies_allocate_without_reading_the_dashboard(monkeypatch) -> None:
+    # They read only the budget, so the week's dashboard is not computed for them (speed); a
+    # strategy that reads it still gets it, and the hours are the same either way.
+    from cmsim import simulation
+
+    reads = []
+    real = simulation.observe
+    monkeypatch.setattr(simulation, "observe", lambda *a: reads.append(a[1]) or real(*a))
+    sim = quiet_sim(graph(20), "balanced", days=21)
+    sim.advance(21)
+    assert reads == []
+    assert (sim.daily["hours_moderation"] / sim.budget).tolist() == pytest.approx([0.20] * 21)
+    quiet_sim(graph(20), "data_driven", days=21).advance(21)
+    assert reads == [0, 7, 14]
+
+
 def test_switch_strategy_intervention_on_a_given_day() -> None:
     iv = Intervention(10, "switch_strategy", strategy={"events": 12.0})
     sim = quiet_sim(graph(20), "absent", days=20, interventions=[iv])

@@ -114,6 +114,7 @@ def test_spammers_give_up_at_their_daily_rate() -> None:
     expected = n * (1 - 0.95**20)  # 321
     assert left == pytest.approx(expected, abs=40)  # binomial sd 10.7
     assert col(sim, "gave_up").sum() == left
+    assert col(sim, "churned").sum() == left  # churned counts every account that left
     assert (sim.state.B[L.B_STATUS, :n] == L.LEFT).sum() == left
 
 

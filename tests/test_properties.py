@@ -109,7 +109,7 @@ def test_invariants_of_any_run(over: dict, name: str, seed: int) -> None:
     assert np.allclose(hours.sum(axis=1), d["manager_hours"])
     assert (d["manager_hours"] <= sc.hours_budget * (1 + 1e-9) + 1e-9).all()
     # members are conserved
-    flow = (d["joins"] - d["churned"] - d["removals"] - d["gave_up"]).to_numpy()
+    flow = (d["joins"] - d["churned"] - d["removals"]).to_numpy()
     assert (d["members"].to_numpy() == n0 + np.cumsum(flow)).all()
     assert (d["members"] == d["active_members"] + d["lapsed_members"]).all()
     assert sim.state.n_used == n0 + d["joins"].sum()

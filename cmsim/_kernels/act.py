@@ -177,6 +177,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         p_give_up = P[L.P_SPAM_GIVE_UP]
                     if p_give_up > 0.0 and uniform(k_give_up, i) < p_give_up:
                         b_status[iu] = L.LEFT
+                        pc[T.K_CHURNED] += 1.0  # (churned counts every account that left)
                         pc[T.K_GAVE_UP] += 1.0
                         u_act_cur[iu] = 0
                         continue

@@ -272,6 +272,7 @@ class Member(FixedAgent):
             p_give_up = p.spam.give_up
         if p_give_up > 0.0 and self.chance(L.S_GIVE_UP) < p_give_up:
             self.status = LEFT
+            tally.churned += 1  # (churned counts every account that left)
             tally.gave_up += 1
             self.shown_today = 0
             return
