@@ -40,7 +40,8 @@ def _quiet_block(n: int) -> dict[str, np.ndarray]:
     }
 
 
-def _scan(a: dict[str, np.ndarray], b0: int = 0, b1: int | None = None, p_outreach: float = 0.0, k: int = 7):
+def _scan(a: dict[str, np.ndarray], b0: int = 0, b1: int | None = None, p_outreach: float = 0.0, k: int = 7,
+          follow: bool = False):  # fmt: skip
     b1 = len(a["b_status"]) if b1 is None else b1
     reached = np.uint64(0)
     if p_outreach > 0.0:  # (as resolve_chunk does: no hours spare, no draw)
@@ -48,7 +49,7 @@ def _scan(a: dict[str, np.ndarray], b0: int = 0, b1: int | None = None, p_outrea
                                    a["f_sat"], a["i_last_visit"])  # fmt: skip
     return quiet_scan(b0, b1, D, reached, BASE, MOOD, NEWCOMER_DAYS, RISK_DAYS, CHAMPION_POSTS, a["b_fp"],
                       a["b_greeted"], a["b_role"], a["b_status"], a["f_eng"], a["f_sat"], a["i_cday"],
-                      a["i_comeback"], a["i_join"], a["i_last_visit"], a["i_posts"], a["i_qday"])  # fmt: skip
+                      a["i_comeback"], a["i_join"], a["i_last_visit"], a["i_posts"], a["i_qday"], follow)  # fmt: skip
 
 
 def _bits(mask) -> list[int]:
@@ -57,7 +58,7 @@ def _bits(mask) -> list[int]:
 
 def test_a_quiet_block_is_only_counted() -> None:
     a = _quiet_block(64)
-    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
+    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active, due = _scan(a)
     assert m == 0
     assert (wau, mau, lapsed, newc, ordinary, bad, active) == (64, 64, 0, 0, 64, 0, 64)
     assert sat == sum(int(s * T.FIXED_POINT) for s in a["f_sat"])
@@ -100,8 +101,24 @@ def test_newcomers_due_a_welcome_are_busy_and_other_newcomers_counted() -> None:
     assert _bits(m) == [1, 2]
     assert _rest[3] == 4  # newcomers counted by the scan (not the busy ones)
     a["b_role"][3] = L.TROLL  # a troll is never a newcomer; counted as a bad account
-    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
+    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active, due = _scan(a)
     assert (newc, ordinary, bad, active, wau) == (3, 3, 1, 4, 3)
+
+
+def test_newcomers_due_a_follow_up_are_counted_and_busy_only_when_hours_are_spare() -> None:
+    a = _quiet_block(6)
+    a["i_join"][:] = D - WELCOME_DAYS - 1  # past their first week
+    a["b_greeted"][1] = L.GREETED_FOLLOWED  # followed up already
+    a["b_greeted"][2] = L.GREETED_WELCOMED | L.GREETED_FOLLOWED
+    a["b_greeted"][3] = 0  # never greeted: due a follow-up all the same
+    a["i_join"][4] = D - WELCOME_DAYS  # still in its first week
+    a["i_join"][5] = D - NEWCOMER_DAYS  # no longer a newcomer
+    m, *_rest, due = _scan(a)
+    assert _bits(m) == []
+    assert due == 2  # members 0 and 3, counted by the scan (no hours spare today)
+    m, *_rest, due = _scan(a, follow=True)
+    assert _bits(m) == [0, 3]  # the follow-up is drawn by the rules
+    assert due == 0  # (the busy members are counted there)
 
 
 def test_members_who_are_not_active() -> None:
@@ -111,7 +128,7 @@ def test_members_who_are_not_active() -> None:
     a["i_qday"][4] = D - 1  # a lapsed member's open question expires under the rules
     a["b_fp"][5] = L.FP_OPEN  # an inactive member's open first post waits: not busy
     a["i_comeback"][0] = D  # an empty slot is never busy
-    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
+    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active, due = _scan(a)
     assert _bits(m) == [4]
     assert (lapsed, active, ordinary) == (2, 2, 2)
     assert (wau, mau) == (5, 6)  # members 2, 3, 5, 6, 7 (+1 in the month); not the empty slot
