@@ -19,8 +19,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels.community import manager_day
 from cmsim._kernels.levers import manager_levers, saturation, spare_hours
 from cmsim._kernels.step import FIRST_REPLY_COST, LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
-from cmsim._kernels.tally import FOLLOW_UP_COST
-from cmsim._kernels.tally import FIXED_POINT, KERNEL_ONLY, TALLIES
+from cmsim._kernels.tally import FIXED_POINT, FOLLOW_UP_COST, KERNEL_ONLY, TALLIES
 from cmsim.mesa.draws import uniform
 
 # One formula for both engines: the compiled kernels' own Python functions.
