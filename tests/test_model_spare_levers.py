@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from test_mesa import assert_same_runs, both
 from test_model_support import col, graph, quiet_sim
 
 import cmsim
@@ -120,6 +121,15 @@ def test_no_follow_ups_without_welcoming_hours() -> None:
     assert sim.state.M[L.M_LOAD_FOLLOW_UPS] == 10.0  # all still due
     assert (sim.state.B[L.B_GREETED, :10] == 0).all()
     assert (sim.state.F[L.F_ENG, :10] == 1.0).all()
+
+
+def test_both_engines_agree_with_visible_norms_and_follow_ups() -> None:
+    # community_builder's welcoming hours follow up; moderation's hours are nearly all spare
+    fast, other = both("forum", "community_builder", seed=5, members=300, days=60)
+    assert_same_runs(fast, other)
+    sim = cmsim.Simulation("forum", "community_builder", seed=5, members=300, days=60)
+    sim.run()
+    assert ((sim.state.B[L.B_GREETED, : sim.state.n_used] & L.GREETED_FOLLOWED) != 0).sum() > 10
 
 
 # --- paired by seed: more hours, the promised outcome -----------------------------------------------
