@@ -36,16 +36,31 @@ def outreach_reached(
     return m
 
 
+@njit(cache=True)
+def follow_ups_reached(b0, b1, d, k_follow, p_follow, newcomer_days, b_greeted, b_role, b_status, i_join):
+    """Members ``b0..b1-1`` (at most 64) the day's follow-ups reach, as a mask (bit ``i - b0``):
+    active ordinary newcomers past their first week not yet followed up whose draw is below
+    ``p_follow`` (only called when hours are spare: a draw is never below 0)."""
+    m = np.uint64(0)
+    for i in range(b0, b1):
+        iu = np.uint64(i)
+        join = i_join[iu]
+        due = (d - join < newcomer_days) & (d - join > T.WELCOME_DAYS) & ((b_greeted[iu] & L.GREETED_FOLLOWED) == 0)
+        ok = (b_status[iu] == L.ACTIVE) & (b_role[iu] < L.TROLL) & due
+        m |= np.uint64(ok & (uniform(k_follow, i) < p_follow)) << np.uint64(i - b0)
+    return m
+
+
 @njit(cache=True, inline="always")
 def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted, b_role,
                b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts, i_qday,
-               follow=False):  # fmt: skip
+               followed=np.uint64(0)):  # fmt: skip
     """Phase 2's first pass over members ``b0..b1-1`` (at most 64): the tallies of every member
     whose day here changes nothing, and a mask of the others (bit ``i - b0`` set).
 
     A member is *busy* when its day needs :func:`resolve_chunk`'s full rules: an open question or
-    complaint, a troll coming back today, a newcomer due a welcome or a first post waiting (or a
-    follow-up, when ``follow``: spare welcoming hours follow up today), an
+    complaint, a troll coming back today, a newcomer due a welcome or a first post waiting, a
+    follow-up that reaches it (its bit set in ``followed``: :func:`follow_ups_reached`), an
     outreach that reaches it (its bit set in ``reached``: :func:`outreach_reached`), a promotion
     to champion, a 30-day retention check, an engagement outside its bounds. Every other member
     (97 in 100 at day 60 of the 1M-member benchmark) only adds to the day's tallies, which this
@@ -91,7 +106,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
                 active
                 & (
                     (newcomer & (b_greeted[iu] == 0) & (d - join < T.WELCOME_DAYS))
-                    | (due & follow)
+                    | (((followed >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
                     | (b_fp[iu] == L.FP_OPEN)
                     | (((reached >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
                     | (ordinary & (role == L.MEMBER) & (i_posts[iu] >= champion_posts))
@@ -205,12 +220,16 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
         # The tallies of the members whose day here changes nothing, and a mask of the others.
         if scan:
             reached = np.uint64(0)
+            followed = np.uint64(0)
+            if p_follow > 0.0:
+                followed = follow_ups_reached(b0, b1, d, k_follow, p_follow, newcomer_days, b_greeted, b_role,
+                                              b_status, i_join)  # fmt: skip
             if p_outreach > 0.0:
                 reached = outreach_reached(b0, b1, d, k_outreach, p_outreach, mood, risk_days, b_role, b_status,
                                            f_sat, i_last_visit)  # fmt: skip
             x = quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted,
                            b_role, b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts,
-                           i_qday, p_follow > 0.0)  # fmt: skip
+                           i_qday, followed)  # fmt: skip
         else:
             x = (_ALL_BUSY if b1 - b0 == 64 else (np.uint64(1) << np.uint64(b1 - b0)) - np.uint64(1),
                  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # fmt: skip
