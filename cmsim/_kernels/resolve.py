@@ -45,7 +45,11 @@ def follow_ups_reached(b0, b1, d, k_follow, p_follow, newcomer_days, b_greeted, 
     for i in range(b0, b1):
         iu = np.uint64(i)
         join = i_join[iu]
-        due = (d - join < newcomer_days) & (d - join > T.WELCOME_DAYS) & ((b_greeted[iu] & L.GREETED_FOLLOWED) == 0)
+        due = (
+            (d - join < newcomer_days)
+            & (d - join > T.WELCOME_DAYS)
+            & ((b_greeted[iu] & L.GREETED_FOLLOWED) == 0)
+        )
         ok = (b_status[iu] == L.ACTIVE) & (b_role[iu] < L.TROLL) & due
         m |= np.uint64(ok & (uniform(k_follow, i) < p_follow)) << np.uint64(i - b0)
     return m
@@ -54,7 +58,7 @@ def follow_ups_reached(b0, b1, d, k_follow, p_follow, newcomer_days, b_greeted, 
 @njit(cache=True, inline="always")
 def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted, b_role,
                b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts, i_qday,
-               followed=np.uint64(0)):  # fmt: skip
+               followed):  # fmt: skip
     """Phase 2's first pass over members ``b0..b1-1`` (at most 64): the tallies of every member
     whose day here changes nothing, and a mask of the others (bit ``i - b0`` set).
 
