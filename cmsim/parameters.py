@@ -475,6 +475,28 @@ _SPECS = [
         "a quick deletion cuts later rule-breaking by others (Horta Ribeiro et al., WWW 2023)",
     ),
     _p(
+        "levers.norm_max",
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        "largest share of ordinary members' toxic posts that visible moderation (rules restated, "
+        "removals explained, moderators seen in threads) prevents, with many moderation hours to spare",
+        source="Matias 2019 (PNAS, 2,190 discussions): posting the rules raised newcomers' rule compliance "
+        "by 8 percentage points; explained removals lower later removals (Jhaver et al. 2019); visible "
+        "moderation shapes behaviour (Seering et al. 2017). Size: assumption (a third at most)",
+    ),
+    _p(
+        "levers.norm_scale",
+        10.0,
+        "hours/week",
+        0.1,
+        HOURS_PER_WEEK,
+        "moderation hours a week left after the reviews that reach 63% of levers.norm_max "
+        "(1 - exp(-spare hours / scale))",
+        source="assumption: about an hour and a half a day seen in the threads",
+    ),
+    _p(
         "levers.detection",
         0.95,
         "probability",
@@ -575,6 +597,17 @@ _SPECS = [
         0.0,
         1.0,
         "share of the gap to baseline satisfaction that one-to-one outreach closes",
+    ),
+    _p(
+        "levers.follow_up_boost",
+        1.25,
+        "multiplier",
+        0.0,
+        10.0,
+        "engagement multiplier for a newcomer the manager follows up with after its first week (a "
+        "check-in, an introduction to a regular, an invitation to ask)",
+        source="direction: Teahouse invitations to ask (Morgan & Halfaker 2018), mentoring; size: "
+        "assumption, half the greeting's effect on a log scale (sqrt(levers.welcome_boost 1.5))",
     ),
     _p("levers.event_boost", 0.15, "engagement", 0.0, 1.0, "engagement an attendee gains from an event"),
     _p("levers.event_reach", 0.05, "share", 0.0, 1.0, "share of visitors who attend a saturated event week"),

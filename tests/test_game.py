@@ -184,7 +184,7 @@ NO_MODERATION = dict(content=6, welcoming=3, responding=3, events=1, self_care=1
 NO_ANSWERING = dict(content=8, welcoming=2, events=2, self_care=1, moderation=1)
 MET_AND_MISSED = {
     "civil_growth": ("moderation_first", NO_MODERATION),
-    "product_crisis": ("balanced", NO_ANSWERING),
+    "product_crisis": ("responsive", NO_ANSWERING),
     "burnout_budget": ("data_driven", "moderation_first"),
     "platform_shift": (dict(learning=4, moderation=3, responding=3, welcoming=2, content=1, analytics=1, self_care=1),
                        "balanced"),

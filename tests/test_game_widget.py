@@ -66,7 +66,7 @@ def test_the_debrief_appears_at_the_end(game, tmp_path) -> None:
 def test_exercise_game_shows_its_goal() -> None:
     g = ManagerGame(exercise="product_crisis")
     assert "Survive a product crisis" in g._head.value and g.weeks == 12
-    g.game.play(["balanced"])
+    g.game.play(["responsive"])  # (balanced answers 98.96%, just under the goal: tests/test_game.py)
     out = g.debrief()
     assert "Goal met" in g._debrief_text.value and len(out["builtins"]) == 8
 

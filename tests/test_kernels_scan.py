@@ -10,7 +10,13 @@ import cmsim
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.levers import day_scalars
-from cmsim._kernels.resolve import outreach_reached, quiet_scan, resolve_chunk, resolve_every_member
+from cmsim._kernels.resolve import (
+    follow_ups_reached,
+    outreach_reached,
+    quiet_scan,
+    resolve_chunk,
+    resolve_every_member,
+)
 from cmsim._kernels.rng import key, uniform
 from cmsim._kernels.step import N_K, N_Z, WELCOME_DAYS
 
@@ -40,15 +46,20 @@ def _quiet_block(n: int) -> dict[str, np.ndarray]:
     }
 
 
-def _scan(a: dict[str, np.ndarray], b0: int = 0, b1: int | None = None, p_outreach: float = 0.0, k: int = 7):
+def _scan(a: dict[str, np.ndarray], b0: int = 0, b1: int | None = None, p_outreach: float = 0.0, k: int = 7,
+          p_follow: float = 0.0):  # fmt: skip
     b1 = len(a["b_status"]) if b1 is None else b1
     reached = np.uint64(0)
     if p_outreach > 0.0:  # (as resolve_chunk does: no hours spare, no draw)
         reached = outreach_reached(b0, b1, D, np.uint64(k), p_outreach, MOOD, RISK_DAYS, a["b_role"], a["b_status"],
                                    a["f_sat"], a["i_last_visit"])  # fmt: skip
+    followed = np.uint64(0)
+    if p_follow > 0.0:
+        followed = follow_ups_reached(b0, b1, D, np.uint64(k), p_follow, NEWCOMER_DAYS, a["b_greeted"], a["b_role"],
+                                      a["b_status"], a["i_join"])  # fmt: skip
     return quiet_scan(b0, b1, D, reached, BASE, MOOD, NEWCOMER_DAYS, RISK_DAYS, CHAMPION_POSTS, a["b_fp"],
                       a["b_greeted"], a["b_role"], a["b_status"], a["f_eng"], a["f_sat"], a["i_cday"],
-                      a["i_comeback"], a["i_join"], a["i_last_visit"], a["i_posts"], a["i_qday"])  # fmt: skip
+                      a["i_comeback"], a["i_join"], a["i_last_visit"], a["i_posts"], a["i_qday"], followed)  # fmt: skip
 
 
 def _bits(mask) -> list[int]:
@@ -57,7 +68,7 @@ def _bits(mask) -> list[int]:
 
 def test_a_quiet_block_is_only_counted() -> None:
     a = _quiet_block(64)
-    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
+    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active, due = _scan(a)
     assert m == 0
     assert (wau, mau, lapsed, newc, ordinary, bad, active) == (64, 64, 0, 0, 64, 0, 64)
     assert sat == sum(int(s * T.FIXED_POINT) for s in a["f_sat"])
@@ -100,8 +111,47 @@ def test_newcomers_due_a_welcome_are_busy_and_other_newcomers_counted() -> None:
     assert _bits(m) == [1, 2]
     assert _rest[3] == 4  # newcomers counted by the scan (not the busy ones)
     a["b_role"][3] = L.TROLL  # a troll is never a newcomer; counted as a bad account
-    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
+    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active, due = _scan(a)
     assert (newc, ordinary, bad, active, wau) == (3, 3, 1, 4, 3)
+
+
+def test_newcomers_due_a_follow_up_are_counted_and_busy_only_when_a_follow_up_reaches_them() -> None:
+    a = _quiet_block(6)
+    a["i_join"][:] = D - WELCOME_DAYS - 1  # past their first week
+    a["b_greeted"][1] = L.GREETED_FOLLOWED  # followed up already
+    a["b_greeted"][2] = L.GREETED_WELCOMED | L.GREETED_FOLLOWED
+    a["b_greeted"][3] = 0  # never greeted: due a follow-up all the same
+    a["i_join"][4] = D - WELCOME_DAYS  # still in its first week
+    a["i_join"][5] = D - NEWCOMER_DAYS  # no longer a newcomer
+    m, *_rest, due = _scan(a)
+    assert _bits(m) == []
+    assert due == 2  # members 0 and 3, counted by the scan (no hours spare today)
+    m, *_rest, due = _scan(a, p_follow=1.0)
+    assert _bits(m) == [0, 3]  # every one due is reached: the rules follow up
+    assert due == 0  # (the busy members are counted there)
+    # with a chance of one half, those whose draw is below it (the draws the rules take)
+    reached = [i for i in (0, 3) if uniform(np.uint64(7), i) < 0.5]
+    m, *_rest, due = _scan(a, p_follow=0.5)
+    assert _bits(m) == reached
+    assert due == 2 - len(reached)
+
+
+def test_follow_ups_reach_active_ordinary_newcomers_past_their_first_week_whose_draw_is_low() -> None:
+    a = _quiet_block(64)
+    a["i_join"][:] = D - WELCOME_DAYS - 1
+    a["i_join"][10:20] = D - WELCOME_DAYS  # first week
+    a["i_join"][20:25] = D - NEWCOMER_DAYS  # no longer newcomers
+    a["b_greeted"][25:30] = L.GREETED_FOLLOWED
+    a["b_role"][30] = L.TROLL
+    a["b_status"][31] = L.LAPSED
+    due = [i for i in range(64) if not 10 <= i < 32]
+    m = follow_ups_reached(0, 64, D, np.uint64(9), 1.0, NEWCOMER_DAYS, a["b_greeted"], a["b_role"],
+                           a["b_status"], a["i_join"])  # fmt: skip
+    assert _bits(m) == due
+    m = follow_ups_reached(0, 64, D, np.uint64(9), 0.3, NEWCOMER_DAYS, a["b_greeted"], a["b_role"],
+                           a["b_status"], a["i_join"])  # fmt: skip
+    assert _bits(m) == [i for i in due if uniform(np.uint64(9), i) < 0.3]
+    assert 0 < len(_bits(m)) < len(due)
 
 
 def test_members_who_are_not_active() -> None:
@@ -111,7 +161,7 @@ def test_members_who_are_not_active() -> None:
     a["i_qday"][4] = D - 1  # a lapsed member's open question expires under the rules
     a["b_fp"][5] = L.FP_OPEN  # an inactive member's open first post waits: not busy
     a["i_comeback"][0] = D  # an empty slot is never busy
-    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active = _scan(a)
+    m, wau, mau, lapsed, newc, at_risk, ordinary, sat, eng, satisfied, bad, active, due = _scan(a)
     assert _bits(m) == [4]
     assert (lapsed, active, ordinary) == (2, 2, 2)
     assert (wau, mau) == (5, 6)  # members 2, 3, 5, 6, 7 (+1 in the month); not the empty slot

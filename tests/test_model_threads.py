@@ -246,8 +246,10 @@ def test_welcoming_lifts_newcomers_by_welcome_boost_apart_from_first_post_replie
     sim.advance(10)
     st = sim.state
     # welcomed once (x1.5); members left the first post unanswered, and the hours left after
-    # greeting replied to it (x1.35, the reply's lift, not QUIET's chill)
-    assert st.F[L.F_ENG, 0] == pytest.approx(1.5 * 1.35)
+    # greeting replied to it (x1.35, the reply's lift, not QUIET's chill); past its first week
+    # (day 8) the hours left followed up (x levers.follow_up_boost, once)
+    assert st.F[L.F_ENG, 0] == pytest.approx(1.5 * 1.35 * sim.scenario["levers.follow_up_boost"])
+    assert st.B[L.B_GREETED, 0] == L.GREETED_WELCOMED | L.GREETED_FOLLOWED
     assert st.B[L.B_FP, 0] == L.FP_REPLIED
     assert col(sim, "welcomed").sum() == 1
     assert col(sim, "first_posts_replied").sum() == 1

@@ -280,6 +280,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         if n_toxic > 0:
                             p_toxic *= P[L.P_CONTEXT_BOOST]
                         p_toxic *= 1.0 + P[L.P_NORM_GAIN] * exposure
+                        p_toxic *= 1.0 - Z[T.Z_NORM]  # norms the moderators make visible
                         if uniform(k_toxic, i) < p_toxic:
                             a |= L.A_HIDDEN if uniform2(k_detect, i, 1) < Z[T.Z_P_QUICK] else L.A_TOXIC
                             pc[T.K_TOXIC] += 1.0

@@ -50,6 +50,9 @@ FP_NONE = 0
 FP_OPEN = 1
 FP_REPLIED = 2
 FP_UNANSWERED = 3
+# B_GREETED bits: welcomed in its first week; followed up after it (a newcomer may get either).
+GREETED_WELCOMED = 1
+GREETED_FOLLOWED = 2
 
 # --- random streams: one per decision, so a strategy change moves only what it should ---------
 S_TRAIT_ACTIVITY = 1
@@ -85,6 +88,7 @@ S_REPORT = 32
 S_FILTER = 33
 S_GIVE_UP = 34
 S_SHOCK = 35  # how hard a product crisis hits each member (quiet.member_shock)
+S_FOLLOW_UP = 38  # the manager's follow-up with a newcomer after its first week
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -182,6 +186,9 @@ P_KEYS: tuple[str, ...] = (
     "spam.give_up",
     "spam.filter",
     "levers.quick_review_scale",
+    "levers.norm_max",
+    "levers.norm_scale",
+    "levers.follow_up_boost",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -287,6 +294,9 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_SPAM_GIVE_UP,
     P_SPAM_FILTER,
     P_QUICK_REVIEW_SCALE,
+    P_NORM_MAX,
+    P_NORM_SCALE,
+    P_FOLLOW_UP_BOOST,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
@@ -330,7 +340,8 @@ M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the fro
 M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
 M_LOAD_REPORTED = 14  # accounts reported yesterday (reviewed first today)
 M_LOAD_FIRST_POSTS = 15  # newcomers' first posts still open yesterday (welcoming's replies)
-N_M = 16
+M_LOAD_FOLLOW_UPS = 18  # newcomers due a follow-up yesterday (past their first week, not followed up)
+N_M = 20
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (
@@ -467,7 +478,7 @@ N_F = 6
 B_STATUS = 0  # EMPTY / ACTIVE / LAPSED / LEFT / REMOVED
 B_ROLE = 1  # MEMBER / CHAMPION / TROLL / SPAMMER
 B_FP = 2  # first-post state FP_*
-B_GREETED = 3  # 1 once a newcomer got a reply or a welcome (or a chill): the boost applies once
+B_GREETED = 3  # bit 1 once the manager welcomed a newcomer, bit 2 once it followed up (GREETED_*)
 B_QANS = 4  # 1 when a peer answered the open question today
 B_CANS = 5  # 1 when a champion answered the open complaint today
 N_B = 6

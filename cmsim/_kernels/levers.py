@@ -48,6 +48,20 @@ def throughput(hours, rate, scale):
 
 
 @njit(cache=True)
+def spare_hours(hours, cap, load):
+    """Hours of a capacity lever that its load leaves: ``hours * max(0, cap - load) / cap``.
+
+    Examples
+    --------
+    >>> spare_hours.py_func(10.0, 8.0, 2.0)  # a quarter of the capacity is used: 7.5 of 10 hours left
+    7.5
+    """
+    if cap <= 0.0:
+        return 0.0
+    return hours * max(0.0, cap - load) / cap
+
+
+@njit(cache=True)
 def manager_levers(P, M, H):
     """Scalar lever effects for today from the week's hours ``H`` and the manager state ``M``.
 
@@ -96,6 +110,10 @@ def day_scalars(d, P, TL, M, H, Z):
     # The hours a moderator watches catch a share of offending posts the day they are posted,
     # before members read them (as many as the reviews keep up with).
     Z[T.Z_P_QUICK] = Z[T.Z_P_DETECT] * saturation(H[0] * E, P[L.P_QUICK_REVIEW_SCALE])
+    # Hours the reviews leave make the norms visible (rules restated, removals explained,
+    # moderators seen in threads): a share of members' toxic posts is never written.
+    Z[T.Z_NORM] = P[L.P_NORM_MAX] * saturation(spare_hours(H[0] * E, mod_cap, reported + M[L.M_LOAD_OFFENDING]),
+                                                 P[L.P_NORM_SCALE])  # fmt: skip
     Z[T.Z_BAN] = TL[d, L.TL_BAN_WAVE]
     Z[T.Z_P_MGR] = min(1.0, resp_cap / max(1.0, M[L.M_LOAD_OPEN]))
     # Answering capacity the waiting questions leave answers today's new ones that peers left.
@@ -103,15 +121,20 @@ def day_scalars(d, P, TL, M, H, Z):
     Z[T.Z_CONTENT] = content
     Z[T.Z_P_WELCOME] = min(1.0, welcome_cap / max(1.0, M[L.M_LOAD_NEWCOMERS]))
     # Welcoming hours greet newcomers first, then reply to their open first posts (a reply costs
-    # FIRST_REPLY_COST greetings); the share they leave goes to outreach.
+    # FIRST_REPLY_COST greetings), then follow up with newcomers past their first week (one
+    # greeting each); the share they leave goes to outreach.
     spare = 0.0
     if welcome_cap > 0.0:
         left = max(0.0, welcome_cap - M[L.M_LOAD_NEWCOMERS])
         replies = T.FIRST_REPLY_COST * M[L.M_LOAD_FIRST_POSTS]
         Z[T.Z_P_FP_REPLY] = min(1.0, left / max(T.FIRST_REPLY_COST, replies))
-        spare = max(0.0, left - replies) / welcome_cap
+        left = max(0.0, left - replies)
+        follow = T.FOLLOW_UP_COST * M[L.M_LOAD_FOLLOW_UPS]
+        Z[T.Z_P_FOLLOW_UP] = min(1.0, left / max(T.FOLLOW_UP_COST, follow))
+        spare = max(0.0, left - follow) / welcome_cap
     else:
         Z[T.Z_P_FP_REPLY] = 0.0
+        Z[T.Z_P_FOLLOW_UP] = 0.0
     Z[T.Z_P_OUTREACH] = min(1.0, spare * outreach_cap * target / max(1.0, M[L.M_LOAD_AT_RISK]))
     if TL[d, L.TL_WELCOME_CAMPAIGN] > 0.0:
         Z[T.Z_P_WELCOME] = 1.0

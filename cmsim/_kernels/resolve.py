@@ -36,14 +36,35 @@ def outreach_reached(
     return m
 
 
+@njit(cache=True)
+def follow_ups_reached(b0, b1, d, k_follow, p_follow, newcomer_days, b_greeted, b_role, b_status, i_join):
+    """Members ``b0..b1-1`` (at most 64) the day's follow-ups reach, as a mask (bit ``i - b0``):
+    active ordinary newcomers past their first week not yet followed up whose draw is below
+    ``p_follow`` (only called when hours are spare: a draw is never below 0)."""
+    m = np.uint64(0)
+    for i in range(b0, b1):
+        iu = np.uint64(i)
+        join = i_join[iu]
+        due = (
+            (d - join < newcomer_days)
+            & (d - join > T.WELCOME_DAYS)
+            & ((b_greeted[iu] & L.GREETED_FOLLOWED) == 0)
+        )
+        ok = (b_status[iu] == L.ACTIVE) & (b_role[iu] < L.TROLL) & due
+        m |= np.uint64(ok & (uniform(k_follow, i) < p_follow)) << np.uint64(i - b0)
+    return m
+
+
 @njit(cache=True, inline="always")
 def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted, b_role,
-               b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts, i_qday):  # fmt: skip
+               b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts, i_qday,
+               followed):  # fmt: skip
     """Phase 2's first pass over members ``b0..b1-1`` (at most 64): the tallies of every member
     whose day here changes nothing, and a mask of the others (bit ``i - b0`` set).
 
     A member is *busy* when its day needs :func:`resolve_chunk`'s full rules: an open question or
-    complaint, a troll coming back today, a newcomer due a welcome or a first post waiting, an
+    complaint, a troll coming back today, a newcomer due a welcome or a first post waiting, a
+    follow-up that reaches it (its bit set in ``followed``: :func:`follow_ups_reached`), an
     outreach that reaches it (its bit set in ``reached``: :func:`outreach_reached`), a promotion
     to champion, a 30-day retention check, an engagement outside its bounds. Every other member
     (97 in 100 at day 60 of the 1M-member benchmark) only adds to the day's tallies, which this
@@ -51,7 +72,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
 
     Loads and sums only, without a branch: the compiler vectorises the loop (AVX-512 or AVX2),
     which a loop that also stores cannot be (its arrays might alias). Returns ``(mask, wau, mau,
-    lapsed, newcomers, at_risk, ordinary, sat, eng, satisfied, bad, active)``, counts of the
+    lapsed, newcomers, at_risk, ordinary, sat, eng, satisfied, bad, active, follow_ups_due)``, counts of the
     members who are not busy (``sat``, ``eng`` in whole multiples of ``T.FIXED_POINT``).
     """
     m = np.uint64(0)
@@ -66,6 +87,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
     n_satisfied = 0
     n_bad = 0
     n_active = 0
+    n_due = 0
     for i in range(b0, b1):
         iu = np.uint64(i)
         st = b_status[iu]
@@ -78,6 +100,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
         ordinary = role < L.TROLL
         at_risk = (s < mood) | (d - last >= risk_days)
         newcomer = (d - join < newcomer_days) & ordinary
+        due = newcomer & ((b_greeted[iu] & L.GREETED_FOLLOWED) == 0) & (d - join > T.WELCOME_DAYS)
         busy = (
             (i_comeback[iu] == d)
             | (i_qday[iu] >= 0)
@@ -87,6 +110,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
                 active
                 & (
                     (newcomer & (b_greeted[iu] == 0) & (d - join < T.WELCOME_DAYS))
+                    | (((followed >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
                     | (b_fp[iu] == L.FP_OPEN)
                     | (((reached >> np.uint64(i - b0)) & np.uint64(1)) == np.uint64(1))
                     | (ordinary & (role == L.MEMBER) & (i_posts[iu] >= champion_posts))
@@ -109,9 +133,10 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
         n_satisfied += qo & (s >= base)
         n_bad += qa & (not ordinary)
         n_active += qa
+        n_due += qa & due
         m |= np.uint64(present & busy) << np.uint64(i - b0)
     return (m, n_wau, n_mau, n_lapsed, n_newc, n_at_risk, n_ordinary, sum_sat, sum_eng, n_satisfied, n_bad,
-            n_active)  # fmt: skip
+            n_active, n_due)  # fmt: skip
 
 
 @njit(cache=True)
@@ -160,6 +185,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     k_turn = key(seed, L.S_TURNAROUND, d)
     k_welcome = key(seed, L.S_WELCOME, d)
     k_outreach = key(seed, L.S_OUTREACH, d)
+    k_follow = key(seed, L.S_FOLLOW_UP, d)
     base = P[L.P_SAT_BASELINE]
     open_days = P[L.P_OPEN_DAYS]
     p_mgr = Z[T.Z_P_MGR]
@@ -168,6 +194,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     mgr_wait = P[L.P_RESPONDING_WAIT]
     p_now = Z[T.Z_P_MGR_NOW]
     p_fp = Z[T.Z_P_FP_REPLY]
+    p_follow = Z[T.Z_P_FOLLOW_UP]
     # Whole-day thresholds (for a whole number k and any x, k < x exactly when k < ceil(x)): integer
     # comparisons instead of a conversion to float for every member.
     newcomer_days = math.ceil(P[L.P_NEWCOMER_DAYS])
@@ -191,20 +218,25 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     n_newc = 0
     n_bad = 0
     n_reported = 0
+    n_due = 0
     for b0 in range(lo, hi, 64):
         b1 = min(b0 + 64, hi)
         # The tallies of the members whose day here changes nothing, and a mask of the others.
         if scan:
             reached = np.uint64(0)
+            followed = np.uint64(0)
+            if p_follow > 0.0:
+                followed = follow_ups_reached(b0, b1, d, k_follow, p_follow, newcomer_days, b_greeted, b_role,
+                                              b_status, i_join)  # fmt: skip
             if p_outreach > 0.0:
                 reached = outreach_reached(b0, b1, d, k_outreach, p_outreach, mood, risk_days, b_role, b_status,
                                            f_sat, i_last_visit)  # fmt: skip
             x = quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champion_posts, b_fp, b_greeted,
                            b_role, b_status, f_eng, f_sat, i_cday, i_comeback, i_join, i_last_visit, i_posts,
-                           i_qday)  # fmt: skip
+                           i_qday, followed)  # fmt: skip
         else:
             x = (_ALL_BUSY if b1 - b0 == 64 else (np.uint64(1) << np.uint64(b1 - b0)) - np.uint64(1),
-                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # fmt: skip
+                 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)  # fmt: skip
         m = x[0]
         n_wau += x[1]
         n_mau += x[2]
@@ -217,6 +249,7 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
         n_satisfied += x[9]
         n_bad += x[10]
         n_active += x[11]
+        n_due += x[12]
         # The busy members, in full (in order: the lowest bit first).
         # Mesa: Member.resolve (comebacks, wau, mau, newcomer retention; then the steps below).
         while m != 0:
@@ -311,8 +344,16 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
                     pc[T.K_LOAD_NEW] += 1.0
                     if uniform(k_welcome, i) < Z[T.Z_P_WELCOME]:
                         pc[T.K_WELCOMED] += 1.0
-                        b_greeted[iu] = 1
+                        b_greeted[iu] = L.GREETED_WELCOMED
                         g *= P[L.P_WELCOME_BOOST]
+                elif (b_greeted[iu] & L.GREETED_FOLLOWED) == 0 and d - join > T.WELCOME_DAYS:
+                    # Past its first week: spare welcoming hours follow up (a check-in, an
+                    # introduction to a regular, an invitation to ask).
+                    n_due += 1
+                    if p_follow > 0.0 and uniform(k_follow, i) < p_follow:
+                        pc[T.K_FOLLOW_UPS] += 1.0
+                        b_greeted[iu] |= L.GREETED_FOLLOWED
+                        g *= P[L.P_FOLLOW_UP_BOOST]
             if b_fp[iu] == L.FP_OPEN:
                 # (the manager's welcoming hours reply to a first post members left: sub-stream 1)
                 if u_got_cur[iu] == 1 or (p_fp > 0.0 and uniform2(k_welcome, i, 1) < p_fp):
@@ -374,3 +415,4 @@ def _resolve(c, lo, hi, d, seed, P, Z, part, F, B, I, U, scan):
     pc[T.K_ACTIVE] += n_active
     pc[T.K_AT_RISK] += n_at_risk
     pc[T.K_REPORTED] += n_reported
+    pc[T.K_FOLLOW_DUE] += n_due

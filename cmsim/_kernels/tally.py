@@ -28,6 +28,9 @@ FIXED_POINT = 16777216.0  # 2**24: satisfaction and engagement are summed as who
 REUSE_SCAN = 64  # contacts of a full row looked through for one who left, to make room
 FIRST_REPLY_COST = 2.0  # a reply to a newcomer's first post takes the time of two greetings
 WELCOME_DAYS = 7  # the manager greets a newcomer in its first week (visiting or not), not later
+# The manager follows up with a newcomer after its first week (day WELCOME_DAYS + 1 on) until it
+# stops being a newcomer; a follow-up takes the time of one greeting.
+FOLLOW_UP_COST = 1.0
 
 # --- the day's counts: part[c, K_*] ---------------------------------------------------------------
 #: The day's counts (tallies), named once, in the order of their slots ``part[c, K_*]``. The Mesa
@@ -88,6 +91,8 @@ TALLIES: tuple[str, ...] = (
     "spam_filtered",  # spam posts the platform's filter removed before anyone saw them
     "gave_up",  # troll and spammer accounts that gave up
     "first_posts_open",  # newcomers' first posts still open, waiting for a reply
+    "follow_ups_due",  # active newcomers past their first week not yet followed up (welcoming's load)
+    "follow_ups",  # newcomers the manager followed up with today
 )
 #: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
 KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins", "reported_accounts")
@@ -151,6 +156,8 @@ K_REPORTED = _k("reported_accounts")
 K_SPAM_FILTERED = _k("spam_filtered")
 K_GAVE_UP = _k("gave_up")
 K_FP_OPEN = _k("first_posts_open")
+K_FOLLOW_DUE = _k("follow_ups_due")
+K_FOLLOW_UPS = _k("follow_ups")
 K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 #: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
@@ -177,4 +184,6 @@ Z_P_REPORTED = 15  # chance a reported account is caught (reviewed first)
 Z_P_QUICK = 16  # chance an offending post is removed the day it is posted, before anyone reads it
 Z_P_MGR_NOW = 17  # chance the manager answers a question peers left, on the day it is asked
 Z_P_FP_REPLY = 18  # chance the manager replies today to a newcomer's open first post
-N_Z = 19
+Z_NORM = 21  # norm visibility: share of members' toxic posts that visible moderation prevents today
+Z_P_FOLLOW_UP = 22  # chance the manager follows up today with a newcomer due a follow-up
+N_Z = 23

@@ -133,7 +133,7 @@ class Member(FixedAgent):
         self.first_post = FP_NONE  # fate of the first post written during the run
         self.first_post_day: int | None = None
         self.second_post_day: int | None = None  # next contribution after the first post
-        self.greeted = 0  # 1 once the manager welcomed this newcomer
+        self.greeted = 0  # bits: GREETED_WELCOMED in its first week, GREETED_FOLLOWED after it
         self.question_day: int | None = None  # day the open question was asked
         self.complaint_day: int | None = None  # day the open complaint was made
         self.question_answered = False  # a peer answered the open question today
@@ -483,14 +483,15 @@ class Member(FixedAgent):
         return True
 
     def toxic_chance(self, toxic_seen: int) -> float:
-        """The chance that a post is toxic: temper, a bad mood, toxicity seen today, exposure."""
+        """The chance that a post is toxic: temper, a bad mood, toxicity seen today, exposure, and
+        the norms the moderators make visible."""
         p = self.model.p
         p_toxic = p.trolls.base_rate * self.temper / max(p.members.temper_mean, 1e-9)
         if self.satisfaction < p.trolls.mood_threshold:
             p_toxic *= p.trolls.mood_boost
         if toxic_seen > 0:
             p_toxic *= p.trolls.context_boost
-        return p_toxic * (1.0 + p.trolls.norm_gain * self.exposure)
+        return p_toxic * (1.0 + p.trolls.norm_gain * self.exposure) * (1.0 - self.model.today.norm)
 
     def count_contributions(self, replies: int, posted: bool) -> None:
         """Count today's writing; note a newcomer's first post and whether it posts again.
@@ -683,8 +684,15 @@ class Member(FixedAgent):
                 tally.unwelcomed_visitors += 1
                 if self.chance(L.S_WELCOME) < today.p_welcome:
                     tally.welcomed += 1
-                    self.greeted = 1
+                    self.greeted = L.GREETED_WELCOMED
                     g *= p.levers.welcome_boost
+            elif not self.greeted & L.GREETED_FOLLOWED and day - self.joined > WELCOME_DAYS:
+                # past its first week: the manager's spare welcoming hours follow up
+                tally.follow_ups_due += 1
+                if today.p_follow_up > 0.0 and self.chance(L.S_FOLLOW_UP) < today.p_follow_up:
+                    tally.follow_ups += 1
+                    self.greeted |= L.GREETED_FOLLOWED
+                    g *= p.levers.follow_up_boost
         if self.first_post == FP_OPEN:
             # the manager's welcoming hours reply to a first post members left (sub-stream 1)
             if self.got_reply or (

@@ -229,6 +229,7 @@ class MemberWatch:
             L.S_TURNAROUND: lambda: m.model.p.dynamics.turnaround,
             L.S_WELCOME: lambda: m.model.today.p_welcome,
             L.S_OUTREACH: lambda: m.model.today.p_outreach,
+            L.S_FOLLOW_UP: lambda: m.model.today.p_follow_up,
         }
         cls = type(member)
         self._wrapped = ("chance", "chance_about", "act", "resolve", "read_feed", "write")

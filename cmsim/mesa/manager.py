@@ -17,15 +17,16 @@ from mesa import Agent
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.community import manager_day
-from cmsim._kernels.levers import manager_levers, saturation
+from cmsim._kernels.levers import manager_levers, saturation, spare_hours
 from cmsim._kernels.step import FIRST_REPLY_COST, LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
-from cmsim._kernels.tally import FIXED_POINT, KERNEL_ONLY, TALLIES
+from cmsim._kernels.tally import FIXED_POINT, FOLLOW_UP_COST, KERNEL_ONLY, TALLIES
 from cmsim.mesa.draws import uniform
 
 # One formula for both engines: the compiled kernels' own Python functions.
 _manager_levers = manager_levers.py_func
 _manager_day = manager_day.py_func
 _saturation = saturation.py_func
+_spare_hours = spare_hours.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -58,6 +59,7 @@ class Manager(Agent):
         self.open_threads = 0.0
         self.unwelcomed_newcomers = 0.0
         self.open_first_posts = 0.0
+        self.follow_ups_due = 0.0
         self.members_at_risk = 0.0
         self.reported_accounts = 0.0
         # What the community saw yesterday: its new questions and the expertise of its visitors.
@@ -117,6 +119,10 @@ class Manager(Agent):
         # before members read them (as many as the reviews keep up with).
         watch = self.hours[0] * e["effectiveness"]
         t.p_quick = t.p_detect * _saturation(watch, p.levers.quick_review_scale)
+        # Hours the reviews leave make the norms visible (rules restated, removals explained,
+        # moderators seen in threads): a share of members' toxic posts is never written.
+        spare_mod = _spare_hours(watch, cap, reported + self.offending_posts)
+        t.norm = p.levers.norm_max * _saturation(spare_mod, p.levers.norm_scale)
         t.ban_wave = tl[L.TL_BAN_WAVE]
         t.p_manager = min(1.0, e["responding_capacity"] / max(1.0, self.open_threads))
         # Answering capacity the waiting questions leave answers today's new ones peers left.
@@ -126,14 +132,19 @@ class Manager(Agent):
         welcome_cap = e["welcoming_capacity"]
         t.p_welcome = min(1.0, welcome_cap / max(1.0, self.unwelcomed_newcomers))
         # Welcoming hours greet newcomers first, then reply to their open first posts (a reply
-        # costs FIRST_REPLY_COST greetings); the share they leave goes to outreach.
+        # costs FIRST_REPLY_COST greetings), then follow up with newcomers past their first week
+        # (one greeting each); the share they leave goes to outreach.
         spare = 0.0
         t.p_first_reply = 0.0
+        t.p_follow_up = 0.0
         if welcome_cap > 0.0:
             left = max(0.0, welcome_cap - self.unwelcomed_newcomers)
             replies = FIRST_REPLY_COST * self.open_first_posts
             t.p_first_reply = min(1.0, left / max(FIRST_REPLY_COST, replies))
-            spare = max(0.0, left - replies) / welcome_cap
+            left = max(0.0, left - replies)
+            follow = FOLLOW_UP_COST * self.follow_ups_due
+            t.p_follow_up = min(1.0, left / max(FOLLOW_UP_COST, follow))
+            spare = max(0.0, left - follow) / welcome_cap
         outreach = spare * e["outreach_capacity"] * e["target"]
         t.p_outreach = min(1.0, outreach / max(1.0, self.members_at_risk))
         if tl[L.TL_WELCOME_CAMPAIGN] > 0.0:
@@ -171,6 +182,7 @@ class Manager(Agent):
         self.open_threads = float(tally.pending)
         self.unwelcomed_newcomers = float(tally.unwelcomed_visitors)
         self.open_first_posts = float(tally.first_posts_open)
+        self.follow_ups_due = float(tally.follow_ups_due)
         self.members_at_risk = float(tally.at_risk)
         self.reported_accounts = float(reported)
         self.expertise_seen = float(tally.expertise_sum)
@@ -208,6 +220,8 @@ class Today:
     p_manager_now: float  # chance the manager answers a question peers left, the day it is asked
     p_quick: float  # chance an offending post is removed the day it is posted, before anyone reads it
     p_first_reply: float  # chance the manager replies today to a newcomer's open first post
+    norm: float  # share of members' toxic posts that visible moderation prevents today
+    p_follow_up: float  # chance the manager follows up today with a newcomer past its first week
     content: float  # the manager's content (share of saturation)
     p_welcome: float  # chance a newcomer who visited is welcomed
     p_outreach: float  # chance a member at risk gets outreach
