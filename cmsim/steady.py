@@ -22,7 +22,7 @@ import numpy as np
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
-from cmsim._kernels.levers import manager_levers
+from cmsim._kernels.levers import manager_levers, saturation
 from cmsim.plan import Plan
 from cmsim.strategies import observe
 
@@ -91,6 +91,7 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     trolls_in = P[L.P_TROLL_ARRIVAL] * per_k
     spam_in = P[L.P_SPAM_ARRIVAL] * per_k
     trolls = spam = 0.0
+    detect = 0.0
     for _ in range(50):  # the offending load and the share moderation reviews, to a fixed point
         spam_shown = P[L.P_SPAM_POST_RATE] * (1.0 - P[L.P_SPAM_FILTER])
         load = max(1.0, trolls * P[L.P_TROLL_POST_RATE] + spam * spam_shown)
@@ -102,13 +103,19 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     S = np.zeros(L.N_ST)
     S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
     S[L.ST_SPAM_SHARE] = min(0.5, P[L.P_SPAM_INITIAL] + spam / n)
+    # A member's toxic post is removed the day it is posted (then its author is reviewed for
+    # sure) or reviewed the next day; either way a catch is a warning.
+    quick = detect * saturation(H[0] * E, P[L.P_QUICK_REVIEW_SCALE])
+    S[L.ST_CAUGHT] = quick + (1.0 - quick) * detect
+    s0 = P[L.P_INITIAL_SAT]
+    mood = P[L.P_MOOD_BOOST] if s0 < P[L.P_MOOD_THRESHOLD] else 1.0
+    S[L.ST_TOXIC_RATE] = P[L.P_TROLL_BASE_RATE] / max(P[L.P_TEMPER_MEAN], 1e-9) * mood
     vm = P[L.P_REACH] * (1.0 + P[L.P_CONTENT_VISITS] * content)
     S[L.ST_VISIT_MULT] = vm
     # Events: each visit's chance to attend, times the engagement it brings, over the daily drift.
     p_event = min(1.0, P[L.P_EVENT_REACH] * event)
     drift = P[L.P_ENGAGEMENT_DRIFT]
     S[L.ST_EVENT_GAIN] = p_event * P[L.P_EVENT_BOOST] / drift if drift > 0 else 0.0
-    s0 = P[L.P_INITIAL_SAT]
     # Welcoming: newcomers a day (acquisition, and word of mouth from the members at their
     # baseline, half of them satisfied), each greeted in its first week while capacity lasts.
     joins = P[L.P_ACQUISITION] * n

@@ -11,7 +11,7 @@ import pytest
 
 import cmsim
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import NEVER, geometric, initial_member, steady_engagement
+from cmsim._kernels.members import NEVER, geometric, initial_member, steady_engagement, warned_temper
 from cmsim.scenario import resolve_scenario
 from cmsim.steady import MIN_REMOVAL, start_hours, start_scalars
 
@@ -85,6 +85,52 @@ def test_bad_actors_start_at_their_steady_count() -> None:
         start_hours({"manager.count": 1, "manager.hours": 30.0, "manager.current_strategy": "absent"}).sum()
         == 0
     )
+
+
+def test_warned_temper_replays_the_warnings_of_past_visits() -> None:
+    # no visits, nothing toxic or nothing caught: the drawn temper stays
+    assert warned_temper(1, 7, 0.8, 0, 1.0, 5.0, 1.0, 0.5) == 0.8
+    assert warned_temper(1, 7, 0.8, 500, 1.0, 0.0, 1.0, 0.5) == 0.8
+    assert warned_temper(1, 7, 0.8, 500, 1.0, 5.0, 0.0, 0.5) == 0.8
+    # a post every visit, toxic for sure while 8 * temper >= 1, always caught: temper halves on
+    # each of the first four visits (1 -> 1/16), whatever the draws
+    for i in range(20):
+        assert warned_temper(3, i, 1.0, 4, 1.0, 8.0, 1.0, 0.5) == 0.0625
+    # a warning's chance per visit fixed at post * caught = 0.1 (toxic for sure): over 100 visits
+    # the number of warnings is binomial(100, 0.1), mean 10 (temper * 0.99 per warning)
+    n = np.array([np.log(warned_temper(5, i, 1.0, 100, 0.2, 1e6, 0.5, 0.99)) / np.log(0.99) for i in range(4000)])
+    assert np.allclose(n, np.round(n), atol=1e-6)
+    assert n.mean() == pytest.approx(10.0, abs=0.15) and n.var() == pytest.approx(9.0, rel=0.1)
+
+
+def test_past_warnings_lower_the_tempers_of_frequent_posters_only() -> None:
+    over = {"trolls__base_rate": 0.05, "members__post_rate": 0.05}
+    _, P1, S1 = _scalars(trolls__warning=1.0, **over)
+    _, P, S = _scalars(**over)
+    old = [initial_member(4, i, False, P1, S1) for i in range(400)]
+    new = [initial_member(4, i, False, P, S) for i in range(400)]
+    # the same past (role, join, last visit, status, activity), only the temper is lowered
+    assert all(a[:5] == b[:5] and a[7] == b[7] for a, b in zip(old, new, strict=True))
+    lower = [a[6] > b[6] for a, b in zip(old, new, strict=True)]
+    assert all(a[6] >= b[6] for a, b in zip(old, new, strict=True)) and 10 < sum(lower) < 400
+    # the warned are the frequent posters: more active than the unwarned
+    act = np.array([a[4] for a in old])
+    assert np.median(act[lower]) > 2 * np.median(act[~np.array(lower)])
+
+
+def test_the_steady_start_knows_how_often_a_toxic_post_is_caught() -> None:
+    # ample capacity: every offending post is reviewed (detection); a share of them is removed
+    # the day it is posted (the hours a moderator watches), the rest reviewed the next day
+    sc, P, S = _scalars(levers__moderation_rate=1000.0, levers__quick_review_scale=10.0)
+    d = P[L.P_DETECTION]
+    quick = d * (1.0 - np.exp(-start_hours(sc.values)[0] / 10.0))
+    assert 0.1 < quick < d
+    assert S[L.ST_CAUGHT] == pytest.approx(quick + (1.0 - quick) * d)
+    assert S[L.ST_TOXIC_RATE] == pytest.approx(P[L.P_TROLL_BASE_RATE] / P[L.P_TEMPER_MEAN])
+    _, _, none = _scalars(manager__current_strategy="absent")
+    assert none[L.ST_CAUGHT] == 0.0
+    _, P2, sour = _scalars(members__initial_satisfaction=0.3)  # in a bad mood: mood_boost
+    assert sour[L.ST_TOXIC_RATE] == pytest.approx(P2[L.P_TROLL_BASE_RATE] / P2[L.P_TEMPER_MEAN] * P2[L.P_MOOD_BOOST])
 
 
 def test_members_never_seen_lapse_and_members_who_always_visit_are_active() -> None:

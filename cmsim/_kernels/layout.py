@@ -297,7 +297,9 @@ ST_REENGAGE = 3  # daily chance that a lapsed member comes back (its contacts' p
 ST_MAX_AGE = 4  # oldest tenure drawn (days)
 ST_EVENT_GAIN = 5  # engagement a day's visit brings through events, over the daily drift
 ST_WELCOMED = 6  # chance a newcomer was welcomed in its first week
-N_ST = 7
+ST_CAUGHT = 7  # chance moderation catches an ordinary member's toxic post (replayed warnings)
+ST_TOXIC_RATE = 8  # chance a post is toxic per unit of temper (base rate over the mean temper, mood)
+N_ST = 9
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
 TL_SEASON = 0  # visit multiplier from seasonality

@@ -73,6 +73,24 @@ def steady_engagement(base, gain):
     return min(1.0 + T.MAX_VISIT * gain, 3.0)
 
 
+@njit("float64(int64, int64, float64, int64, float64, float64, float64, float64)", cache=True)
+def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning):
+    """Temper of initial member ``i`` after the warnings of its past: on each of its ``visits``
+    it posts with chance ``post``, the post is toxic with chance ``min(1, toxic_rate * temper)``
+    and moderation catches it with chance ``caught``; each catch multiplies the temper by
+    ``warning`` (``trolls.warning``), so the next warning comes later. The visits until the
+    next warning are geometric (draw ``n`` of stream ``S_HISTORY``, day -2, for the ``n``-th)."""
+    kw = key(seed, L.S_HISTORY, -2)
+    left = visits
+    for n in range(visits):  # (at most one warning a visit)
+        g = geometric(uniform2(kw, i, n), post * min(1.0, toxic_rate * temper) * caught)
+        if g > left:
+            break
+        left -= g
+        temper *= warning
+    return temper
+
+
 @njit(
     "Tuple((int64, int64, int64, int64, float64, float64, float64, float64))(int64, int64, boolean,"
     " float64[::1],"
@@ -93,6 +111,8 @@ def initial_member(seed, i, is_hub, P, S):
     ``churn_unhappy`` at the baseline while active; ``lapsed_leave`` while lapsed) or coming back
     (``S[ST_REENGAGE]``). A past that ends before day 0 is drawn again with new traits: members
     present on day 0 are those a steady inflow leaves (older, more active members more often).
+    The member's temper is lowered by the warnings of its past visits (:func:`warned_temper`,
+    ``S[ST_TOXIC_RATE]``, ``S[ST_CAUGHT]``): the frequent posters moderation has warned.
     Both engines call it (``CommunityModel._place_initial_members``).
     """
     kr = key(seed, L.S_TRAIT_ROLE, -1)
@@ -111,6 +131,7 @@ def initial_member(seed, i, is_hub, P, S):
     lapse = math.ceil(P[L.P_LAPSE_DAYS])
     join, last, status, since = -1, -1, L.ACTIVE, -1
     a, x, t, eng = 1.0, 0.0, 0.0, 1.0
+    seen = 0
     for attempt in range(HISTORY_TRIES):
         # (the first try keeps the member's own trait draws; later tries draw new members)
         a, x, t = draw_traits(seed, -1, i + attempt * (1 << 32), sigma, xs, tm, is_hub)
@@ -127,6 +148,7 @@ def initial_member(seed, i, is_hub, P, S):
         p = min(base * eng, T.MAX_VISIT)
         k = c + 3
         stays = False
+        seen = 0  # visits before day 0
         while k < c + HISTORY_DRAWS - 2:
             if status == L.ACTIVE:
                 g = geometric(uniform2(kh, i, k), p)
@@ -139,6 +161,7 @@ def initial_member(seed, i, is_hub, P, S):
                     break
                 if g < lapse:
                     last = nxt
+                    seen += 1
                 else:
                     status = L.LAPSED
                     since = nxt
@@ -153,10 +176,13 @@ def initial_member(seed, i, is_hub, P, S):
                     break  # left
                 status = L.ACTIVE
                 last = since + comes
+                seen += 1
                 gone = last + geometric(uniform2(kh, i, k), churn)
                 k += 1
         if stays:
             break
+    post = min(1.0, P[L.P_POST_RATE] * a * eng)
+    t = warned_temper(seed, i, t, seen, post, S[L.ST_TOXIC_RATE], S[L.ST_CAUGHT], P[L.P_WARNING])
     return L.MEMBER, join, last, status, a, x, t, eng
 
 
