@@ -299,7 +299,8 @@ ST_EVENT_GAIN = 5  # engagement a day's visit brings through events, over the da
 ST_WELCOMED = 6  # chance a newcomer was welcomed in its first week
 ST_CAUGHT = 7  # chance moderation catches an ordinary member's toxic post (replayed warnings)
 ST_TOXIC_RATE = 8  # chance a post is toxic per unit of temper (base rate over the mean temper, mood)
-N_ST = 9
+ST_EXPOSURE = 9  # toxic posts a visit sees at the steady state (members' exposure, context)
+N_ST = 10
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
 TL_SEASON = 0  # visit multiplier from seasonality

@@ -91,8 +91,19 @@ def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning):
     return temper
 
 
+@njit("float64(float64, float64, float64[::1], float64[::1])", cache=True)
+def toxic_rate(temper, exposure, P, S):
+    """Chance a post of an ordinary member with ``temper`` and ``exposure`` is toxic at the steady
+    state (before the cap at 1): ``S[ST_TOXIC_RATE]`` (base rate over the mean temper, mood)
+    times the context boost on the share of visits that see a toxic post (``S[ST_EXPOSURE]``
+    seen a visit, Poisson) times the norm's ``1 + trolls.norm_gain * exposure``."""
+    seen = S[L.ST_EXPOSURE]
+    context = 1.0 + (P[L.P_CONTEXT_BOOST] - 1.0) * (1.0 - math.exp(-seen))
+    return S[L.ST_TOXIC_RATE] * temper * context * (1.0 + P[L.P_NORM_GAIN] * exposure)
+
+
 @njit(
-    "Tuple((int64, int64, int64, int64, float64, float64, float64, float64))(int64, int64, boolean,"
+    "Tuple((int64, int64, int64, int64, float64, float64, float64, float64, float64))(int64, int64, boolean,"
     " float64[::1],"
     " float64[::1])",
     cache=True,
@@ -100,7 +111,7 @@ def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning):
 def initial_member(seed, i, is_hub, P, S):
     """Role, join day, last visit, status and traits of initial member ``i``: the steady start.
 
-    Returns ``(role, join, last, status, activity, expertise, temper, engagement)``. A troll with chance
+    Returns ``(role, join, last, status, activity, expertise, temper, engagement, exposure)``. A troll with chance
     ``S[ST_TROLL_SHARE]``, else a spammer with chance ``S[ST_SPAM_SHARE]`` (their steady counts:
     ``cmsim.steady``); bad actors joined up to 30 days ago and were here yesterday. An ordinary
     member's past is replayed (stream ``S_HISTORY``, day -1): a tenure uniform in
@@ -122,7 +133,7 @@ def initial_member(seed, i, is_hub, P, S):
         role = L.TROLL if u < S[L.ST_TROLL_SHARE] else L.SPAMMER
         a, x, t = draw_traits(seed, -1, i, sigma, xs, tm, is_hub)
         join = -1 - int(30.0 * uniform(kr, i + (1 << 40)))
-        return role, join, -1, L.ACTIVE, a, x, t, 1.0
+        return role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0
     kh = key(seed, L.S_HISTORY, -1)
     s0 = P[L.P_INITIAL_SAT]
     churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) * (1.0 - s0)
@@ -130,7 +141,7 @@ def initial_member(seed, i, is_hub, P, S):
     back = S[L.ST_REENGAGE]
     lapse = math.ceil(P[L.P_LAPSE_DAYS])
     join, last, status, since = -1, -1, L.ACTIVE, -1
-    a, x, t, eng = 1.0, 0.0, 0.0, 1.0
+    a, x, t, eng, p = 1.0, 0.0, 0.0, 1.0, 0.0
     seen = 0
     for attempt in range(HISTORY_TRIES):
         # (the first try keeps the member's own trait draws; later tries draw new members)
@@ -181,9 +192,12 @@ def initial_member(seed, i, is_hub, P, S):
                 k += 1
         if stays:
             break
+    # Exposure: a visit a day with chance p, each seeing S[ST_EXPOSURE] toxic posts, faded by
+    # NORM_SMOOTHING a day (a lapsed member's has faded away).
+    exposure = p * S[L.ST_EXPOSURE]
     post = min(1.0, P[L.P_POST_RATE] * a * eng)
-    t = warned_temper(seed, i, t, seen, post, S[L.ST_TOXIC_RATE], S[L.ST_CAUGHT], P[L.P_WARNING])
-    return L.MEMBER, join, last, status, a, x, t, eng
+    t = warned_temper(seed, i, t, seen, post, toxic_rate(1.0, exposure, P, S), S[L.ST_CAUGHT], P[L.P_WARNING])
+    return L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0
 
 
 @njit(
@@ -236,8 +250,9 @@ def init_members(seed, n, n_hubs, P, S, F, B, I, U, lo=0, hi=-1):
     steady start (:func:`initial_member`; ``S``: ``cmsim.steady.start_scalars``); the first
     ``n_hubs`` members are experts (customer hubs)."""
     for i in range(lo, n if hi < 0 else hi):
-        role, join, last, status, a, x, t, g = initial_member(seed, i, i < n_hubs, P, S)
+        role, join, last, status, a, x, t, g, e = initial_member(seed, i, i < n_hubs, P, S)
         place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
+        F[L.F_EXPOSURE, i] = e
 
 
 @njit(cache=True, parallel=True)
@@ -246,3 +261,18 @@ def init_members_par(seed, n, n_hubs, P, S, F, B, I, U):
     nc = max(1, n // 4096)
     for c in prange(nc):
         init_members(seed, n, n_hubs, P, S, F, B, I, U, n * c // nc, n * (c + 1) // nc)
+
+
+@njit("float64(int64, int64, float64[::1], float64[::1])", cache=True)
+def toxic_output(seed, n, P, S):
+    """Toxic posts a day per member that ordinary initial members ``0..n-1`` of ``seed`` write at
+    the start ``S`` (each active one: visit chance times posts a visit times :func:`toxic_rate`
+    at its temper and exposure); ``cmsim.steady`` finds the exposure that reproduces itself."""
+    total = 0.0
+    for i in range(n):
+        role, join, last, status, a, x, t, eng, e = initial_member(seed, i, False, P, S)
+        if role != L.MEMBER or status != L.ACTIVE:
+            continue
+        p = min(P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT)
+        total += p * min(1.0, P[L.P_POST_RATE] * a * eng) * min(1.0, toxic_rate(t, e, P, S))
+    return total / n
