@@ -11,9 +11,17 @@ import pytest
 
 import cmsim
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import NEVER, geometric, initial_member, steady_engagement, warned_temper
+from cmsim._kernels.members import (
+    NEVER,
+    geometric,
+    initial_member,
+    steady_engagement,
+    toxic_output,
+    toxic_rate,
+    warned_temper,
+)
 from cmsim.scenario import resolve_scenario
-from cmsim.steady import MIN_REMOVAL, start_hours, start_scalars
+from cmsim.steady import EXPOSURE_SAMPLE, EXPOSURE_SEED, MIN_REMOVAL, start_hours, start_scalars
 
 _spec = importlib.util.spec_from_file_location(
     "make_steady", Path(__file__).parents[1] / "docs" / "make_steady.py"
@@ -98,7 +106,9 @@ def test_warned_temper_replays_the_warnings_of_past_visits() -> None:
         assert warned_temper(3, i, 1.0, 4, 1.0, 8.0, 1.0, 0.5) == 0.0625
     # a warning's chance per visit fixed at post * caught = 0.1 (toxic for sure): over 100 visits
     # the number of warnings is binomial(100, 0.1), mean 10 (temper * 0.99 per warning)
-    n = np.array([np.log(warned_temper(5, i, 1.0, 100, 0.2, 1e6, 0.5, 0.99)) / np.log(0.99) for i in range(4000)])
+    n = np.array(
+        [np.log(warned_temper(5, i, 1.0, 100, 0.2, 1e6, 0.5, 0.99)) / np.log(0.99) for i in range(4000)]
+    )
     assert np.allclose(n, np.round(n), atol=1e-6)
     assert n.mean() == pytest.approx(10.0, abs=0.15) and n.var() == pytest.approx(9.0, rel=0.1)
 
@@ -130,7 +140,55 @@ def test_the_steady_start_knows_how_often_a_toxic_post_is_caught() -> None:
     _, _, none = _scalars(manager__current_strategy="absent")
     assert none[L.ST_CAUGHT] == 0.0
     _, P2, sour = _scalars(members__initial_satisfaction=0.3)  # in a bad mood: mood_boost
-    assert sour[L.ST_TOXIC_RATE] == pytest.approx(P2[L.P_TROLL_BASE_RATE] / P2[L.P_TEMPER_MEAN] * P2[L.P_MOOD_BOOST])
+    assert sour[L.ST_TOXIC_RATE] == pytest.approx(
+        P2[L.P_TROLL_BASE_RATE] / P2[L.P_TEMPER_MEAN] * P2[L.P_MOOD_BOOST]
+    )
+
+
+def test_toxic_rate_of_a_member_at_the_steady_state() -> None:
+    _, P, S = _scalars()
+    S = S.copy()
+    S[L.ST_TOXIC_RATE], S[L.ST_EXPOSURE] = 0.02, 0.0
+    assert toxic_rate(0.5, 0.0, P, S) == pytest.approx(0.01)  # base rate over mean temper, x temper
+    assert toxic_rate(0.5, 0.01, P, S) == pytest.approx(0.01 * (1 + P[L.P_NORM_GAIN] * 0.01))  # the norm
+    S[L.ST_EXPOSURE] = 1e9  # every visit sees a toxic post: the context boost always
+    assert toxic_rate(0.5, 0.0, P, S) == pytest.approx(0.01 * P[L.P_CONTEXT_BOOST])
+
+
+def test_members_start_with_the_exposure_of_their_visits() -> None:
+    # everyone visits (0.95 a day: the cap) and stays: exposure = 0.95 x toxic posts seen a visit
+    _, P, S = _scalars(members__visit_rate=1.0, members__activity_sigma=0.0, dynamics__churn_base=0.0,
+                       dynamics__churn_unhappy=0.0)  # fmt: skip
+    assert S[L.ST_EXPOSURE] > 0
+    for i in range(100):
+        m = initial_member(5, i, False, P, S)
+        assert m[8] == (pytest.approx(0.95 * S[L.ST_EXPOSURE]) if m[0] == L.MEMBER else 0.0)
+    # a lapsed member's exposure has faded away
+    _, P, S = _scalars(dynamics__lapse_days=3, members__visit_rate=0.0)
+    assert all(initial_member(5, i, False, P, S)[8] == 0.0 for i in range(100))
+
+
+def test_the_start_exposure_is_the_fixed_point_of_the_toxic_posts_it_brings() -> None:
+    sc, P, S = _scalars(trolls__base_rate=0.05)
+    trolls = S[L.ST_TROLL_SHARE] * P[L.P_TROLL_POST_RATE]
+    members = toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
+    d = P[L.P_DETECTION]  # (forum's moderation reviews every offending post)
+    quick = d * (1.0 - np.exp(-start_hours(sc.values)[0] / P[L.P_QUICK_REVIEW_SCALE]))
+    again = sc.values["graph.mean_degree"] * (trolls + members) * (1.0 - quick)
+    assert S[L.ST_EXPOSURE] == pytest.approx(again, rel=1e-3)
+    # more toxic members: more exposure; nobody toxic and no trolls: none
+    assert S[L.ST_EXPOSURE] > _scalars()[2][L.ST_EXPOSURE]
+    _, _, clean = _scalars(trolls__base_rate=0.0, trolls__arrival_rate=0.0)
+    assert clean[L.ST_EXPOSURE] == 0.0
+
+
+def test_start_scalars_are_remembered_per_scenario_and_handed_out_as_copies() -> None:
+    sc, P, S = _scalars()
+    S[:] = -1.0
+    again = start_scalars(sc.values, P)
+    assert (again >= 0).all()
+    _, _, other = _scalars(trolls__base_rate=0.05)
+    assert other[L.ST_EXPOSURE] != again[L.ST_EXPOSURE]
 
 
 def test_members_never_seen_lapse_and_members_who_always_visit_are_active() -> None:
@@ -179,24 +237,28 @@ def test_forum_week_1_agrees_with_week_20_within_seed_noise() -> None:
 MANAGER_DRIVEN = {("understaffed", "active"), ("understaffed", "toxic"), ("understaffed", "answered")}
 
 
-#: Scenarios whose start is known not to be steady yet (docs/model.md, "What still drifts"): the
-#: start does not replay the warnings moderation gave members in the past, so social media's
-#: members write more toxic posts in the first months (toxic share 0.11 -> 0.07) and its lapsed
-#: share climbs (0.10 -> 0.13). Strict: the day the start replays them, these tests fail as a
-#: reminder to move them back.
-KNOWN_DRIFT = {"social_media", "platform_shift"}
+#: Shares known not to agree within seed noise yet (docs/model.md, "What still drifts"): the
+#: lapsed share climbs where lapsed members gather, over the run, among contacts who post little
+#: (the start places them at random), so fewer come back. Customer, internal and product_crisis
+#: stay within CLOSE of their week-1 value; social_media and platform_shift do not (strictly: the
+#: test fails the day they do, as a reminder to move them back).
+LAPSED_DRIFT = {"customer", "internal", "product_crisis", "social_media", "platform_shift"}
+BEYOND_CLOSE = {("social_media", "lapsed"), ("platform_shift", "lapsed")}
 
 
-def _scenario_params() -> list:
-    names = sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
-    drift = pytest.mark.xfail(strict=True, reason="past warnings are not replayed (docs/model.md)")
-    return [pytest.param(n, marks=drift) if n in KNOWN_DRIFT else n for n in names]
+def _scenario_names() -> list[str]:
+    return sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", _scenario_params())
-def test_every_scenario_week_1_is_close_to_week_20(name: str) -> None:
-    # within seed noise, or (docs/model.md, "what still drifts") within CLOSE of the week-1 value
+@pytest.mark.parametrize("name", _scenario_names())
+def test_every_scenario_week_1_agrees_with_week_20(name: str) -> None:
+    # within seed noise; the lapsed drifts (docs/model.md, "what still drifts") within CLOSE of
+    # the week-1 value, or known not to be
     t = make_steady.compare_weeks(make_steady.steady_scenario(name), seeds=10)
     t = t[[(name, s) not in MANAGER_DRIVEN for s in t["share"]]]
-    assert t["close"].all(), t.to_string()
+    drift = np.array([s == "lapsed" and name in LAPSED_DRIFT for s in t["share"]])
+    beyond = np.array([(name, s) in BEYOND_CLOSE for s in t["share"]])
+    assert t[~drift]["agrees"].all(), t.to_string()
+    assert t[drift & ~beyond]["close"].all(), t.to_string()
+    assert not t[beyond]["close"].any(), t.to_string()

@@ -182,7 +182,9 @@ class CommunityModel(mesa.Model):
         self.member_list: list[A.Member] = []
         for i in range(n):
             # the kernels' own draws
-            code, joined, last, status, a, x, t, eng, e = initial_member(self.seed, i, i < g.n_hubs, self._P, S)
+            code, joined, last, status, a, x, t, eng, e = initial_member(
+                self.seed, i, i < g.n_hubs, self._P, S
+            )
             room = int(g.indptr[i + 1] - g.indptr[i] - g.deg[i])
             m = A.Member(self, i, (a, x, t), role=_ROLE_NAME[code], joined=joined, last_visit=last, room=room)
             m.status = _STATUS_NAME[status]
