@@ -15,6 +15,7 @@ from cmsim._kernels.members import (
     NEVER,
     geometric,
     initial_member,
+    start_comebacks,
     steady_engagement,
     toxic_output,
     toxic_rate,
@@ -191,6 +192,50 @@ def test_start_scalars_are_remembered_per_scenario_and_handed_out_as_copies() ->
     assert other[L.ST_EXPOSURE] != again[L.ST_EXPOSURE]
 
 
+def _star(k: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Member 0 linked to members 1..k (of n members); the others have no contacts."""
+    rows = [list(range(1, k + 1))] + [[0] if 1 <= i <= k else [] for i in range(1, n)]
+    deg = np.array([len(r) for r in rows], np.int32)
+    indptr = np.concatenate([[0], np.cumsum(deg)]).astype(np.int64)
+    indices = np.array([j for r in rows for j in r], np.int32)
+    return indptr, indices, deg
+
+
+def test_a_lapsed_member_comes_back_as_often_as_its_own_contacts_post() -> None:
+    # everyone visits (0.95 a day, the cap) and stays, engagement 1: each posts 0.95 * post_rate a day
+    sc, P, S = _scalars(members__visit_rate=1.0, members__activity_sigma=0.0, dynamics__churn_base=0.0,
+                        dynamics__churn_unhappy=0.0, levers__event_reach=0.0, levers__welcome_boost=1.0,
+                        trolls__arrival_rate=0.0, spam__arrival_rate=0.0)  # fmt: skip
+    post, r = 0.95 * P[L.P_POST_RATE], P[L.P_REENGAGEMENT]
+    back = start_comebacks(1, 8, 0, P, S, *_star(5, 8))
+    assert back[0] == pytest.approx(1.0 - (1.0 - r * post) ** 5)  # five contacts posting
+    assert back[1:6] == pytest.approx(np.full(5, r * post))  # one
+    assert (back[6:] == 0.0).all()  # no contacts: nobody brings them back
+    # contacts who never visit (lapsed) bring nobody back
+    _, P0, S0 = _scalars(dynamics__lapse_days=3, members__visit_rate=0.0)
+    assert (start_comebacks(1, 8, 0, P0, S0, *_star(5, 8)) == 0.0).all()
+
+
+def test_lapsed_members_start_among_quiet_contacts() -> None:
+    # forum, 3,000 members: the posts a day of a lapsed member's contacts, against an active one's
+    sim = cmsim.Simulation("forum", seed=4, members=3000, days=1)
+    st, g = sim.state, sim.state.graph
+    n = 3000
+    a = st.F[L.F_ACTIVITY, :n].astype(float)
+    active = st.B[L.B_STATUS, :n] == L.ACTIVE
+    heard = np.array(
+        [
+            (
+                a[g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]]] ** 2
+                * active[g.indices[g.indptr[i] : g.indptr[i] + g.deg[i]]]
+            ).sum()
+            for i in range(n)
+        ]
+    )
+    lapsed = st.B[L.B_STATUS, :n] == L.LAPSED
+    assert heard[lapsed].mean() < 0.8 * heard[active].mean()
+
+
 def test_members_never_seen_lapse_and_members_who_always_visit_are_active() -> None:
     _, P, S = _scalars(dynamics__lapse_days=3, members__visit_rate=0.0, dynamics__lapsed_leave=0.0,
                        dynamics__reengagement=0.0)  # fmt: skip
@@ -237,13 +282,11 @@ def test_forum_week_1_agrees_with_week_20_within_seed_noise() -> None:
 MANAGER_DRIVEN = {("understaffed", "active"), ("understaffed", "toxic"), ("understaffed", "answered")}
 
 
-#: Shares known not to agree within seed noise yet (docs/model.md, "What still drifts"): the
-#: lapsed share climbs where lapsed members gather, over the run, among contacts who post little
-#: (the start places them at random), so fewer come back. Customer, internal and product_crisis
-#: stay within CLOSE of their week-1 value; social_media and platform_shift do not (strictly: the
-#: test fails the day they do, as a reminder to move them back).
-LAPSED_DRIFT = {"customer", "internal", "product_crisis", "social_media", "platform_shift"}
-BEYOND_CLOSE = {("social_media", "lapsed"), ("platform_shift", "lapsed")}
+#: Scenarios whose lapsed share is known not to agree within seed noise yet (docs/model.md, "What
+#: still drifts"): it climbs by 1.6 to 2.3 points over 19 weeks (customer, and product_crisis,
+#: which is customer with its events off; internal) or falls by 0.8 (understaffed), within CLOSE
+#: of its week-1 value.
+LAPSED_DRIFT = {"customer", "internal", "product_crisis", "understaffed"}
 
 
 def _scenario_names() -> list[str]:
@@ -253,12 +296,9 @@ def _scenario_names() -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _scenario_names())
 def test_every_scenario_week_1_agrees_with_week_20(name: str) -> None:
-    # within seed noise; the lapsed drifts (docs/model.md, "what still drifts") within CLOSE of
-    # the week-1 value, or known not to be
+    # within seed noise; the known lapsed drifts (docs/model.md) within CLOSE of the week-1 value
     t = make_steady.compare_weeks(make_steady.steady_scenario(name), seeds=10)
     t = t[[(name, s) not in MANAGER_DRIVEN for s in t["share"]]]
     drift = np.array([s == "lapsed" and name in LAPSED_DRIFT for s in t["share"]])
-    beyond = np.array([(name, s) in BEYOND_CLOSE for s in t["share"]])
     assert t[~drift]["agrees"].all(), t.to_string()
-    assert t[drift & ~beyond]["close"].all(), t.to_string()
-    assert not t[beyond]["close"].any(), t.to_string()
+    assert t[drift]["close"].all(), t.to_string()
