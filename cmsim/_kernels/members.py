@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from numba import njit, prange
 
 from cmsim._kernels import layout as L
