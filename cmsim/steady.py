@@ -105,7 +105,9 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     - the visit multiplier: reach and the current strategy's content;
     - the daily chance a lapsed member comes back: each contact who posted the day before
       brings it back with chance ``dynamics.reengagement``, with ``graph.mean_degree`` contacts
-      posting at the mean daily rate of members at their baseline;
+      posting at the mean daily rate of members at their baseline (the community's mean: the
+      first draw of each member's past; :func:`cmsim._kernels.members.start_comebacks` then
+      gives each member the chance its own contacts give it);
     - the engagement events bring: a visit's chance to attend (``levers.event_reach`` times the
       current strategy's events) times ``levers.event_boost``, over ``dynamics.engagement_drift``
       (:func:`cmsim._kernels.members.steady_engagement` balances it for each member);
