@@ -184,9 +184,15 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     # Exposure: the toxic posts a visit sees, from the trolls and from the members drawn with it
     # (their tempers warned, their posts boosted by it), to a fixed point; what moderation
     # removes the day it is posted is seen by no one.
-    trolls_out = S[L.ST_TROLL_SHARE] * P[L.P_TROLL_POST_RATE]
+    # Members who troll turn trolls (trolls.conversion a toxic post): they join the arrivals.
     degree = float(values["graph.mean_degree"])
     for _ in range(EXPOSURE_ROUNDS):
         members_out = toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
+        converted = P[L.P_CONVERSION] * members_out * n
+        trolls = _steady_count(
+            trolls_in + converted, P[L.P_TROLL_POST_RATE], detect, P[L.P_COMEBACK], P[L.P_TROLL_GIVE_UP]
+        )
+        S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
+        trolls_out = S[L.ST_TROLL_SHARE] * P[L.P_TROLL_POST_RATE]
         S[L.ST_EXPOSURE] = degree * (trolls_out + members_out) * (1.0 - quick)
     return S

@@ -71,7 +71,7 @@ def test_steady_engagement_balances_drift_and_events() -> None:
 
 def test_bad_actors_start_at_their_steady_count() -> None:
     # ample moderation: every troll post is reviewed, so a troll is removed at post_rate * detection a day
-    quiet = {"trolls__give_up": 0.0, "spam__give_up": 0.0}
+    quiet = {"trolls__give_up": 0.0, "spam__give_up": 0.0, "trolls__conversion": 0.0}
     sc, P, S = _scalars(
         levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__initial_share=0.0, **quiet
     )
@@ -83,8 +83,18 @@ def test_bad_actors_start_at_their_steady_count() -> None:
     )
     assert back[L.ST_TROLL_SHARE] == pytest.approx(0.01 + 2 * S[L.ST_TROLL_SHARE])
     # trolls who give up (trolls.give_up a day) leave besides those removed
-    _, _, gone = _scalars(levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__give_up=0.05)
+    _, _, gone = _scalars(
+        levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__give_up=0.05, trolls__conversion=0.0
+    )
     assert gone[L.ST_TROLL_SHARE] * 2000 == pytest.approx(P[L.P_TROLL_ARRIVAL] * 2.0 / (removal + 0.05))
+    # members who troll turn trolls (conversion a toxic post): they arrive besides the newcomers
+    _, Pc, conv = _scalars(levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__initial_share=0.0,
+                           trolls__conversion=0.5, trolls__give_up=0.0, spam__give_up=0.0)  # fmt: skip
+    turned = 0.5 * toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, Pc, conv) * 2000
+    assert conv[L.ST_TROLL_SHARE] * 2000 == pytest.approx(
+        (Pc[L.P_TROLL_ARRIVAL] * 2.0 + turned) / removal, rel=1e-6
+    )
+    assert conv[L.ST_TROLL_SHARE] > S[L.ST_TROLL_SHARE]
     # no moderation at all: they stay 1 / MIN_REMOVAL days, or until they give up
     _, P0, none = _scalars(manager__current_strategy="absent", **quiet)
     assert none[L.ST_SPAM_SHARE] * 2000 == pytest.approx(P0[L.P_SPAM_ARRIVAL] * 2.0 / MIN_REMOVAL)
