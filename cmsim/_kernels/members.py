@@ -128,8 +128,9 @@ def initial_member_at(seed, i, is_hub, P, S, back):
     (``back`` a day: :func:`start_comebacks`). A past that ends before day 0 is drawn again with new traits: members
     present on day 0 are those a steady inflow leaves (older, more active members more often).
     The member's temper is lowered by the warnings of its past visits (:func:`warned_temper`,
-    ``S[ST_TOXIC_RATE]``, ``S[ST_CAUGHT]``): the frequent posters moderation has warned.
-    Both engines call it (``CommunityModel._place_initial_members``).
+    ``S[ST_TOXIC_RATE]``, ``S[ST_CAUGHT]``): the frequent posters moderation has warned. Its
+    exposure is its visit chance times the toxic posts a visit sees, ``S[ST_EXPOSURE]`` (0 if
+    lapsed). Both engines call it (``CommunityModel._place_initial_members``).
     """
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     u = uniform(kr, i)
