@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import init_members, init_members_par
+from cmsim._kernels.members import init_members, init_members_par, start_comebacks, start_comebacks_par
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
 
@@ -117,7 +117,13 @@ def new_state(
     B = np.zeros((L.N_B, cap), np.int8)
     I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
     U = np.zeros((L.N_U, cap), np.uint8)
-    (init_members_par if threads else init_members)(seed, n, graph.n_hubs, P, S, F, B, I, U)
+    back = (start_comebacks_par if threads else start_comebacks)(
+        seed, n, graph.n_hubs, P, S, graph.indptr, graph.indices, graph.deg
+    )
+    if threads:
+        init_members_par(seed, n, graph.n_hubs, P, S, F, B, I, U, back)
+    else:
+        init_members(seed, n, graph.n_hubs, P, S, F, B, I, U, 0, -1, back)
     days = TL.shape[0]
     meta = np.array([n, cap], np.int64)
     return State(seed, P, TL, M0, np.zeros((days, L.N_OUT)), np.zeros(L.MAX_OPEN_DAYS + 1), meta,

@@ -22,7 +22,8 @@ import numpy as np
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
-from cmsim._kernels.levers import manager_levers
+from cmsim._kernels.levers import manager_levers, saturation
+from cmsim._kernels.members import toxic_output
 from cmsim.plan import Plan
 from cmsim.strategies import observe
 
@@ -34,6 +35,12 @@ MIN_REMOVAL = 1.0 / 90.0
 #: The oldest tenure an initial member is drawn with (days); members whose expected stay is
 #: shorter are drawn up to four expected stays back.
 MAX_TENURE_DAYS = 3650
+#: Initial members (slots ``0..EXPOSURE_SAMPLE-1`` of seed ``EXPOSURE_SEED``) whose toxic posts
+#: give the exposure of the start, and the rounds of its fixed point (the start depends on the
+#: scenario only through them, not on the run's seed).
+EXPOSURE_SAMPLE = 2048
+EXPOSURE_SEED = 0
+EXPOSURE_ROUNDS = 3
 #: Points of the quadrature over members' activity (lognormal) for the daily share who post.
 _QUADRATURE = 64
 
@@ -63,7 +70,30 @@ def _steady_count(arrivals: float, post_rate: float, detect: float, returns: flo
 
 def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     """The scalars of the steady start (``float64[layout.N_ST]``) of a validated scenario's
-    ``values`` and packed parameters ``P``.
+    ``values`` and packed parameters ``P`` (computed once per scenario and process: a fresh copy
+    of the remembered result after that; see :func:`_start_scalars`)."""
+    key = (
+        np.ascontiguousarray(P, dtype=np.float64).tobytes(),
+        str(values["manager.current_strategy"]),
+        float(values["manager.count"]),
+        float(values["manager.hours"]),
+        float(values["graph.mean_degree"]),
+    )
+    S = _START_CACHE.get(key)
+    if S is None:
+        if len(_START_CACHE) >= _CACHE_SIZE:
+            _START_CACHE.pop(next(iter(_START_CACHE)))
+        S = _START_CACHE[key] = _start_scalars(values, np.asarray(P, dtype=np.float64))
+    return S.copy()
+
+
+#: Remembered starts (the exposure's fixed point costs tens of milliseconds), oldest dropped first.
+_START_CACHE: dict[tuple, np.ndarray] = {}
+_CACHE_SIZE = 64
+
+
+def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
+    """The scalars of the steady start (:func:`start_scalars`, without the cache).
 
     - trolls (spammers): ``trolls.initial_share`` plus the steady count, arrivals per day over
       the daily chance one is removed: it posts (``post_rate``) and moderation catches the post
@@ -75,14 +105,27 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     - the visit multiplier: reach and the current strategy's content;
     - the daily chance a lapsed member comes back: each contact who posted the day before
       brings it back with chance ``dynamics.reengagement``, with ``graph.mean_degree`` contacts
-      posting at the mean daily rate of members at their baseline;
+      posting at the mean daily rate of members at their baseline (the community's mean: the
+      first draw of each member's past; :func:`cmsim._kernels.members.start_comebacks` then
+      gives each member the chance its own contacts give it);
     - the engagement events bring: a visit's chance to attend (``levers.event_reach`` times the
       current strategy's events) times ``levers.event_boost``, over ``dynamics.engagement_drift``
       (:func:`cmsim._kernels.members.steady_engagement` balances it for each member);
     - the chance a newcomer was welcomed in its first week: the current strategy's welcoming
       capacity over the newcomers waiting (acquisition, and word of mouth from half the members);
     - the oldest tenure: four expected stays of a member at its baseline (at most
-      ``MAX_TENURE_DAYS``).
+      ``MAX_TENURE_DAYS``);
+    - the chance moderation catches an ordinary member's toxic post (removed the day it is
+      posted, or reviewed the next day) and the chance a post is toxic per unit of temper
+      (``trolls.base_rate`` over ``members.temper_mean``, ``trolls.mood_boost`` when the
+      initial satisfaction is below ``trolls.mood_threshold``): the warnings of each initial
+      member's past are replayed with them (:func:`cmsim._kernels.members.warned_temper`);
+    - the toxic posts a visit sees: ``graph.mean_degree`` contacts, each posting toxic posts
+      that stay up (trolls at their steady count; ordinary members at their warned tempers and
+      their own exposure, over a sample of ``EXPOSURE_SAMPLE`` initial members of seed
+      ``EXPOSURE_SEED``), to a fixed point in ``EXPOSURE_ROUNDS`` rounds. A member's exposure
+      starts at its visit chance times it (a visit a day adds what it sees, faded by
+      ``NORM_SMOOTHING``).
     """
     H = start_hours(values)
     E, mod_cap, _, content, welcome_cap, event, target, *_ = manager_levers(P, _initial_manager(P), H)
@@ -91,6 +134,7 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     trolls_in = P[L.P_TROLL_ARRIVAL] * per_k
     spam_in = P[L.P_SPAM_ARRIVAL] * per_k
     trolls = spam = 0.0
+    detect = 0.0
     for _ in range(50):  # the offending load and the share moderation reviews, to a fixed point
         spam_shown = P[L.P_SPAM_POST_RATE] * (1.0 - P[L.P_SPAM_FILTER])
         load = max(1.0, trolls * P[L.P_TROLL_POST_RATE] + spam * spam_shown)
@@ -102,13 +146,19 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     S = np.zeros(L.N_ST)
     S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
     S[L.ST_SPAM_SHARE] = min(0.5, P[L.P_SPAM_INITIAL] + spam / n)
+    # A member's toxic post is removed the day it is posted (then its author is reviewed for
+    # sure) or reviewed the next day; either way a catch is a warning.
+    quick = detect * saturation(H[0] * E, P[L.P_QUICK_REVIEW_SCALE])
+    S[L.ST_CAUGHT] = quick + (1.0 - quick) * detect
+    s0 = P[L.P_INITIAL_SAT]
+    mood = P[L.P_MOOD_BOOST] if s0 < P[L.P_MOOD_THRESHOLD] else 1.0
+    S[L.ST_TOXIC_RATE] = P[L.P_TROLL_BASE_RATE] / max(P[L.P_TEMPER_MEAN], 1e-9) * mood
     vm = P[L.P_REACH] * (1.0 + P[L.P_CONTENT_VISITS] * content)
     S[L.ST_VISIT_MULT] = vm
     # Events: each visit's chance to attend, times the engagement it brings, over the daily drift.
     p_event = min(1.0, P[L.P_EVENT_REACH] * event)
     drift = P[L.P_ENGAGEMENT_DRIFT]
     S[L.ST_EVENT_GAIN] = p_event * P[L.P_EVENT_BOOST] / drift if drift > 0 else 0.0
-    s0 = P[L.P_INITIAL_SAT]
     # Welcoming: newcomers a day (acquisition, and word of mouth from the members at their
     # baseline, half of them satisfied), each greeted in its first week while capacity lasts.
     joins = P[L.P_ACQUISITION] * n
@@ -131,4 +181,18 @@ def start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) ** 2
     S[L.ST_MAX_AGE] = min(float(MAX_TENURE_DAYS), 4.0 / churn) if churn > 0 else float(MAX_TENURE_DAYS)
     S[L.ST_MAX_AGE] = max(1.0, math.floor(S[L.ST_MAX_AGE]))
+    # Exposure: the toxic posts a visit sees, from the trolls and from the members drawn with it
+    # (their tempers warned, their posts boosted by it), to a fixed point; what moderation
+    # removes the day it is posted is seen by no one.
+    # Members who troll turn trolls (trolls.conversion a toxic post): they join the arrivals.
+    degree = float(values["graph.mean_degree"])
+    for _ in range(EXPOSURE_ROUNDS):
+        members_out = toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
+        converted = P[L.P_CONVERSION] * members_out * n
+        trolls = _steady_count(
+            trolls_in + converted, P[L.P_TROLL_POST_RATE], detect, P[L.P_COMEBACK], P[L.P_TROLL_GIVE_UP]
+        )
+        S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
+        trolls_out = S[L.ST_TROLL_SHARE] * P[L.P_TROLL_POST_RATE]
+        S[L.ST_EXPOSURE] = degree * (trolls_out + members_out) * (1.0 - quick)
     return S

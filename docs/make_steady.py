@@ -7,7 +7,7 @@ difference (week 20 - week 1, same seed) with its 95% t-interval, and the seed n
 standard deviation across seeds of one week's value. A share *agrees* when the mean difference
 is within the seed noise (a drift smaller than the spread between two seeds' weeks).
 
-Usage: ``python docs/make_steady.py [--seeds N]`` (prints the Markdown table; about a minute).
+Usage: ``python docs/make_steady.py [--seeds N]`` (prints the Markdown table; a minute or two).
 ``tests/test_steady.py`` checks the same rule.
 """
 
@@ -25,7 +25,7 @@ from cmsim.simulation import Simulation
 
 SEEDS = 10
 #: A drift that does not agree within seed noise may still be *close*: at most this share of the
-#: week-1 value (the slow test's rule for every scenario, until the start is refined further).
+#: week-1 value (the slow test's rule for the lapsed shares known to drift, docs/model.md).
 CLOSE = 0.12
 SHARES = ("active", "toxic", "answered", "lapsed")
 WEEK_1, WEEK_20 = (0, 7), (133, 140)

@@ -366,17 +366,24 @@ def test_chunk_starts_exact_ties_and_member_zero(n: int, nc: int, member_work: f
 
 
 def test_initial_members_created_on_threads_are_the_same() -> None:
-    from cmsim._kernels.members import init_members, init_members_par
+    from cmsim._kernels.members import init_members, init_members_par, start_comebacks, start_comebacks_par
+    from cmsim.inputs import run_graph
 
     sc = cmsim.scenario.resolve_scenario("customer", members=20_000, overrides={"trolls.initial_share": 0.03})
     P = L.pack_params(sc.values)
     S = start_scalars(sc.values, P)
-    n, hubs = 20_000, 400
+    g = run_graph(sc.values, 9, None)
+    n, hubs = 20_000, g.n_hubs
+    backs = [f(9, n, hubs, P, S, g.indptr, g.indices, g.deg) for f in (start_comebacks, start_comebacks_par)]
+    assert np.array_equal(*backs) and backs[0].std() > 0  # (each member's own contacts)
     out = []
     for fill in (init_members, init_members_par):
         arrays = (np.zeros((L.N_F, n), L.F_DTYPE), np.zeros((L.N_B, n), np.int8), np.zeros((L.N_I, n), np.int32),
                   np.zeros((L.N_U, n), np.uint8))  # fmt: skip
-        fill(9, n, hubs, P, S, *arrays)
+        if fill is init_members:
+            fill(9, n, hubs, P, S, *arrays, 0, -1, backs[0])
+        else:
+            fill(9, n, hubs, P, S, *arrays, backs[0])
         out.append(arrays)
     for a, b in zip(*out, strict=True):
         assert np.array_equal(a, b)

@@ -118,6 +118,7 @@ def test_toxic_members_convert_to_trolls_with_chance_conversion() -> None:
     sim = quiet_sim(graph(n), days=10, members__post_rate=1.0, trolls__base_rate=0.2, trolls__conversion=0.5)
     st = sim.state
     st.F[L.F_TEMPER, :n] = sim.scenario["members.temper_mean"]
+    st.B[L.B_ROLE, :n] = L.MEMBER  # (the steady start counts the trolls conversion made: none here)
     trolls = []
     for _ in range(10):
         sim.advance(1)

@@ -303,11 +303,16 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
 ST_TROLL_SHARE = 0  # share of initial members who are trolls (steady count + trolls.initial_share)
 ST_SPAM_SHARE = 1  # the same for spammers
 ST_VISIT_MULT = 2  # visit multiplier under the current strategy (reach, content)
-ST_REENGAGE = 3  # daily chance that a lapsed member comes back (its contacts' posts)
+ST_REENGAGE = (
+    3  # daily chance that a lapsed member comes back, the community's mean (members.start_comebacks)
+)
 ST_MAX_AGE = 4  # oldest tenure drawn (days)
 ST_EVENT_GAIN = 5  # engagement a day's visit brings through events, over the daily drift
 ST_WELCOMED = 6  # chance a newcomer was welcomed in its first week
-N_ST = 7
+ST_CAUGHT = 7  # chance moderation catches an ordinary member's toxic post (replayed warnings)
+ST_TOXIC_RATE = 8  # chance a post is toxic per unit of temper (base rate over the mean temper, mood)
+ST_EXPOSURE = 9  # toxic posts a visit sees at the steady state (members' exposure, context)
+N_ST = 10
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
 TL_SEASON = 0  # visit multiplier from seasonality

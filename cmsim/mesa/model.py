@@ -24,7 +24,7 @@ from mesa.discrete_space import Cell, Network
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.community import join_rate
-from cmsim._kernels.members import draw_traits, initial_member
+from cmsim._kernels.members import draw_traits, initial_member_at, start_comebacks
 from cmsim._kernels.step import FIXED_POINT, FRIEND_OF_FRIEND
 from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
@@ -180,13 +180,17 @@ class CommunityModel(mesa.Model):
         self.space = Network(G, capacity=1, random=self.random)
         S = start_scalars(self.scenario.values, self._P)  # (the steady start: cmsim.steady)
         self.member_list: list[A.Member] = []
+        back = start_comebacks(self.seed, n, g.n_hubs, self._P, S, g.indptr, g.indices, g.deg)
         for i in range(n):
             # the kernels' own draws
-            code, joined, last, status, a, x, t, eng = initial_member(self.seed, i, i < g.n_hubs, self._P, S)
+            code, joined, last, status, a, x, t, eng, e = initial_member_at(
+                self.seed, i, i < g.n_hubs, self._P, S, back[i]
+            )
             room = int(g.indptr[i + 1] - g.indptr[i] - g.deg[i])
             m = A.Member(self, i, (a, x, t), role=_ROLE_NAME[code], joined=joined, last_visit=last, room=room)
             m.status = _STATUS_NAME[status]
             m.engagement = A.held(eng)
+            m.exposure = A.held(e)
             self.member_list.append(m)
         for i, row in enumerate(rows):
             self.member_list[i].contacts = [self.member_list[j] for j in row]

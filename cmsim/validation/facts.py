@@ -162,7 +162,8 @@ FACTS: tuple[Fact, ...] = (
         "About 40% of thread-starting messages got no reply.",
         "Burke et al., 2007",
         "40% give or take ten points across the groups studied: band 0.30-0.50.",
-        "forum, no manager ('absent'), 2,000 members, 90 days; newcomers' first posts",
+        "forum, no manager now or before ('absent', manager.current_strategy 'absent'), 2,000 "
+        "members, 90 days; newcomers' first posts",
         fm.first_posts,
         (Criterion("unanswered", "first posts with no reply", 0.30, 0.50),),
         quick_seeds=5,  # cheap, and seed to seed it spreads 0.26-0.48
