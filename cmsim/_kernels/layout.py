@@ -85,6 +85,8 @@ S_REPORT = 32
 S_FILTER = 33
 S_GIVE_UP = 34
 S_SHOCK = 35  # how hard a product crisis hits each member (quiet.member_shock)
+S_RAID = 36  # the raided space: who is in it (day -1), what its visitors read of the raid (raid.py)
+S_RAID2 = 37  # a raider's own draws: its post was reported, or replied to, in the raided space
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -182,6 +184,9 @@ P_KEYS: tuple[str, ...] = (
     "spam.give_up",
     "spam.filter",
     "levers.quick_review_scale",
+    "raid.target_share",
+    "raid.read_share",
+    "raid.read_cap",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -287,6 +292,9 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_SPAM_GIVE_UP,
     P_SPAM_FILTER,
     P_QUICK_REVIEW_SCALE,
+    P_RAID_TARGET,
+    P_RAID_READ,
+    P_RAID_CAP,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
@@ -330,7 +338,9 @@ M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the fro
 M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
 M_LOAD_REPORTED = 14  # accounts reported yesterday (reviewed first today)
 M_LOAD_FIRST_POSTS = 15  # newcomers' first posts still open yesterday (welcoming's replies)
-N_M = 16
+M_RAID_POSTS = 16  # raiders' toxic posts yesterday that were not removed the same day (raid.py)
+M_RAID_READS = 17  # readings in the raided space yesterday per such post of the day before
+N_M = 18
 
 # --- daily output columns --------------------------------------------------------------------
 OUT_COLUMNS: tuple[str, ...] = (
@@ -387,6 +397,8 @@ OUT_COLUMNS: tuple[str, ...] = (
     "reported_accounts",
     "spam_filtered",
     "gave_up",
+    "raid_posts",
+    "raid_reads",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -443,6 +455,8 @@ N_OUT = len(OUT_COLUMNS)
     O_REPORTED,
     O_SPAM_FILTERED,
     O_GAVE_UP,
+    O_RAID_POSTS,
+    O_RAID_READS,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.
@@ -470,7 +484,8 @@ B_FP = 2  # first-post state FP_*
 B_GREETED = 3  # 1 once a newcomer got a reply or a welcome (or a chill): the boost applies once
 B_QANS = 4  # 1 when a peer answered the open question today
 B_CANS = 5  # 1 when a champion answered the open complaint today
-N_B = 6
+B_RAIDER = 6  # 1 for a troll who arrived with a raid (raid.py): it posts into the raided space
+N_B = 7
 # I: int32[N_I, n]
 I_JOIN = 0  # day joined (negative for members present at day 0)
 I_LAST_VISIT = 1
