@@ -18,10 +18,16 @@ EVERYONE_READS = {"raid__target_share": 1.0, "raid__read_share": 1.0, "raid__rea
                   "trolls__post_rate": 1.0, "dynamics__toxic_harm": 0.0}  # fmt: skip
 
 
-def _raider_alone(n: int = 40, days: int = 10, raider: bool = True, strategy=None, **over) -> cmsim.Simulation:
+def _raider_alone(
+    n: int = 40, days: int = 10, raider: bool = True, strategy=None, **over
+) -> cmsim.Simulation:
     """Member 0 a troll with no contacts (a raider unless told); members 1.. share no link with it."""
     kw = {**EVERYONE_READS, **over}
-    sim = quiet_sim(graph(n), days=days, **kw) if strategy is None else quiet_sim(graph(n), strategy, days=days, **kw)
+    sim = (
+        quiet_sim(graph(n), days=days, **kw)
+        if strategy is None
+        else quiet_sim(graph(n), strategy, days=days, **kw)
+    )
     set_role(sim, [0], L.TROLL)
     sim.state.B[L.B_RAIDER, 0] = 1 if raider else 0
     return sim
@@ -102,7 +108,9 @@ def test_raid_arrivals_are_marked_raiders_and_other_trolls_are_not() -> None:
 
 def test_raider_chances_follow_the_readings() -> None:
     sc = load_scenario("forum")
-    P = L.pack_params({**sc.values, "trolls.report_rate": 0.1, "dynamics.reply_rate": 0.05, "trolls.reply_draw": 3.0})
+    P = L.pack_params(
+        {**sc.values, "trolls.report_rate": 0.1, "dynamics.reply_rate": 0.05, "trolls.reply_draw": 3.0}
+    )
     assert raider_chances(P, 0.0) == (0.0, 0.0)
     reported, fed = raider_chances(P, 10.0)
     assert reported == pytest.approx(1 - 0.9**10)
@@ -154,3 +162,17 @@ def test_both_engines_agree_on_a_raid_that_reads_feeds_and_reports() -> None:
         assert fast.daily["raid_reads"].sum() > 0 and fast.daily["raid_posts"].sum() > 0
         pd.testing.assert_frame_equal(fast.daily, mesa.daily, check_exact=False, rtol=1e-9)
         pd.testing.assert_frame_equal(fast.members, mesa.members, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("raid.target_share", 1.5, "'raid.target_share' must be"),
+        ("raid.read_share", -0.1, "'raid.read_share' must be"),
+        ("raid.read_cap", -1, "'raid.read_cap' must be an integer in [0, 1000], got -1"),
+    ],
+)
+def test_a_bad_raid_value_is_a_one_line_error(key: str, value: float, message: str) -> None:
+    with pytest.raises(cmsim.ScenarioError) as err:
+        load_scenario("troll_raid").with_overrides({key: value})
+    assert message in str(err.value) and "\n" not in str(err.value)
