@@ -97,24 +97,26 @@ AFTER_DAYS = (74, 180)
 
 
 def _space_visits(sc: Scenario, strategy: str, seed: int, inside: np.ndarray) -> np.ndarray:
-    """Visits a day of the initial members in (row 0) and outside (row 1) the raided space."""
+    """Visits a day of the initial members in (row 0) and outside (row 1) the raided space, and
+    the community's replies a day (row 2)."""
     days = AFTER_DAYS[1]
     sim = Simulation(sc, strategy, seed=seed, days=days)
     n = len(inside)
-    visits = np.zeros((2, days))
+    visits = np.zeros((3, days))
     for d in range(days):
         sim.advance(1)
         seen = sim.state.I[L.I_LAST_VISIT, :n] == d
         visits[0, d] = np.count_nonzero(seen & inside)
         visits[1, d] = np.count_nonzero(seen & ~inside)
+    visits[2] = sim.daily["replies"].to_numpy()
     return visits
 
 
 def raid_aftermath(seed: int, quick: bool = False) -> dict[str, float]:
     """Visits of the members of the raided space after a raid, against the same community without
     the raid (same seed), under ``balanced``: ``troll_raid`` as shipped (2,000 members), days
-    74-179 after the raid of days 60-73; the raided space's readings during the raid (the spike)
-    and the members outside it, for comparison."""
+    74-179 after the raid of days 60-73; the members outside the raided space, for comparison;
+    and during the raid, the raided space's visits and the replies written (the spike)."""
     sc = load_scenario("troll_raid")
     calm = Scenario(sc.values, name="troll_raid without the raid", events=[])
     n = int(sc["community.initial_members"])
@@ -127,4 +129,5 @@ def raid_aftermath(seed: int, quick: bool = False) -> dict[str, float]:
         "target_ratio": raid[0, a:b].sum() / none[0, a:b].sum(),
         "outside_ratio": raid[1, a:b].sum() / none[1, a:b].sum(),
         "during_ratio": raid[0, r0:r1].sum() / none[0, r0:r1].sum(),
+        "spike_ratio": raid[2, r0:r1].sum() / none[2, r0:r1].sum(),
     }
