@@ -359,6 +359,38 @@ _SPECS = [
         "chance a spammer's account goes quiet for good on a day (spam draws no replies; mean 20 days)",
         source="assumption: spam accounts are short-lived campaigns; the size is a guess",
     ),
+    # --- raids: the raided space (cmsim/_kernels/raid.py) -------------------------------------
+    _p(
+        "raid.target_share",
+        0.25,
+        "share",
+        0.0,
+        1.0,
+        "share of members in the space a raid targets (a sub-forum, the threads the raiders enter): "
+        "its visitors read the raiders' posts whether or not they are the raiders' contacts",
+        source="assumption: raids target one community or thread of a platform (Kumar et al., WWW "
+        "2018: mobilisations from a source to a target subreddit); a quarter of the forum is a guess",
+    ),
+    _p(
+        "raid.read_share",
+        0.1,
+        "share",
+        0.0,
+        1.0,
+        "share of yesterday's raid posts (those not removed the day they were posted) that a visitor "
+        "of the raided space reads on a visit",
+        source="assumption: a raid fills the threads it enters (Kumar et al., WWW 2018: a short spike "
+        "of activity in the raided threads); the size is a guess",
+    ),
+    _p(
+        "raid.read_cap",
+        5,
+        "posts",
+        0,
+        1000,
+        "most raid posts a visitor of the raided space reads on a visit",
+        source="assumption: a visit reads a few threads; the size is a guess",
+    ),
     _p(
         "spam.filter",
         0.8,

@@ -42,7 +42,7 @@ STRESS = {
     "platform_shift": (("reach", "dau"), ("mean reach, days 45-180", "reach", 45, 180, True)),
     "product_crisis": (("mean_satisfaction", "unanswered_complaints"),
                        ("mean satisfaction, days 45-90", "mean_satisfaction", 45, 90, True)),
-    "troll_raid": (("norm_breaking", "dau"), ("daily actives, days 74-180", "dau", 74, 180, True)),
+    "troll_raid": (("norm_breaking", "raid_reads", "dau"), ("daily actives, days 74-180", "dau", 74, 180, True)),
     "internal": (("members", "active_share"), ("active share, days 90-180", "active_share", 90, 180, True)),
     "understaffed": (("manager_stress", "dau"), ("daily actives, days 90-180", "dau", 90, 180, True)),
 }  # fmt: skip

@@ -58,6 +58,8 @@ RULES: dict[str, Callable[[cmsim.Run], bool]] = {
     "the spam filter removes spam unseen": _total("spam_filtered"),
     "a troll or spammer gives up": _total("gave_up"),
     "a removed troll comes back": _total("comebacks"),
+    "raiders post into the raided space": _total("raid_posts"),
+    "visitors of the raided space read raid posts": _total("raid_reads"),
     "members lapse": _total("lapsed_members"),
     "lapsed members re-engage": _total("reengaged"),
     "members churn": _total("churned"),
@@ -89,6 +91,10 @@ RUNS: dict[str, dict] = {
     "troll_raid, moderation_first, trolls come back": dict(
         scenario="troll_raid", strategy="moderation_first", seed=4, members=300, days=60,
         overrides={"trolls.comeback": 1.0, "trolls.comeback_days": 3, "trolls.initial_share": 0.05},
+    ),
+    "troll_raid, absent, a wide raided space": dict(
+        scenario="troll_raid", strategy="absent", seed=4, members=300, days=75,
+        overrides={"raid.target_share": 0.5, "raid.read_share": 0.5, "trolls.report_rate": 0.3},
     ),
     "platform_shift, data_driven, every intervention": dict(
         scenario="platform_shift", strategy="data_driven", seed=2, members=250, days=75,

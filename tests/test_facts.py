@@ -77,8 +77,8 @@ def test_seed_argument():
 
 
 def test_declared_facts_are_complete():
-    assert len(FACTS) == 13
-    assert [f.section for f in FACTS].count("what the levers do") == 4
+    assert len(FACTS) == 14
+    assert [f.section for f in FACTS].count("what the levers do") == 5
     for f in FACTS:
         assert f.statement and f.source and f.justification and f.measurement and f.criteria
         assert f.quick_seeds >= 2

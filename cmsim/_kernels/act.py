@@ -29,6 +29,15 @@ from cmsim._kernels.quiet import (
     sort_batch,
     visits,
 )
+from cmsim._kernels.raid import (
+    in_raided_space,
+    raid_reads,
+    raid_reply,
+    raid_report,
+    raider_chances,
+    raider_fed,
+    raider_reported,
+)
 from cmsim._kernels.rng import key, uniform, uniform2
 
 
@@ -102,6 +111,15 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     p_lapsed_leave = P[L.P_LAPSED_LEAVE] * churn_mult
     k_shock = key(seed, L.S_SHOCK, d)
     keys = (k_visit, k_reengage, k_churn, k_lapsed, k_shock)
+    # A raid (raid.py): yesterday's raid posts left to read, the raided space, the raiders' chances.
+    raid_posts = Z[T.Z_RAID_POSTS]
+    k_space = key(seed, L.S_RAID, -1)
+    k_raid = key(seed, L.S_RAID, d)
+    k_raider = key(seed, L.S_RAID2, d)
+    p_raid_reported, p_raid_fed = raider_chances(P, Z[T.Z_RAID_READS])
+    b_raider = B[L.B_RAIDER]
+    n_raid_posts = 0
+    n_raid_reads = 0
     # Busy tallies as integers in locals: whole counts, so their sum is the same in any order.
     n_visits = 0
     n_posts = 0
@@ -150,6 +168,9 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 pd = Z[T.Z_P_DETECT] if offended else 0.0
                 if u_rep_prev[iu] != 0:
                     pd = max(pd, Z[T.Z_P_REPORTED])
+                raider = b_raider[iu] != 0
+                if raider and (seen & L.A_TOXIC) != 0 and raider_reported(k_raider, i, p_raid_reported):
+                    pd = max(pd, Z[T.Z_P_REPORTED])  # reported in the raided space (raid.py)
                 if seen & L.A_HIDDEN:
                     pd = 1.0
                 if Z[T.Z_BAN] > 0.0 and role >= L.TROLL:
@@ -173,6 +194,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     troll = role == L.TROLL
                     if troll:
                         p_give_up = P[L.P_TROLL_GIVE_UP] if u_fed_prev[iu] == 0 else 0.0
+                        if raider and (seen & L.A_TOXIC) != 0 and raider_fed(k_raider, i, p_raid_fed):
+                            p_give_up = 0.0  # fed in the raided space
                     else:
                         p_give_up = P[L.P_SPAM_GIVE_UP]
                     if p_give_up > 0.0 and uniform(k_give_up, i) < p_give_up:
@@ -192,6 +215,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             if uniform2(k_detect, i, 1) < Z[T.Z_P_QUICK]:
                                 a = L.A_HIDDEN  # removed the same day: nobody reads it
                             pc[T.K_TOXIC if troll else T.K_SPAM] += 1.0
+                            n_raid_posts += raider and a == L.A_TOXIC
                             n_posts += 1
                             i_posts[iu] += 1
                             i_toxic[iu] += troll
@@ -251,6 +275,19 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             if champion and uniform2(k_champ, i, j) < P[L.P_ANSWER_RATE]:
                                 n_out += 1
                                 b_cans[ju] = 1
+                    # Mesa: Member.read_the_raid.
+                    # 4b. A visitor of the raided space reads some of yesterday's raid posts:
+                    #     like toxic posts of contacts, each may draw a reply or a report.
+                    if raid_posts > 0.0 and in_raided_space(k_space, i, P[L.P_RAID_TARGET]):
+                        nr = raid_reads(k_raid, i, raid_posts, P[L.P_RAID_READ], P[L.P_RAID_CAP])
+                        n_raid_reads += nr
+                        for r in range(nr):
+                            n_toxic += 1
+                            if raid_reply(k_raid, i, r, p_reply_toxic):
+                                n_out += 1
+                                n_toxic += 1  # feeding a troll sours the feeder twice
+                            if raid_report(k_raid, i, r, report_rate):
+                                n_reports += 1
                     # Mesa: Member.feel, Member.maybe_attend_event.
                     # 5. What they saw changes how they feel.
                     s += P[L.P_CONTENT_JOY] * min(n_post, 10) + P[L.P_LEVER_CONTENT_JOY] * Z[T.Z_CONTENT]
@@ -353,3 +390,5 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     pc[T.K_SAT_FLOOR] += n_satisfied
     pc[T.K_CHURNED] += n_left
     pc[T.K_REPORTS] += n_reports
+    pc[T.K_RAID_POSTS] += n_raid_posts
+    pc[T.K_RAID_READS] += n_raid_reads

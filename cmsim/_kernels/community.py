@@ -280,10 +280,11 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     # spammers, and removed trolls coming back under new accounts.
     n_join = poisson(k_joins, 0, join_rate(d, P, TL, Z, tot[T.K_SATISFIED]))
     per_k = members / 1000.0
-    n_troll = poisson(k_joins, 1, (P[L.P_TROLL_ARRIVAL] + TL[d, L.TL_RAID]) * per_k)
+    n_troll = poisson(k_joins, 1, P[L.P_TROLL_ARRIVAL] * per_k)
     n_spam = poisson(k_joins, 2, P[L.P_SPAM_ARRIVAL] * per_k)
+    n_raid = poisson(k_joins, 3, TL[d, L.TL_RAID] * per_k) if TL[d, L.TL_RAID] > 0.0 else 0
     n_back = int(tot[T.K_COMEBACKS])
-    want = n_join + n_troll + n_spam + n_back
+    want = n_join + n_troll + n_spam + n_raid + n_back
     early = int(tot[T.K_EARLY_JOINS])  # already joined, during phase 2 (see early_joins)
     joins = early + arrive(
         d, seed, n_join - early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U, False
@@ -291,6 +292,11 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     joins_members = joins
     joins += arrive(d, seed, n_troll + n_back, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U, False)
     joins += arrive(d, seed, n_spam, L.SPAMMER, P, meta, indptr, indices, deg, F, B, I, U, False)
+    # Raiders (raid.py): trolls who post into the raided space as well.
+    first_raider = meta[0]
+    joins += arrive(d, seed, n_raid, L.TROLL, P, meta, indptr, indices, deg, F, B, I, U, False)
+    for s in range(first_raider, meta[0]):
+        B[L.B_RAIDER, s] = 1
     # Mesa: Manager.see_the_day.
     # Loads seen by tomorrow's manager.
     M[L.M_LOAD_OFFENDING] = tot[T.K_TOXIC] + tot[T.K_SPAM]
@@ -302,6 +308,9 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_REPORTED] = tot[T.K_REPORTED]
     M[L.M_LOAD_FIRST_POSTS] = tot[T.K_FP_OPEN]
     M[L.M_LOAD_FOLLOW_UPS] = tot[T.K_FOLLOW_DUE]
+    # The raid (raid.py): today's readings per raid post of yesterday, and today's raid posts.
+    M[L.M_RAID_READS] = tot[T.K_RAID_READS] / M[L.M_RAID_POSTS] if M[L.M_RAID_POSTS] > 0.0 else 0.0
+    M[L.M_RAID_POSTS] = tot[T.K_RAID_POSTS]
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.end_day (both call manager_day).
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.

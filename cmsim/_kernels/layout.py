@@ -89,6 +89,8 @@ S_FILTER = 33
 S_GIVE_UP = 34
 S_SHOCK = 35  # how hard a product crisis hits each member (quiet.member_shock)
 S_FOLLOW_UP = 38  # the manager's follow-up with a newcomer after its first week
+S_RAID = 36  # the raided space: who is in it (day -1), what its visitors read of the raid (raid.py)
+S_RAID2 = 37  # a raider's own draws: its post was reported, or replied to, in the raided space
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -189,6 +191,9 @@ P_KEYS: tuple[str, ...] = (
     "levers.norm_max",
     "levers.norm_scale",
     "levers.follow_up_boost",
+    "raid.target_share",
+    "raid.read_share",
+    "raid.read_cap",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -297,6 +302,9 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_NORM_MAX,
     P_NORM_SCALE,
     P_FOLLOW_UP_BOOST,
+    P_RAID_TARGET,
+    P_RAID_READ,
+    P_RAID_CAP,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
@@ -345,6 +353,8 @@ M_LOAD_EXPERTISE = 12  # expertise of yesterday's visitors, summed (what the fro
 M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
 M_LOAD_REPORTED = 14  # accounts reported yesterday (reviewed first today)
 M_LOAD_FIRST_POSTS = 15  # newcomers' first posts still open yesterday (welcoming's replies)
+M_RAID_POSTS = 16  # raiders' toxic posts yesterday that were not removed the same day (raid.py)
+M_RAID_READS = 17  # readings in the raided space yesterday per such post of the day before
 M_LOAD_FOLLOW_UPS = 18  # newcomers due a follow-up yesterday (past their first week, not followed up)
 N_M = 20
 
@@ -403,6 +413,8 @@ OUT_COLUMNS: tuple[str, ...] = (
     "reported_accounts",
     "spam_filtered",
     "gave_up",
+    "raid_posts",
+    "raid_reads",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -459,6 +471,8 @@ N_OUT = len(OUT_COLUMNS)
     O_REPORTED,
     O_SPAM_FILTERED,
     O_GAVE_UP,
+    O_RAID_POSTS,
+    O_RAID_READS,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.
@@ -486,7 +500,8 @@ B_FP = 2  # first-post state FP_*
 B_GREETED = 3  # bit 1 once the manager welcomed a newcomer, bit 2 once it followed up (GREETED_*)
 B_QANS = 4  # 1 when a peer answered the open question today
 B_CANS = 5  # 1 when a champion answered the open complaint today
-N_B = 6
+B_RAIDER = 6  # 1 for a troll who arrived with a raid (raid.py): it posts into the raided space
+N_B = 7
 # I: int32[N_I, n]
 I_JOIN = 0  # day joined (negative for members present at day 0)
 I_LAST_VISIT = 1

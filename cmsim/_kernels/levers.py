@@ -154,6 +154,9 @@ def day_scalars(d, P, TL, M, H, Z):
     Z[T.Z_SHOCK] = TL[d, L.TL_CRISIS_SHOCK]
     Z[T.Z_CHURN_MULT] = 1.0 + TL[d, L.TL_COMPETITOR]
     Z[T.Z_E] = E
+    # A raid (raid.py): yesterday's raid posts left to read today, and how often one was read.
+    Z[T.Z_RAID_POSTS] = M[L.M_RAID_POSTS]
+    Z[T.Z_RAID_READS] = M[L.M_RAID_READS]
     # The front page: yesterday's visitors each read `front_page` of the questions asked that day;
     # a new question gets Poisson(lam) answers from them, so at least one with chance 1 - exp(-lam).
     expertise = M[L.M_LOAD_EXPERTISE] / T.FIXED_POINT

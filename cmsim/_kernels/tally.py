@@ -93,6 +93,8 @@ TALLIES: tuple[str, ...] = (
     "first_posts_open",  # newcomers' first posts still open, waiting for a reply
     "follow_ups_due",  # active newcomers past their first week not yet followed up (welcoming's load)
     "follow_ups",  # newcomers the manager followed up with today
+    "raid_posts",  # raiders' toxic posts not removed the same day (read in the raided space tomorrow)
+    "raid_reads",  # raiders' posts read by visitors of the raided space
 )
 #: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
 KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins", "reported_accounts")
@@ -158,6 +160,8 @@ K_GAVE_UP = _k("gave_up")
 K_FP_OPEN = _k("first_posts_open")
 K_FOLLOW_DUE = _k("follow_ups_due")
 K_FOLLOW_UPS = _k("follow_ups")
+K_RAID_POSTS = _k("raid_posts")
+K_RAID_READS = _k("raid_reads")
 K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 #: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
@@ -184,6 +188,8 @@ Z_P_REPORTED = 15  # chance a reported account is caught (reviewed first)
 Z_P_QUICK = 16  # chance an offending post is removed the day it is posted, before anyone reads it
 Z_P_MGR_NOW = 17  # chance the manager answers a question peers left, on the day it is asked
 Z_P_FP_REPLY = 18  # chance the manager replies today to a newcomer's open first post
+Z_RAID_POSTS = 19  # raiders' posts of yesterday that visitors of the raided space read from today
+Z_RAID_READS = 20  # readings a raider's post of the day before yesterday had (raid.raider_chances)
 Z_NORM = 21  # norm visibility: share of members' toxic posts that visible moderation prevents today
 Z_P_FOLLOW_UP = 22  # chance the manager follows up today with a newcomer due a follow-up
 N_Z = 23

@@ -29,6 +29,14 @@ from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.levers import front_answers
+from cmsim._kernels.raid import (
+    in_raided_space,
+    raid_reads,
+    raid_reply,
+    raid_report,
+    raider_fed,
+    raider_reported,
+)
 from cmsim._kernels.step import (  # structural constants (docs/model.md)
     CRISIS_SPREAD,
     EVENT_SAT,
@@ -43,6 +51,12 @@ from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
 
 _front_answers = front_answers.py_func  # one formula for both engines
+_in_raided_space = in_raided_space.py_func
+_raid_reads = raid_reads.py_func
+_raid_reply = raid_reply.py_func
+_raid_report = raid_report.py_func
+_raider_fed = raider_fed.py_func
+_raider_reported = raider_reported.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -143,6 +157,7 @@ class Member(FixedAgent):
         self.reported_yesterday = False  # ... yesterday: moderation reviews the account today
         self.fed_today = False  # a reader replied today to the toxic post it showed
         self.fed_yesterday = False  # ... yesterday (a troll nobody fed may give up)
+        self.raider = False  # arrived with a raid: posts into the raided space as well
         self.removed_day: int | None = None
         self.comeback_day: int | None = None  # a removed troll returns as a new account
         self.shown_yesterday = 0  # what contacts read today
@@ -252,11 +267,23 @@ class Member(FixedAgent):
         p_detect = today.p_detect if offended else 0.0
         if self.reported_yesterday:
             p_detect = max(p_detect, today.p_reported)
+        if self.raider and self.shown_yesterday & TOXIC and self.reported_in_raid():
+            p_detect = max(p_detect, today.p_reported)  # reported in the raided space
         if self.shown_yesterday & HIDDEN:
             p_detect = 1.0  # removed the day it was posted: caught already
         if today.ban_wave > 0.0 and self.is_bad_actor:
             p_detect = max(p_detect, self.model.p.levers.detection)
         return p_detect
+
+    def reported_in_raid(self) -> bool:
+        """Whether this raider's post of yesterday was reported in the raided space (the readings a
+        raid post had on average; kernel: ``raid.raider_reported``)."""
+        return _raider_reported(self.model.keys[L.S_RAID2], self.slot, self.model.today.p_raid_reported)
+
+    def fed_in_raid(self) -> bool:
+        """Whether this raider's post of yesterday drew a reply in the raided space (kernel:
+        ``raid.raider_fed``)."""
+        return _raider_fed(self.model.keys[L.S_RAID2], self.slot, self.model.today.p_raid_fed)
 
     def post_as_bad_actor(self) -> None:
         """Trolls and spammers come every day and post what they post. A troll nobody replied to
@@ -268,6 +295,8 @@ class Member(FixedAgent):
         p, tally = self.model.p, self.model.tally
         if self.role == TROLL:
             p_give_up = 0.0 if self.fed_yesterday else p.trolls.give_up
+            if self.raider and self.shown_yesterday & TOXIC and self.fed_in_raid():
+                p_give_up = 0.0  # fed in the raided space
         else:
             p_give_up = p.spam.give_up
         if p_give_up > 0.0 and self.chance(L.S_GIVE_UP) < p_give_up:
@@ -286,6 +315,7 @@ class Member(FixedAgent):
                     shown = HIDDEN  # removed the same day: nobody reads it
                 tally.toxic_posts += 1
                 tally.posts += 1
+                tally.raid_posts += self.raider and shown == TOXIC
                 self.toxic_posts += 1
                 self.posts += 1
         else:
@@ -359,6 +389,7 @@ class Member(FixedAgent):
         self.model.tally.visits += 1
         self.model.tally.expertise_sum += math.floor(self.expertise * FIXED_POINT)
         seen = self.read_feed()
+        self.read_the_raid(seen)
         self.model.tally.peer_answers += seen["answers"]
         self.model.tally.reports += seen["reports"]
         self.feel(seen)
@@ -410,6 +441,30 @@ class Member(FixedAgent):
                     seen["replies"] += 1
                     other.complaint_answered = True
         return seen
+
+    def read_the_raid(self, seen: dict[str, int]) -> None:
+        """A visitor of the raided space reads some of yesterday's raid posts (those not removed
+        the day they were posted): like toxic posts of contacts, each may draw a reply (feeding
+        the raid, souring the feeder twice) or a report. Adds to ``seen``.
+
+        Kernel: ``act.act_chunk``, step 4b (``raid.py``).
+        """
+        model = self.model
+        posts = model.today.raid_posts
+        p = model.p
+        if not (posts > 0.0 and _in_raided_space(model.raid_space_key, self.slot, p.raid.target_share)):
+            return
+        k = model.keys[L.S_RAID]
+        n = _raid_reads(k, self.slot, posts, p.raid.read_share, p.raid.read_cap)
+        model.tally.raid_reads += n
+        p_reply_toxic = self.reply_chances()[1]
+        for r in range(n):
+            seen["toxic"] += 1
+            if _raid_reply(k, self.slot, r, p_reply_toxic):
+                seen["replies"] += 1
+                seen["toxic"] += 1  # feeding a troll sours the feeder twice
+            if _raid_report(k, self.slot, r, p.trolls.report_rate):
+                seen["reports"] += 1
 
     def reply_chances(self) -> tuple[float, float, float]:
         """Chances of replying to a post, of replying to a toxic post and of answering a question."""

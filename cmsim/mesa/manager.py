@@ -18,6 +18,7 @@ from mesa import Agent
 from cmsim._kernels import layout as L
 from cmsim._kernels.community import manager_day
 from cmsim._kernels.levers import manager_levers, saturation, spare_hours
+from cmsim._kernels.raid import raider_chances
 from cmsim._kernels.step import FIRST_REPLY_COST, LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
 from cmsim._kernels.tally import FIXED_POINT, FOLLOW_UP_COST, KERNEL_ONLY, TALLIES
 from cmsim.mesa.draws import uniform
@@ -27,6 +28,7 @@ _manager_levers = manager_levers.py_func
 _manager_day = manager_day.py_func
 _saturation = saturation.py_func
 _spare_hours = spare_hours.py_func
+_raider_chances = raider_chances.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -65,6 +67,10 @@ class Manager(Agent):
         # What the community saw yesterday: its new questions and the expertise of its visitors.
         self.expertise_seen = 0.0
         self.new_questions = 0.0
+        # The raid (kernel: raid.py): raiders' posts of yesterday left to read, and how often one
+        # of the day before was read in the raided space.
+        self.raid_posts = 0.0
+        self.raid_reads = 0.0
 
     def __repr__(self) -> str:
         return f"Manager(stress={self.stress:.2f}, burned_out={self.burned_out}, present={self.present})"
@@ -170,6 +176,9 @@ class Manager(Agent):
         lam = p.dynamics.front_page * p.dynamics.answer_rate * expertise / max(1.0, self.new_questions)
         t.front_lambda = lam
         t.p_front = 1.0 - math.exp(-lam)
+        t.raid_posts = self.raid_posts
+        t.raid_reads = self.raid_reads
+        t.p_raid_reported, t.p_raid_fed = _raider_chances(self.model._P, self.raid_reads)
         return t
 
     def see_the_day(self, tally: Tally, reported: int) -> None:
@@ -187,6 +196,9 @@ class Manager(Agent):
         self.reported_accounts = float(reported)
         self.expertise_seen = float(tally.expertise_sum)
         self.new_questions = float(tally.questions)
+        # today's readings per raid post of yesterday, then today's raid posts
+        self.raid_reads = tally.raid_reads / self.raid_posts if self.raid_posts > 0.0 else 0.0
+        self.raid_posts = float(tally.raid_posts)
 
     def end_day(self, tally: Tally) -> float:
         """The manager's day: overwork and toxicity build stress, rest and self-care relieve it;
@@ -233,6 +245,10 @@ class Today:
     churn_mult: float  # 1 + competitor pull
     p_front: float  # chance an open question is answered from the front page today
     front_lambda: float  # front-page answers an open question gets today, on average
+    raid_posts: float  # raiders' posts of yesterday (not removed that day) read in the raided space today
+    raid_reads: float  # readings a raider's post of the day before yesterday had, on average
+    p_raid_reported: float  # chance a raider's post read that often was reported (raid.raider_chances)
+    p_raid_fed: float  # chance it drew a reply
 
 
 class Tally:

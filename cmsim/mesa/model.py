@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CommunityModel"]
 
-_N_STREAMS = 39  # decision streams used by the daily step: layout.S_VISIT .. S_FOLLOW_UP
+_N_STREAMS = 39  # decision streams used by the daily step: layout.S_VISIT .. S_FOLLOW_UP (38)
 _STATUS = {A.ACTIVE: L.ACTIVE, A.LAPSED: L.LAPSED, A.LEFT: L.LEFT, A.REMOVED: L.REMOVED}
 _ROLE = {A.MEMBER: L.MEMBER, A.CHAMPION: L.CHAMPION, A.TROLL: L.TROLL, A.SPAMMER: L.SPAMMER}
 _ROLE_NAME = {code: name for name, code in _ROLE.items()}
@@ -156,6 +156,7 @@ class CommunityModel(mesa.Model):
         self.hours_log: list[list[float]] = []
         self.response_days = np.zeros(L.MAX_OPEN_DAYS + 1)
         self.keys: list[int] = []
+        self.raid_space_key = key(seed, L.S_RAID, -1)  # who is in the raided space (raid.py)
         self.report: dict[str, float] = {}
         self._place_initial_members(run_graph(v, seed, graph))
         self.manager = A.Manager(self)
@@ -312,13 +313,18 @@ class CommunityModel(mesa.Model):
         k = key(self.seed, L.S_JOINS, d)
         per_k = members / 1000.0
         n_join = poisson(k, 0, lam)
-        n_troll = poisson(k, 1, (p.trolls.arrival_rate + tl[L.TL_RAID]) * per_k)
+        n_troll = poisson(k, 1, p.trolls.arrival_rate * per_k)
         n_spam = poisson(k, 2, p.spam.arrival_rate * per_k)
+        n_raid = poisson(k, 3, tl[L.TL_RAID] * per_k) if tl[L.TL_RAID] > 0.0 else 0
         n_back = self.tally.comebacks
         joins = self.arrive(n_join, A.MEMBER)
         bad = self.arrive(n_troll + n_back, A.TROLL)
         bad += self.arrive(n_spam, A.SPAMMER)
-        return joins + bad, bad, n_join + n_troll + n_spam + n_back
+        first_raider = len(self.member_list)
+        bad += self.arrive(n_raid, A.TROLL)  # raiders: they post into the raided space as well
+        for m in self.member_list[first_raider:]:
+            m.raider = True
+        return joins + bad, bad, n_join + n_troll + n_spam + n_raid + n_back
 
     def arrive(self, count: int, role: str) -> int:
         """Add ``count`` accounts of ``role``; each links to ``graph.attach`` active members.
@@ -404,7 +410,7 @@ class CommunityModel(mesa.Model):
         for i, m in enumerate(ms):
             F[:, i] = (m.activity, m.expertise, m.temper, m.satisfaction, m.engagement, m.exposure)
             B[:, i] = (_STATUS[m.status], _ROLE[m.role], _FP[m.first_post], m.greeted, m.question_answered,
-                       m.complaint_answered)  # fmt: skip
+                       m.complaint_answered, m.raider)  # fmt: skip
             for row, value in ((L.I_JOIN, m.joined), (L.I_LAST_VISIT, m.last_visit), (L.I_POSTS, m.posts),
                                (L.I_TOXIC, m.toxic_posts), (L.I_FIRST_POST, m.first_post_day),
                                (L.I_SECOND_POST, m.second_post_day), (L.I_QDAY, m.question_day),

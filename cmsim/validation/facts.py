@@ -303,6 +303,32 @@ FACTS: tuple[Fact, ...] = (
         quick_seeds=2,
         section="what the levers do",
     ),
+    Fact(
+        "a raid leaves its target less active",
+        "Members of communities attacked by a raid from another community become less active "
+        "afterwards; the raided threads see a short spike of activity.",
+        "Kumar, Hamilton, Leskovec & Jurafsky, 'Community Interaction and Conflict on the Web', WWW 2018",
+        "The study gives the direction, not a size for a forum like ours: the band asks that the "
+        "raided space's members visit clearly less in the 106 days after the raid than the same "
+        "members without it (ratio at most 0.97, and above 0.7: a moderated forum recovers most "
+        "of its activity), while the members outside the raided space lose little (ratio at least "
+        "0.95): the aftermath is the target's. The raid's spike: more replies written during the "
+        "raid than without it (ratio at least 1.1; replies to raid posts are counted).",
+        f"paired runs, same seeds: troll_raid as shipped (2,000 members, raid days "
+        f"{fmod.RAID_DAYS[0]}-{fmod.RAID_DAYS[1] - 1}) and the same scenario without its raid event, "
+        f"'balanced'; visits of the initial members in and outside the raided space (raid.target_share), "
+        f"days {fmod.AFTER_DAYS[0]}-{fmod.AFTER_DAYS[1] - 1}, raid / no raid; replies written during the raid, "
+        f"raid / no raid",
+        fmod.raid_aftermath,
+        (
+            Criterion("target_ratio", "raided space's visits after, raid / none", 0.7, 0.97),
+            Criterion("outside_ratio", "visits outside it, raid / none", 0.95, None),
+            Criterion("spike_ratio", "replies during the raid, raid / none", 1.1, None),
+        ),
+        seeds=8,
+        quick_seeds=3,
+        section="what the levers do",
+    ),
 )
 
 

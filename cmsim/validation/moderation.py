@@ -11,10 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.raid import raided_space
+from cmsim.scenario import Scenario, load_scenario
 from cmsim.simulation import Simulation
 from cmsim.spec import simulate
 
-__all__ = ["norm_range", "removal_deterrent", "FOLLOW_DAYS", "DETERRENT_MEMBERS", "DETERRENT_DAYS"]
+__all__ = ["norm_range", "removal_deterrent", "raid_aftermath", "raided_space", "FOLLOW_DAYS", "DETERRENT_MEMBERS",
+           "DETERRENT_DAYS", "RAID_DAYS", "AFTER_DAYS"]  # fmt: skip
 
 #: Days a violator is followed after its post was removed (or, by the luck of moderation's
 #: draw, was not): four weeks.
@@ -85,4 +88,46 @@ def removal_deterrent(seed: int, quick: bool = False) -> dict[str, float]:
         "missed_posts": posts[0, 0],
         "caught_toxic_late": toxic[1, 1],
         "missed_toxic_late": toxic[0, 1],
+    }
+
+
+#: Days of the raid in ``troll_raid`` (from its event) and the days after it that are compared.
+RAID_DAYS = (60, 74)
+AFTER_DAYS = (74, 180)
+
+
+def _space_visits(sc: Scenario, strategy: str, seed: int, inside: np.ndarray) -> np.ndarray:
+    """Visits a day of the initial members in (row 0) and outside (row 1) the raided space, and
+    the community's replies a day (row 2)."""
+    days = AFTER_DAYS[1]
+    sim = Simulation(sc, strategy, seed=seed, days=days)
+    n = len(inside)
+    visits = np.zeros((3, days))
+    for d in range(days):
+        sim.advance(1)
+        seen = sim.state.I[L.I_LAST_VISIT, :n] == d
+        visits[0, d] = np.count_nonzero(seen & inside)
+        visits[1, d] = np.count_nonzero(seen & ~inside)
+    visits[2] = sim.daily["replies"].to_numpy()
+    return visits
+
+
+def raid_aftermath(seed: int, quick: bool = False) -> dict[str, float]:
+    """Visits of the members of the raided space after a raid, against the same community without
+    the raid (same seed), under ``balanced``: ``troll_raid`` as shipped (2,000 members), days
+    74-179 after the raid of days 60-73; the members outside the raided space, for comparison;
+    and during the raid, the raided space's visits and the replies written (the spike)."""
+    sc = load_scenario("troll_raid")
+    calm = Scenario(sc.values, name="troll_raid without the raid", events=[])
+    n = int(sc["community.initial_members"])
+    inside = raided_space(seed, n, float(sc["raid.target_share"]))
+    raid = _space_visits(sc, "balanced", seed, inside)
+    none = _space_visits(calm, "balanced", seed, inside)
+    a, b = AFTER_DAYS
+    r0, r1 = RAID_DAYS
+    return {
+        "target_ratio": raid[0, a:b].sum() / none[0, a:b].sum(),
+        "outside_ratio": raid[1, a:b].sum() / none[1, a:b].sum(),
+        "during_ratio": raid[0, r0:r1].sum() / none[0, r0:r1].sum(),
+        "spike_ratio": raid[2, r0:r1].sum() / none[2, r0:r1].sum(),
     }
