@@ -303,14 +303,24 @@ _SPECS = [
     ),
     _p(
         "trolls.warning",
-        0.7,
+        0.5,
         "multiplier",
         0.0,
         1.0,
         "temper multiplier for an ordinary member whose toxic post moderation caught",
         source="direction: Srinivasan et al. 2019, Jhaver et al. 2019 (removed violators break the rules "
-        "less afterwards); size an assumption (each caught violation, compounding), held by the facts "
-        "'a removal deters the violator for weeks' (ratio 0.3-0.8) and social_media's norm-breaking range",
+        "less afterwards); size an assumption, held by the fact 'a removal deters the violator for weeks'",
+    ),
+    _p(
+        "trolls.warning_floor",
+        0.3,
+        "share of temper_mean",
+        0.0,
+        1.0,
+        "temper, as a share of members.temper_mean, below which warnings no longer lower a member's temper",
+        source="assumption: anyone can troll in a bad mood and a heated thread (Cheng et al., CSCW 2017), so "
+        "warnings deter but do not make members norm-proof; calibrated: social_media under moderation_first "
+        "keeps 4-6% of comments norm-breaking (Park et al. 2022)",
     ),
     _p(
         "trolls.conversion",

@@ -85,21 +85,8 @@ def test_declared_facts_are_complete():
 
 
 # --- the facts at CI size -----------------------------------------------------------------------------
-#: Facts known to fail (strict: the test fails the day they pass, as a reminder to drop them).
-#: social_media's trolls.base_rate (0.08) was calibrated on the start before the steady start
-#: replayed members' past warnings; with them moderation_first leaves 0.02 norm-breaking, not
-#: 0.04-0.06 (base_rate 0.4 gives 0.049, but social_media's start then drifts: to recalibrate).
-KNOWN_FAILING = {"moderation keeps norm-breaking in range"}
-
-
 def _fact_params() -> list:
-    mark = pytest.mark.xfail(
-        strict=True, reason="social_media's trolls.base_rate to recalibrate (steady start)"
-    )
-    return [
-        pytest.param(f, id=f.name.replace(" ", "_"), marks=mark if f.name in KNOWN_FAILING else ())
-        for f in FACTS
-    ]
+    return [pytest.param(f, id=f.name.replace(" ", "_")) for f in FACTS]
 
 
 @pytest.mark.parametrize("fact", _fact_params())

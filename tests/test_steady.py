@@ -108,20 +108,24 @@ def test_bad_actors_start_at_their_steady_count() -> None:
 
 def test_warned_temper_replays_the_warnings_of_past_visits() -> None:
     # no visits, nothing toxic or nothing caught: the drawn temper stays
-    assert warned_temper(1, 7, 0.8, 0, 1.0, 5.0, 1.0, 0.5) == 0.8
-    assert warned_temper(1, 7, 0.8, 500, 1.0, 0.0, 1.0, 0.5) == 0.8
-    assert warned_temper(1, 7, 0.8, 500, 1.0, 5.0, 0.0, 0.5) == 0.8
+    assert warned_temper(1, 7, 0.8, 0, 1.0, 5.0, 1.0, 0.5, 0.0) == 0.8
+    assert warned_temper(1, 7, 0.8, 500, 1.0, 0.0, 1.0, 0.5, 0.0) == 0.8
+    assert warned_temper(1, 7, 0.8, 500, 1.0, 5.0, 0.0, 0.5, 0.0) == 0.8
     # a post every visit, toxic for sure while 8 * temper >= 1, always caught: temper halves on
     # each of the first four visits (1 -> 1/16), whatever the draws
     for i in range(20):
-        assert warned_temper(3, i, 1.0, 4, 1.0, 8.0, 1.0, 0.5) == 0.0625
+        assert warned_temper(3, i, 1.0, 4, 1.0, 8.0, 1.0, 0.5, 0.0) == 0.0625
     # a warning's chance per visit fixed at post * caught = 0.1 (toxic for sure): over 100 visits
     # the number of warnings is binomial(100, 0.1), mean 10 (temper * 0.99 per warning)
     n = np.array(
-        [np.log(warned_temper(5, i, 1.0, 100, 0.2, 1e6, 0.5, 0.99)) / np.log(0.99) for i in range(4000)]
+        [np.log(warned_temper(5, i, 1.0, 100, 0.2, 1e6, 0.5, 0.99, 0.0)) / np.log(0.99) for i in range(4000)]
     )
     assert np.allclose(n, np.round(n), atol=1e-6)
     assert n.mean() == pytest.approx(10.0, abs=0.15) and n.var() == pytest.approx(9.0, rel=0.1)
+    # at the floor (trolls.warning_floor): 1 -> 1/2 -> 1/4 -> 0.2, then later warnings change nothing
+    for i in range(20):
+        assert warned_temper(3, i, 1.0, 4, 1.0, 8.0, 1.0, 0.5, 0.2) == 0.2
+        assert warned_temper(3, i, 0.1, 4, 1.0, 80.0, 1.0, 0.5, 0.2) == 0.1  # below it already
 
 
 def test_past_warnings_lower_the_tempers_of_frequent_posters_only() -> None:

@@ -38,6 +38,7 @@ from cmsim._kernels.raid import (
     raider_fed,
     raider_reported,
 )
+from cmsim._kernels.members import warned
 from cmsim._kernels.rng import key, uniform, uniform2
 
 
@@ -186,7 +187,9 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             i_comeback[iu] = d + 1 + int(wait)
                         u_act_cur[iu] = 0
                         continue
-                    f_temper[iu] *= P[L.P_WARNING]
+                    f_temper[iu] = warned(
+                        f_temper[iu], P[L.P_WARNING], P[L.P_WARNING_FLOOR] * P[L.P_TEMPER_MEAN]
+                    )
                 # 2. Trolls and spammers come every day and post what they post. A troll nobody
                 #    replied to yesterday, and any spammer, may give up for good first; the
                 #    platform's filter removes most spam before anyone sees it.

@@ -194,6 +194,7 @@ P_KEYS: tuple[str, ...] = (
     "raid.target_share",
     "raid.read_share",
     "raid.read_cap",
+    "trolls.warning_floor",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -305,6 +306,7 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_RAID_TARGET,
     P_RAID_READ,
     P_RAID_CAP,
+    P_WARNING_FLOOR,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------

@@ -79,12 +79,26 @@ def steady_engagement(base, gain):
     return min(1.0 + T.MAX_VISIT * gain, 3.0)
 
 
-@njit("float64(int64, int64, float64, int64, float64, float64, float64, float64)", cache=True)
-def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning):
+@njit("float64(float64, float64, float64)", cache=True)
+def warned(temper, warning, floor):
+    """Temper after a warning: ``temper * warning``, but not below ``floor`` (a temper already
+    below it stays as it is): warnings deter, they do not make a member norm-proof.
+
+    Examples
+    --------
+    >>> warned.py_func(0.4, 0.5, 0.12), warned.py_func(0.2, 0.5, 0.12), warned.py_func(0.1, 0.5, 0.12)
+    (0.2, 0.12, 0.1)
+    """
+    return max(temper * warning, min(temper, floor))
+
+
+@njit("float64(int64, int64, float64, int64, float64, float64, float64, float64, float64)", cache=True)
+def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning, floor):
     """Temper of initial member ``i`` after the warnings of its past: on each of its ``visits``
     it posts with chance ``post``, the post is toxic with chance ``min(1, toxic_rate * temper)``
     and moderation catches it with chance ``caught``; each catch multiplies the temper by
-    ``warning`` (``trolls.warning``), so the next warning comes later. The visits until the
+    ``warning`` (``trolls.warning``; :func:`warned`: not below ``floor``), so the next warning
+    comes later. The visits until the
     next warning are geometric (draw ``n`` of stream ``S_HISTORY``, day -2, for the ``n``-th)."""
     kw = key(seed, L.S_HISTORY, -2)
     left = visits
@@ -93,7 +107,10 @@ def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning):
         if g > left:
             break
         left -= g
-        temper *= warning
+        t = warned(temper, warning, floor)
+        if t == temper:
+            break  # at the floor: later warnings change nothing
+        temper = t
     return temper
 
 
@@ -201,7 +218,8 @@ def initial_member_at(seed, i, is_hub, P, S, back):
     # NORM_SMOOTHING a day (a lapsed member's has faded away).
     exposure = p * S[L.ST_EXPOSURE]
     post = min(1.0, P[L.P_POST_RATE] * a * eng)
-    t = warned_temper(seed, i, t, seen, post, toxic_rate(1.0, exposure, P, S), S[L.ST_CAUGHT], P[L.P_WARNING])
+    t = warned_temper(seed, i, t, seen, post, toxic_rate(1.0, exposure, P, S), S[L.ST_CAUGHT], P[L.P_WARNING],
+                      P[L.P_WARNING_FLOOR] * P[L.P_TEMPER_MEAN])  # fmt: skip
     return L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0
 
 

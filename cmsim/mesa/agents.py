@@ -29,6 +29,7 @@ from mesa.discrete_space import FixedAgent
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.levers import front_answers
+from cmsim._kernels.members import warned
 from cmsim._kernels.raid import (
     in_raided_space,
     raid_reads,
@@ -51,6 +52,7 @@ from cmsim.mesa.draws import int_power, uniform, uniform2
 from cmsim.mesa.manager import Manager
 
 _front_answers = front_answers.py_func  # one formula for both engines
+_warned = warned.py_func
 _in_raided_space = in_raided_space.py_func
 _raid_reads = raid_reads.py_func
 _raid_reply = raid_reply.py_func
@@ -256,7 +258,9 @@ class Member(FixedAgent):
                 self.comeback_day = self.model.day + 1 + int(wait)
             self.shown_today = 0
             return True
-        self.temper = held(self.temper * p.trolls.warning)
+        self.temper = held(
+            _warned(self.temper, p.trolls.warning, p.trolls.warning_floor * p.members.temper_mean)
+        )
         return False
 
     def detection_chance(self) -> float:

@@ -285,7 +285,8 @@ FACTS: tuple[Fact, ...] = (
         "explanations lowered later removals.",
         "Srinivasan et al., CSCW 2019 (r/ChangeMyView); Jhaver et al., CSCW 2019 (Reddit)",
         "The studies give the direction, not a size we could hold the model to: the model assumes "
-        "a caught violation cuts the violator's next-violation chance by 30% (trolls.warning 0.7). The band "
+        "a caught violation halves the violator's next-violation chance (trolls.warning 0.5), down to a "
+        "floor (trolls.warning_floor). The band "
         "asks that removed violators break norms clearly less per post than violators whose post "
         "was missed, over four weeks (ratio 0.3-0.8), and still less in the last two of those "
         "weeks (ratio at most 0.9): the effect lasts at least four weeks.",
