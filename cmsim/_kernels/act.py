@@ -18,6 +18,7 @@ from numba import njit
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.members import warned
 from cmsim._kernels.quiet import (
     BATCH,
     OTHER,
@@ -38,7 +39,6 @@ from cmsim._kernels.raid import (
     raider_fed,
     raider_reported,
 )
-from cmsim._kernels.members import warned
 from cmsim._kernels.rng import key, uniform, uniform2
 
 
