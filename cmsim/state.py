@@ -15,6 +15,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels.members import init_members, init_members_par, start_comebacks, start_comebacks_par
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
+from cmsim.start_cache import recall, remember, start_key
 
 __all__ = ["State", "new_state", "PARALLEL_MIN_MEMBERS", "CHUNK_MEMBERS"]
 
@@ -110,20 +111,27 @@ def new_state(
 ) -> State:
     """Create the state of a run at day 0 with ``graph.n`` initial members at the steady start
     ``S`` (``cmsim.steady.start_scalars``; on every core if ``threads``; the same members either
-    way)."""
+    way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`)."""
     n = graph.n
     cap = graph.capacity
     F = np.zeros((L.N_F, cap), L.F_DTYPE)
     B = np.zeros((L.N_B, cap), np.int8)
     I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
     U = np.zeros((L.N_U, cap), np.uint8)
-    back = (start_comebacks_par if threads else start_comebacks)(
-        seed, n, graph.n_hubs, P, S, graph.indptr, graph.indices, graph.deg
-    )
-    if threads:
-        init_members_par(seed, n, graph.n_hubs, P, S, F, B, I, U, back)
+    key = start_key(seed, P, S, graph)
+    kept = recall(key)
+    if kept is not None:  # the same start as an earlier run (another strategy, same seed)
+        for a, k in zip((F, B, I, U), kept, strict=True):
+            a[:, :n] = k
     else:
-        init_members(seed, n, graph.n_hubs, P, S, F, B, I, U, 0, -1, back)
+        back = (start_comebacks_par if threads else start_comebacks)(
+            seed, n, graph.n_hubs, P, S, graph.indptr, graph.indices, graph.deg
+        )
+        if threads:
+            init_members_par(seed, n, graph.n_hubs, P, S, F, B, I, U, back)
+        else:
+            init_members(seed, n, graph.n_hubs, P, S, F, B, I, U, 0, -1, back)
+        remember(key, (F[:, :n], B[:, :n], I[:, :n], U[:, :n]))
     days = TL.shape[0]
     meta = np.array([n, cap], np.int64)
     return State(seed, P, TL, M0, np.zeros((days, L.N_OUT)), np.zeros(L.MAX_OPEN_DAYS + 1), meta,

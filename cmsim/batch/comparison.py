@@ -316,16 +316,15 @@ def compare(
         )
     sc = resolve_scenario(scenario, days=days, members=members, overrides=overrides)
     seed_list = as_seeds(seeds)
-    jobs: list[Job] = []
-    spans = {}
-    for name, strat in strategy_map.items():
-        new = make_jobs(sc, strat, seed_list, interventions, False)
-        spans[name] = (len(jobs), len(jobs) + len(new))
-        jobs.extend(new)
-    results = run_jobs(jobs, workers=workers, backend=backend, progress=progress, desc=f"{sc.name}: compare")
-    ensembles = {
-        name: collect(sc, name, seed_list, results[lo:hi], False) for name, (lo, hi) in spans.items()
+    # Seed by seed, every strategy in turn: a seed's runs follow each other (on one worker), so
+    # they draw its steady start once (cmsim.start_cache).
+    per = {
+        name: make_jobs(sc, strat, seed_list, interventions, False) for name, strat in strategy_map.items()
     }
+    k = len(per)
+    jobs: list[Job] = [job for row in zip(*per.values(), strict=True) for job in row]
+    results = run_jobs(jobs, workers=workers, backend=backend, progress=progress, desc=f"{sc.name}: compare")
+    ensembles = {name: collect(sc, name, seed_list, results[j::k], False) for j, name in enumerate(per)}
     events: dict[tuple[int, str], dict[str, Any]] = {}
     for ens in ensembles.values():
         for e in ens.events:

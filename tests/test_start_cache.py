@@ -1,0 +1,74 @@
+"""The steady start is drawn once per seed and shared by a comparison's strategies (cmsim.start_cache)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cmsim
+from cmsim import start_cache, state
+from cmsim.simulation import Simulation
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    start_cache.clear()
+    yield
+    start_cache.clear()
+
+
+def _count_draws(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = state.init_members
+    monkeypatch.setattr(state, "init_members", lambda *a: calls.append(a[1]) or real(*a))
+    return calls
+
+
+def _members(sim: Simulation) -> tuple[np.ndarray, ...]:
+    st = sim.state
+    n = st.graph.n
+    return st.F[:, :n].copy(), st.B[:, :n].copy(), st.I[:, :n].copy(), st.U[:, :n].copy()
+
+
+def test_strategies_of_one_seed_share_one_start_drawn_once(monkeypatch) -> None:
+    calls = _count_draws(monkeypatch)
+    a = Simulation("forum", "balanced", seed=4, members=300, days=20)
+    b = Simulation("forum", "absent", seed=4, members=300, days=20)
+    assert calls == [300]  # drawn for the first, copied for the second
+    for x, y in zip(_members(a), _members(b), strict=True):
+        assert np.array_equal(x, y)
+    a.advance(20)  # a run changes its own copy only
+    assert not np.array_equal(a.state.F[:, :300], b.state.F[:, :300])
+    c = Simulation("forum", "absent", seed=4, members=300, days=20)
+    for x, y in zip(_members(b), _members(c), strict=True):
+        assert np.array_equal(x, y)
+
+
+def test_another_seed_size_or_parameter_draws_its_own_start(monkeypatch) -> None:
+    calls = _count_draws(monkeypatch)
+    Simulation("forum", "balanced", seed=4, members=300, days=20)
+    Simulation("forum", "balanced", seed=5, members=300, days=20)
+    Simulation("forum", "balanced", seed=4, members=301, days=20)
+    Simulation("forum", "balanced", seed=4, members=300, days=20, overrides={"trolls.base_rate": 0.2})
+    assert calls == [300, 300, 301, 300]
+
+
+def test_results_are_the_same_with_the_start_remembered_or_drawn() -> None:
+    first = cmsim.simulate("forum", "responsive", seed=2, members=400, days=40).daily
+    again = cmsim.simulate("forum", "responsive", seed=2, members=400, days=40).daily  # remembered
+    start_cache.clear()
+    fresh = cmsim.simulate("forum", "responsive", seed=2, members=400, days=40).daily
+    assert first.equals(again) and first.equals(fresh)
+    c = cmsim.compare("forum", ["balanced", "responsive"], seeds=[1, 2], members=400, days=40,
+                      workers=1, progress=False)  # fmt: skip
+    assert c.ensembles["responsive"].daily[1].equals(fresh)
+
+
+def test_memory_is_bounded_least_recently_used_first_out(monkeypatch) -> None:
+    monkeypatch.setattr(start_cache, "MAX_BYTES", 1)
+    Simulation("forum", "balanced", seed=1, members=200, days=10)
+    Simulation("forum", "balanced", seed=2, members=200, days=10)
+    assert len(start_cache._CACHE) == 1  # the newest only
+    monkeypatch.setattr(start_cache, "MAX_MEMBERS", 100)
+    Simulation("forum", "balanced", seed=3, members=200, days=10)
+    assert len(start_cache._CACHE) == 1  # too big to keep
