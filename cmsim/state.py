@@ -121,8 +121,7 @@ def new_state(
     key = start_key(seed, P, S, graph)
     kept = recall(key)
     if kept is not None:  # the same start as an earlier run (another strategy, same seed)
-        for a, k in zip((F, B, I, U), kept, strict=True):
-            a[:, :n] = k
+        F[:, :n], B[:, :n], I[:, :n], U[:, :n] = kept
     else:
         back = (start_comebacks_par if threads else start_comebacks)(
             seed, n, graph.n_hubs, P, S, graph.indptr, graph.indices, graph.deg
