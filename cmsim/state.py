@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import init_members, init_members_par, start_comebacks, start_comebacks_par
+from cmsim._kernels.members import init_members_par, start_comebacks_par, start_members
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
 from cmsim.start_cache import recall, remember, start_key
@@ -123,13 +123,12 @@ def new_state(
     if kept is not None:  # the same start as an earlier run (another strategy, same seed)
         F[:, :n], B[:, :n], I[:, :n], U[:, :n] = kept
     else:
-        back = (start_comebacks_par if threads else start_comebacks)(
-            seed, n, graph.n_hubs, P, S, graph.indptr, graph.indices, graph.deg
-        )
+        g = graph
         if threads:
-            init_members_par(seed, n, graph.n_hubs, P, S, F, B, I, U, back)
+            back = start_comebacks_par(seed, n, g.n_hubs, P, S, g.indptr, g.indices, g.deg)
+            init_members_par(seed, n, g.n_hubs, P, S, F, B, I, U, back)
         else:
-            init_members(seed, n, graph.n_hubs, P, S, F, B, I, U, 0, -1, back)
+            start_members(seed, n, g.n_hubs, P, S, g.indptr, g.indices, g.deg, F, B, I, U)
         remember(key, (F[:, :n], B[:, :n], I[:, :n], U[:, :n]))
     days = TL.shape[0]
     meta = np.array([n, cap], np.int64)

@@ -40,7 +40,7 @@ MAX_TENURE_DAYS = 3650
 #: scenario only through them, not on the run's seed).
 EXPOSURE_SAMPLE = 2048
 EXPOSURE_SEED = 0
-EXPOSURE_ROUNDS = 3
+EXPOSURE_ROUNDS = 8
 #: Points of the quadrature over members' activity (lognormal) for the daily share who post.
 _QUADRATURE = 64
 

@@ -64,7 +64,7 @@ def test_moderation_reviews_reported_accounts_first_with_the_hours_it_has() -> N
 def _warned_twice(report_rate: float) -> float:
     """Temper of member 0 after a toxic post on day 0 that member 1 reads on day 1."""
     sim = quiet_sim(graph(10, [(0, 1)]), MODERATE, days=4, members__post_rate=1.0, trolls__base_rate=1.0,
-                    trolls__warning=0.5, trolls__report_rate=report_rate)  # fmt: skip
+                    trolls__warning=0.5, trolls__warning_floor=0.0, trolls__report_rate=report_rate)  # fmt: skip
     st = sim.state
     st.F[L.F_TEMPER, 0] = sim.scenario["members.temper_mean"]  # toxic for sure (chance >= 1)
     t0 = float(st.F[L.F_TEMPER, 0])
@@ -149,3 +149,20 @@ def test_the_new_rules_are_the_same_in_both_engines() -> None:
         assert fast.daily[c].sum() > 0, c
     pd.testing.assert_frame_equal(fast.daily, mesa.daily, check_exact=False, rtol=1e-9)
     pd.testing.assert_frame_equal(fast.members, mesa.members, check_exact=False, rtol=1e-9)
+
+
+def test_warnings_stop_at_the_floor() -> None:
+    # the two reviews of _warned_twice, with a floor of 0.3 of the mean temper: 1 -> 0.5 -> 0.3
+    sim_args = dict(
+        members__post_rate=1.0, trolls__base_rate=1.0, trolls__warning=0.5, trolls__report_rate=1.0
+    )
+    for floor, expected in ((0.3, 0.3), (0.6, 0.6), (1.0, 1.0)):
+        sim = quiet_sim(graph(10, [(0, 1)]), MODERATE, days=4, trolls__warning_floor=floor, **sim_args)
+        st = sim.state
+        st.F[L.F_TEMPER, 0] = sim.scenario["members.temper_mean"]
+        t0 = float(st.F[L.F_TEMPER, 0])
+        sim.advance(1)
+        st.P[L.P_POST_RATE] = 0.0
+        st.F[L.F_ACTIVITY, 0] = 0.0
+        sim.advance(3)
+        assert float(st.F[L.F_TEMPER, 0]) / t0 == pytest.approx(expected, rel=1e-6)

@@ -19,8 +19,8 @@ def _fresh_cache():
 
 def _count_draws(monkeypatch) -> list[int]:
     calls: list[int] = []
-    real = state.init_members
-    monkeypatch.setattr(state, "init_members", lambda *a: calls.append(a[1]) or real(*a))
+    real = state.start_members
+    monkeypatch.setattr(state, "start_members", lambda *a: calls.append(a[1]) or real(*a))
     return calls
 
 
@@ -72,3 +72,26 @@ def test_memory_is_bounded_least_recently_used_first_out(monkeypatch) -> None:
     monkeypatch.setattr(start_cache, "MAX_MEMBERS", 100)
     Simulation("forum", "balanced", seed=3, members=200, days=10)
     assert len(start_cache._CACHE) == 1  # too big to keep
+
+
+def test_one_thread_start_draws_the_same_members_as_comebacks_then_members() -> None:
+    # start_members draws a past once where it never lapsed; the two-step reference draws all twice
+    from cmsim._kernels import layout as L
+    from cmsim._kernels.members import init_members, start_comebacks, start_members
+    from cmsim.steady import start_scalars
+
+    sim = Simulation("internal", "balanced", seed=6, members=1500, days=10)  # many lapsed members
+    st, g = sim.state, sim.state.graph
+    n = g.n
+    S = start_scalars(sim.scenario.values, st.P)
+    ref = [
+        np.zeros((r, st.F.shape[1]), a.dtype)
+        for r, a in ((L.N_F, st.F), (L.N_B, st.B), (L.N_I, st.I), (L.N_U, st.U))
+    ]
+    back = start_comebacks(6, n, g.n_hubs, st.P, S, g.indptr, g.indices, g.deg)
+    init_members(6, n, g.n_hubs, st.P, S, *ref, 0, -1, back)
+    got = [np.zeros_like(a) for a in ref]
+    start_members(6, n, g.n_hubs, st.P, S, g.indptr, g.indices, g.deg, *got)
+    assert (st.B[L.B_STATUS, :n] == L.LAPSED).sum() > 300
+    for x, y in zip(ref, got, strict=True):
+        assert np.array_equal(x, y)

@@ -47,7 +47,7 @@ HISTORY_DRAWS = 1 << 20
 #: before gave them (the first with the community's mean) and gives each its contacts' posts. A
 #: second round moved week 1's lapsed share by less than 0.003 in every scenario tried (internal,
 #: customer, social media, forum; 10 seeds) at twice the cost.
-COMEBACK_ROUNDS = 1
+COMEBACK_ROUNDS = 1  # (start_members assumes one)
 
 
 @njit("int64(float64, float64)", cache=True)
@@ -125,30 +125,10 @@ def toxic_rate(temper, exposure, P, S):
     return S[L.ST_TOXIC_RATE] * temper * context * (1.0 + P[L.P_NORM_GAIN] * exposure)
 
 
-@njit(
-    "Tuple((int64, int64, int64, int64, float64, float64, float64, float64, float64))(int64, int64, boolean,"
-    " float64[::1], float64[::1], float64)",
-    cache=True,
-)
-def initial_member_at(seed, i, is_hub, P, S, back):
-    """Role, join day, last visit, status and traits of initial member ``i``: the steady start.
-
-    Returns ``(role, join, last, status, activity, expertise, temper, engagement, exposure)``. A troll with chance
-    ``S[ST_TROLL_SHARE]``, else a spammer with chance ``S[ST_SPAM_SHARE]`` (their steady counts:
-    ``cmsim.steady``); bad actors joined up to 30 days ago and were here yesterday. An ordinary
-    member's past is replayed (stream ``S_HISTORY``, day -1): a tenure uniform in
-    ``1..S[ST_MAX_AGE]`` days, then spells of activity, visiting on each day with the chance of a
-    member at its baseline satisfaction (``S[ST_VISIT_MULT]``: the current strategy's reach and
-    content) and its steady engagement (:func:`steady_engagement`, lifted by a welcome with chance
-    ``S[ST_WELCOMED]``, faded over its tenure), lapsing after ``dynamics.lapse_days`` without a visit, leaving (``churn_base`` and
-    ``churn_unhappy`` at the baseline while active; ``lapsed_leave`` while lapsed) or coming back
-    (``back`` a day: :func:`start_comebacks`). A past that ends before day 0 is drawn again with new traits: members
-    present on day 0 are those a steady inflow leaves (older, more active members more often).
-    The member's temper is lowered by the warnings of its past visits (:func:`warned_temper`,
-    ``S[ST_TOXIC_RATE]``, ``S[ST_CAUGHT]``): the frequent posters moderation has warned. Its
-    exposure is its visit chance times the toxic posts a visit sees, ``S[ST_EXPOSURE]`` (0 if
-    lapsed). Both engines call it (``CommunityModel._place_initial_members``).
-    """
+@njit(cache=True)
+def _initial_member(seed, i, is_hub, P, S, back):
+    """:func:`initial_member_at`, and whether the member's past read ``back`` (a spell lapsed):
+    a past that did not is the same whatever ``back`` (:func:`start_members`)."""
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     u = uniform(kr, i)
     sigma, xs, tm = P[L.P_ACTIVITY_SIGMA], P[L.P_EXPERT_SHARE], P[L.P_TEMPER_MEAN]
@@ -156,8 +136,9 @@ def initial_member_at(seed, i, is_hub, P, S, back):
         role = L.TROLL if u < S[L.ST_TROLL_SHARE] else L.SPAMMER
         a, x, t = draw_traits(seed, -1, i, sigma, xs, tm, is_hub)
         join = -1 - int(30.0 * uniform(kr, i + (1 << 40)))
-        return role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0
+        return role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0, False
     kh = key(seed, L.S_HISTORY, -1)
+    used = False  # whether the past read ``back`` (a lapsed spell)
     s0 = P[L.P_INITIAL_SAT]
     churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) * (1.0 - s0)
     leave = P[L.P_LAPSED_LEAVE]
@@ -201,6 +182,7 @@ def initial_member_at(seed, i, is_hub, P, S, back):
             else:
                 out = geometric(uniform2(kh, i, k), leave)
                 comes = geometric(uniform2(kh, i, k + 1), back)
+                used = True
                 k += 2
                 if since + min(out, comes) >= 0:
                     stays = True
@@ -220,7 +202,35 @@ def initial_member_at(seed, i, is_hub, P, S, back):
     post = min(1.0, P[L.P_POST_RATE] * a * eng)
     t = warned_temper(seed, i, t, seen, post, toxic_rate(1.0, exposure, P, S), S[L.ST_CAUGHT], P[L.P_WARNING],
                       P[L.P_WARNING_FLOOR] * P[L.P_TEMPER_MEAN])  # fmt: skip
-    return L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0
+    return L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0, used
+
+
+@njit(
+    "Tuple((int64, int64, int64, int64, float64, float64, float64, float64, float64))(int64, int64, boolean,"
+    " float64[::1], float64[::1], float64)",
+    cache=True,
+)
+def initial_member_at(seed, i, is_hub, P, S, back):
+    """Role, join day, last visit, status and traits of initial member ``i``: the steady start.
+
+    Returns ``(role, join, last, status, activity, expertise, temper, engagement, exposure)``. A troll with chance
+    ``S[ST_TROLL_SHARE]``, else a spammer with chance ``S[ST_SPAM_SHARE]`` (their steady counts:
+    ``cmsim.steady``); bad actors joined up to 30 days ago and were here yesterday. An ordinary
+    member's past is replayed (stream ``S_HISTORY``, day -1): a tenure uniform in
+    ``1..S[ST_MAX_AGE]`` days, then spells of activity, visiting on each day with the chance of a
+    member at its baseline satisfaction (``S[ST_VISIT_MULT]``: the current strategy's reach and
+    content) and its steady engagement (:func:`steady_engagement`, lifted by a welcome with chance
+    ``S[ST_WELCOMED]``, faded over its tenure), lapsing after ``dynamics.lapse_days`` without a visit, leaving (``churn_base`` and
+    ``churn_unhappy`` at the baseline while active; ``lapsed_leave`` while lapsed) or coming back
+    (``back`` a day: :func:`start_comebacks`). A past that ends before day 0 is drawn again with new traits: members
+    present on day 0 are those a steady inflow leaves (older, more active members more often).
+    The member's temper is lowered by the warnings of its past visits (:func:`warned_temper`,
+    ``S[ST_TOXIC_RATE]``, ``S[ST_CAUGHT]``): the frequent posters moderation has warned. Its
+    exposure is its visit chance times the toxic posts a visit sees, ``S[ST_EXPOSURE]`` (0 if
+    lapsed). Both engines call it (``CommunityModel._place_initial_members``).
+    """
+    r = _initial_member(seed, i, is_hub, P, S, back)
+    return r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
 
 
 @njit(
@@ -305,12 +315,17 @@ def _member_posts(seed, n_hubs, P, S, back, post, lo, hi):
     """``post[i]`` for members ``lo..hi-1`` (:func:`start_comebacks`)."""
     for i in range(lo, hi):
         role, join, last, status, a, x, t, eng, e = initial_member_at(seed, i, i < n_hubs, P, S, back[i])
-        post[i] = 0.0
-        if role == L.MEMBER and status == L.ACTIVE:
-            p = min(
-                P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT
-            )
-            post[i] = p * min(1.0, P[L.P_POST_RATE] * a * eng)
+        post[i] = _posts_a_day(role, status, a, eng, P, S)
+
+
+@njit(cache=True)
+def _posts_a_day(role, status, a, eng, P, S):
+    """Chance an initial member posts on a day: its visit chance times posts a visit (0 if lapsed
+    or a bad actor)."""
+    if role != L.MEMBER or status != L.ACTIVE:
+        return 0.0
+    p = min(P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT)
+    return p * min(1.0, P[L.P_POST_RATE] * a * eng)
 
 
 @njit(cache=True)
@@ -357,6 +372,32 @@ def start_comebacks_par(seed, n, n_hubs, P, S, indptr, indices, deg):
                 P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, n * c // nc, n * (c + 1) // nc
             )
     return back
+
+
+@njit(cache=True)
+def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
+    """:func:`start_comebacks` then :func:`init_members` (one thread), drawing each past once
+    where it can: a past that never lapsed did not read the comeback chance, so the first
+    round's draw stands and only the members whose past lapsed are drawn again with their own
+    comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``)."""
+    post = np.zeros(n)
+    redo = np.zeros(n, np.bool_)
+    for i in range(n):
+        role, join, last, status, a, x, t, g, e, used = _initial_member(
+            seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE]
+        )
+        post[i] = _posts_a_day(role, status, a, g, P, S)
+        redo[i] = used
+        if not used:
+            place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
+            F[L.F_EXPOSURE, i] = e
+    back = np.empty(n)
+    _contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, 0, n)
+    for i in range(n):
+        if redo[i]:
+            role, join, last, status, a, x, t, g, e = initial_member_at(seed, i, i < n_hubs, P, S, back[i])
+            place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
+            F[L.F_EXPOSURE, i] = e
 
 
 @njit("float64(int64, int64, float64[::1], float64[::1])", cache=True)
