@@ -50,6 +50,21 @@ HISTORY_DRAWS = 1 << 20
 COMEBACK_ROUNDS = 1  # (start_members assumes one)
 
 
+@njit("float64(float64)", cache=True)
+def log_fail(p):
+    """``log(1 - p)`` for ``0 < p < 1`` as :func:`geometric` divides by it (``-p`` where ``1 - p``
+    rounds to 1, below 1e-16): worked out once for many draws with the same ``p``."""
+    den = math.log(1.0 - p)
+    return -p if den == 0.0 else den
+
+
+@njit("int64(float64, float64)", cache=True)
+def geometric_by(u, den):
+    """:func:`geometric` for ``0 < p < 1`` given ``den = log_fail(p)`` (the same result)."""
+    g = 1.0 + math.floor(math.log(1.0 - u) / den)
+    return int(g) if g < NEVER else NEVER
+
+
 @njit("int64(float64, float64)", cache=True)
 def geometric(u, p):
     """Days (>= 1) until the first success of a daily chance ``p``, from a uniform ``u``
@@ -58,11 +73,7 @@ def geometric(u, p):
         return NEVER
     if p >= 1.0:
         return 1
-    den = math.log(1.0 - p)
-    if den == 0.0:  # 1 - p rounds to 1 (p below 1e-16): log(1 - p) is -p to double precision
-        den = -p
-    g = 1.0 + math.floor(math.log(1.0 - u) / den)
-    return int(g) if g < NEVER else NEVER
+    return geometric_by(u, log_fail(p))
 
 
 @njit("float64(float64, float64)", cache=True)
@@ -160,12 +171,14 @@ def _initial_member(seed, i, is_hub, P, S, back):
             fade = (1.0 - P[L.P_ENGAGEMENT_DRIFT]) ** (-1 - join)
             eng = min(eng * (1.0 + (P[L.P_WELCOME_BOOST] - 1.0) * fade), 3.0)
         p = min(base * eng, T.MAX_VISIT)
+        den = log_fail(p) if 0.0 < p < 1.0 else 0.0  # (one log for the spell's many visit gaps)
         k = c + 3
         stays = False
         seen = 0  # visits before day 0
         while k < c + HISTORY_DRAWS - 2:
             if status == L.ACTIVE:
-                g = geometric(uniform2(kh, i, k), p)
+                u = uniform2(kh, i, k)
+                g = geometric(u, p) if den == 0.0 else geometric_by(u, den)
                 k += 1
                 nxt = last + g if g < lapse else last + lapse
                 if gone < min(nxt, 0):
