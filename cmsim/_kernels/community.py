@@ -302,6 +302,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     M[L.M_LOAD_REPORTED] = tot[T.K_REPORTED]
     M[L.M_LOAD_FIRST_POSTS] = tot[T.K_FP_OPEN]
     M[L.M_LOAD_FOLLOW_UPS] = tot[T.K_FOLLOW_DUE]
+    M[L.M_LOAD_NEW_POSTS] = tot[T.K_NEW_POSTS]
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.end_day (both call manager_day).
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.

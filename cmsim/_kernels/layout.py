@@ -89,6 +89,7 @@ S_FILTER = 33
 S_GIVE_UP = 34
 S_SHOCK = 35  # how hard a product crisis hits each member (quiet.member_shock)
 S_FOLLOW_UP = 38  # the manager's follow-up with a newcomer after its first week
+S_QUEUE = 39  # the approval queue holds a new account's post (act.act_chunk, step 2)
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -189,6 +190,7 @@ P_KEYS: tuple[str, ...] = (
     "levers.norm_max",
     "levers.norm_scale",
     "levers.follow_up_boost",
+    "levers.queue_cost",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -297,6 +299,7 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_NORM_MAX,
     P_NORM_SCALE,
     P_FOLLOW_UP_BOOST,
+    P_QUEUE_COST,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
@@ -341,6 +344,7 @@ M_LOAD_QUESTIONS = 13  # questions asked yesterday (the front page)
 M_LOAD_REPORTED = 14  # accounts reported yesterday (reviewed first today)
 M_LOAD_FIRST_POSTS = 15  # newcomers' first posts still open yesterday (welcoming's replies)
 M_LOAD_FOLLOW_UPS = 18  # newcomers due a follow-up yesterday (past their first week, not followed up)
+M_LOAD_NEW_POSTS = 19  # posts by new accounts (no published contribution yet) yesterday: the queue's load
 N_M = 20
 
 # --- daily output columns --------------------------------------------------------------------
@@ -398,6 +402,7 @@ OUT_COLUMNS: tuple[str, ...] = (
     "reported_accounts",
     "spam_filtered",
     "gave_up",
+    "held_posts",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -454,6 +459,7 @@ N_OUT = len(OUT_COLUMNS)
     O_REPORTED,
     O_SPAM_FILTERED,
     O_GAVE_UP,
+    O_HELD,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.

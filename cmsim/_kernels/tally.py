@@ -93,6 +93,8 @@ TALLIES: tuple[str, ...] = (
     "first_posts_open",  # newcomers' first posts still open, waiting for a reply
     "follow_ups_due",  # active newcomers past their first week not yet followed up (welcoming's load)
     "follow_ups",  # newcomers the manager followed up with today
+    "held_posts",  # new trolls' and spammers' posts the approval queue held and rejected
+    "new_account_posts",  # posts by accounts with no published contribution yet (the queue's load)
 )
 #: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
 KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins", "reported_accounts")
@@ -158,6 +160,8 @@ K_GAVE_UP = _k("gave_up")
 K_FP_OPEN = _k("first_posts_open")
 K_FOLLOW_DUE = _k("follow_ups_due")
 K_FOLLOW_UPS = _k("follow_ups")
+K_HELD = _k("held_posts")
+K_NEW_POSTS = _k("new_account_posts")
 K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 #: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
@@ -186,4 +190,5 @@ Z_P_MGR_NOW = 17  # chance the manager answers a question peers left, on the day
 Z_P_FP_REPLY = 18  # chance the manager replies today to a newcomer's open first post
 Z_NORM = 21  # norm visibility: share of members' toxic posts that visible moderation prevents today
 Z_P_FOLLOW_UP = 22  # chance the manager follows up today with a newcomer due a follow-up
-N_Z = 23
+Z_P_QUEUE = 23  # chance a new account's post goes through the approval queue today
+N_Z = 24

@@ -230,6 +230,7 @@ class MemberWatch:
             L.S_WELCOME: lambda: m.model.today.p_welcome,
             L.S_OUTREACH: lambda: m.model.today.p_outreach,
             L.S_FOLLOW_UP: lambda: m.model.today.p_follow_up,
+            L.S_QUEUE: lambda: m.model.today.p_queue,
         }
         cls = type(member)
         self._wrapped = ("chance", "chance_about", "act", "resolve", "read_feed", "write")
