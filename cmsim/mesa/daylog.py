@@ -54,6 +54,7 @@ DECISIONS: dict[int, str] = {
     L.S_TURNAROUND: "an answered complaint turns it around",
     L.S_WELCOME: "the manager welcomes it",
     L.S_OUTREACH: "the manager reaches out to it",
+    L.S_QUEUE: "the approval queue holds its post (a new account)",
 }
 _ABOUT_CONTACTS = (L.S_REPLY, L.S_ANSWER, L.S_CHAMP_ANSWER)
 _STATE_KEYS = ("status", "role", "satisfaction", "engagement", "exposure", "temper", "posts")
