@@ -542,6 +542,20 @@ _SPECS = [
         source="assumption: about an hour and a half a day seen in the threads",
     ),
     _p(
+        "levers.queue_cost",
+        0.5,
+        "reviews",
+        0.01,
+        10.0,
+        "moderation capacity one post in the approval queue for new accounts takes, in full reviews: "
+        "capacity the reviews leave holds the posts of accounts that joined during the run and have "
+        "published nothing yet (a new troll's or spammer's post rejected and the account removed, a "
+        "newcomer's approved), before visible norms get what is left",
+        source="practice: Discourse approves new users' first posts, Reddit AutoModerator filters by "
+        "account age and karma, Facebook groups approve posts; size: assumption, triage of obvious "
+        "items is about twice as fast as careful handling (as levers.moderation_scale)",
+    ),
+    _p(
         "levers.detection",
         0.95,
         "probability",

@@ -32,7 +32,9 @@ def small_fit(tmp_path_factory):
     out = tmp_path_factory.mktemp("fit")
     data = synthetic_data("forum", TRUTH, members=500, days=91, seed=777, columns=["members", "dau", "posts"])
     data.to_csv(out / "data.csv", index=False)
-    res = cmsim.calibrate(out / "data.csv", "forum", fit=list(TRUTH), trials=24, seeds=4, holdout_weeks=3,
+    # 40 trials: 24 found the truth until levers.queue_cost came in; the sampler's seed follows the
+    # scenario's values, and with the new one the 24th best was 2x off in post_rate (35 find it)
+    res = cmsim.calibrate(out / "data.csv", "forum", fit=list(TRUTH), trials=40, seeds=4, holdout_weeks=3,
                           out=out / "result", workers=2, report_seeds=12, quiet=True)  # fmt: skip
     return res, out
 
@@ -62,7 +64,7 @@ def test_fitted_scenario_file_extends_the_base_and_loads_everywhere(small_fit):
     first = res.observed.first_members()[0]  # the size at the first date, the base's horizon
     assert sc["community.initial_members"] == first == res.sim_members and sc["community.days"] == 180
     prov = cmsim.calibration.read_provenance(path)
-    assert prov["data_sha256"] == res.observed.sha256 and prov["trials"] == 24
+    assert prov["data_sha256"] == res.observed.sha256 and prov["trials"] == 40
     assert prov["model_version"] == cmsim.MODEL_VERSION and prov["data_start"] == "2024-01-01"
     cmp = cmsim.compare(path, ["balanced", "absent"], seeds=2, days=14, progress=False)
     assert len(cmp.to_frame()) == 4
@@ -108,10 +110,10 @@ def test_report_files(small_fit):
 
 def test_a_second_call_continues_the_study_instead_of_starting_over(small_fit, tmp_path):
     res, out = small_fit
-    again = cmsim.calibrate(out / "data.csv", "forum", fit=list(TRUTH), trials=26, seeds=4, holdout_weeks=3,
+    again = cmsim.calibrate(out / "data.csv", "forum", fit=list(TRUTH), trials=42, seeds=4, holdout_weeks=3,
                             out=out / "result", workers=1, report_seeds=4, quiet=True)  # fmt: skip
-    assert len(again.trials) == 26 and again.study_name == res.study_name
-    assert again.trials.iloc[:24].equals(res.trials)  # the first 24 trials are the same ones
+    assert len(again.trials) == 42 and again.study_name == res.study_name
+    assert again.trials.iloc[:40].equals(res.trials)  # the first 40 trials are the same ones
 
 
 SCRIPT = textwrap.dedent(

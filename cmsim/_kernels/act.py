@@ -90,6 +90,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     report_rate = P[L.P_REPORT_RATE]
     k_detect = key(seed, L.S_DETECT, d)
     k_comeback = key(seed, L.S_COMEBACK, d)
+    k_queue = key(seed, L.S_QUEUE, d)
     k_visit = key(seed, L.S_VISIT, d)
     k_reply = key(seed, L.S_REPLY, d)
     k_answer = key(seed, L.S_ANSWER, d)
@@ -130,6 +131,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     n_satisfied = 0
     n_left = 0
     n_reports = 0
+    n_new_posts = 0
     # Ahead: each batch is sorted (sort_batch) while the one before is in the main pass, the two
     # alternating between the halves of ``todo`` and ``codes``; the main pass takes only the
     # members listed. Else the main pass takes every member.
@@ -192,7 +194,9 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     )
                 # 2. Trolls and spammers come every day and post what they post. A troll nobody
                 #    replied to yesterday, and any spammer, may give up for good first; the
-                #    platform's filter removes most spam before anyone sees it.
+                #    platform's filter removes most spam before anyone sees it. The approval queue
+                #    may hold the post of a new account (joined during the run, nothing published
+                #    yet): rejected, never published, and the account removed as a review removes it.
                 if role == L.TROLL or role == L.SPAMMER:
                     troll = role == L.TROLL
                     if troll:
@@ -214,6 +218,20 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         if not troll and uniform(k_filter, i) < P[L.P_SPAM_FILTER]:
                             pc[T.K_SPAM_FILTERED] += 1.0
                         else:
+                            if i_posts[iu] == 0 and i_join[iu] >= 0:
+                                pc[T.K_NEW_POSTS] += 1.0
+                                if uniform(k_queue, i) < Z[T.Z_P_QUEUE]:
+                                    pc[T.K_HELD] += 1.0
+                                    pc[T.K_HANDLED] += 1.0
+                                    b_status[iu] = L.REMOVED
+                                    i_removed[iu] = d
+                                    pc[T.K_REMOVALS] += 1.0
+                                    if troll and uniform2(k_comeback, i, 0) < P[L.P_COMEBACK]:  # (as step 1)
+                                        u = uniform2(k_comeback, i, 1)
+                                        wait = -P[L.P_COMEBACK_DAYS] * math.log(1.0 - u)
+                                        i_comeback[iu] = d + 1 + int(wait)
+                                    u_act_cur[iu] = 0
+                                    continue
                             a = L.A_TOXIC if troll else L.A_SPAM
                             if uniform2(k_detect, i, 1) < Z[T.Z_P_QUICK]:
                                 a = L.A_HIDDEN  # removed the same day: nobody reads it
@@ -336,6 +354,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                             a |= L.A_POSTED
                     if posted:
                         n_posts += 1
+                        # (the approval queue's load; a member's post it holds is approved)
+                        n_new_posts += (i_posts[iu] == 0) & (i_join[iu] >= 0)
                         if i_first_post[iu] < 0 and i_join[iu] >= 0:
                             i_first_post[iu] = d
                             b_fp[iu] = L.FP_OPEN
@@ -395,3 +415,4 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     pc[T.K_REPORTS] += n_reports
     pc[T.K_RAID_POSTS] += n_raid_posts
     pc[T.K_RAID_READS] += n_raid_reads
+    pc[T.K_NEW_POSTS] += n_new_posts

@@ -311,6 +311,7 @@ def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, ind
     # The raid (raid.py): today's readings per raid post of yesterday, and today's raid posts.
     M[L.M_RAID_READS] = tot[T.K_RAID_READS] / M[L.M_RAID_POSTS] if M[L.M_RAID_POSTS] > 0.0 else 0.0
     M[L.M_RAID_POSTS] = tot[T.K_RAID_POSTS]
+    M[L.M_LOAD_NEW_POSTS] = tot[T.K_NEW_POSTS]
     M[L.M_MEMBERS] = members + joins
     # Mesa: Manager.end_day (both call manager_day).
     # The manager's day: overwork and toxicity build stress, self-care and rest relieve it.

@@ -91,6 +91,7 @@ S_SHOCK = 35  # how hard a product crisis hits each member (quiet.member_shock)
 S_FOLLOW_UP = 38  # the manager's follow-up with a newcomer after its first week
 S_RAID = 36  # the raided space: who is in it (day -1), what its visitors read of the raid (raid.py)
 S_RAID2 = 37  # a raider's own draws: its post was reported, or replied to, in the raided space
+S_QUEUE = 39  # the approval queue holds a new account's post (act.act_chunk, step 2)
 S_GRAPH = 40
 
 # --- packed parameters: P[i] holds the parameter P_KEYS[i] ------------------------------------
@@ -195,6 +196,7 @@ P_KEYS: tuple[str, ...] = (
     "raid.read_share",
     "raid.read_cap",
     "trolls.warning_floor",
+    "levers.queue_cost",
 )
 N_PARAMS = len(P_KEYS)
 #: Parameters on the satisfaction scale that members' satisfaction (held as ``F_DTYPE``) starts
@@ -307,6 +309,7 @@ SAT_LEVEL_KEYS: tuple[str, ...] = (
     P_RAID_READ,
     P_RAID_CAP,
     P_WARNING_FLOOR,
+    P_QUEUE_COST,
 ) = range(N_PARAMS)
 
 # --- the steady start: scalars of the start (``cmsim.steady.start_scalars``), S[ST_*] ------------
@@ -358,6 +361,7 @@ M_LOAD_FIRST_POSTS = 15  # newcomers' first posts still open yesterday (welcomin
 M_RAID_POSTS = 16  # raiders' toxic posts yesterday that were not removed the same day (raid.py)
 M_RAID_READS = 17  # readings in the raided space yesterday per such post of the day before
 M_LOAD_FOLLOW_UPS = 18  # newcomers due a follow-up yesterday (past their first week, not followed up)
+M_LOAD_NEW_POSTS = 19  # posts by new accounts (no published contribution yet) yesterday: the queue's load
 N_M = 20
 
 # --- daily output columns --------------------------------------------------------------------
@@ -417,6 +421,7 @@ OUT_COLUMNS: tuple[str, ...] = (
     "gave_up",
     "raid_posts",
     "raid_reads",
+    "held_posts",
 )
 N_OUT = len(OUT_COLUMNS)
 (
@@ -475,6 +480,7 @@ N_OUT = len(OUT_COLUMNS)
     O_GAVE_UP,
     O_RAID_POSTS,
     O_RAID_READS,
+    O_HELD,
 ) = range(N_OUT)
 
 #: Response-time histogram bins (days 0..MAX_OPEN_DAYS) kept per run for medians.

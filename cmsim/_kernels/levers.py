@@ -62,6 +62,30 @@ def spare_hours(hours, cap, load):
 
 
 @njit(cache=True)
+def approval_queue(mod_cap, reviews, new_posts, cost):
+    """The approval queue for new accounts: ``(coverage, load)``.
+
+    ``coverage`` is the chance a post by an account with no published contribution yet goes
+    through the queue today, ``min(1, spare / cost / max(1, new_posts))``, where ``spare =
+    max(0, mod_cap - reviews)`` is the moderation capacity (items a day) that the reviews leave
+    and ``cost`` a queue item's cost in reviews; ``load`` is the capacity the queue uses,
+    ``cost * min(new_posts, spare / cost)`` (what visible norms cannot use).
+
+    Examples
+    --------
+    >>> approval_queue.py_func(30.0, 10.0, 80.0, 0.5)  # 20 spare reviews = 40 queue items, of 80
+    (0.5, 20.0)
+    >>> approval_queue.py_func(30.0, 10.0, 10.0, 0.5)  # all 10 held, at the cost of 5 reviews
+    (1.0, 5.0)
+    """
+    spare = max(0.0, mod_cap - reviews)
+    if spare <= 0.0 or cost <= 0.0:
+        return 0.0, 0.0
+    items = spare / cost
+    return min(1.0, items / max(1.0, new_posts)), cost * min(new_posts, items)
+
+
+@njit(cache=True)
 def manager_levers(P, M, H):
     """Scalar lever effects for today from the week's hours ``H`` and the manager state ``M``.
 
@@ -110,9 +134,14 @@ def day_scalars(d, P, TL, M, H, Z):
     # The hours a moderator watches catch a share of offending posts the day they are posted,
     # before members read them (as many as the reviews keep up with).
     Z[T.Z_P_QUICK] = Z[T.Z_P_DETECT] * saturation(H[0] * E, P[L.P_QUICK_REVIEW_SCALE])
-    # Hours the reviews leave make the norms visible (rules restated, removals explained,
-    # moderators seen in threads): a share of members' toxic posts is never written.
-    Z[T.Z_NORM] = P[L.P_NORM_MAX] * saturation(spare_hours(H[0] * E, mod_cap, reported + M[L.M_LOAD_OFFENDING]),
+    # Capacity the reviews leave runs the approval queue first (cheap triage): it holds new
+    # accounts' posts, each costing `queue_cost` reviews; the hours left after both make the norms
+    # visible (rules restated, removals explained, moderators seen in threads): a share of
+    # members' toxic posts is never written.
+    reviews = reported + M[L.M_LOAD_OFFENDING]
+    p_queue, queue_load = approval_queue(mod_cap, reviews, M[L.M_LOAD_NEW_POSTS], P[L.P_QUEUE_COST])
+    Z[T.Z_P_QUEUE] = p_queue
+    Z[T.Z_NORM] = P[L.P_NORM_MAX] * saturation(spare_hours(H[0] * E, mod_cap, reviews + queue_load),
                                                  P[L.P_NORM_SCALE])  # fmt: skip
     Z[T.Z_BAN] = TL[d, L.TL_BAN_WAVE]
     Z[T.Z_P_MGR] = min(1.0, resp_cap / max(1.0, M[L.M_LOAD_OPEN]))

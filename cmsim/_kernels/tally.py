@@ -95,6 +95,8 @@ TALLIES: tuple[str, ...] = (
     "follow_ups",  # newcomers the manager followed up with today
     "raid_posts",  # raiders' toxic posts not removed the same day (read in the raided space tomorrow)
     "raid_reads",  # raiders' posts read by visitors of the raided space
+    "held_posts",  # new trolls' and spammers' posts the approval queue held and rejected
+    "new_account_posts",  # posts by accounts with no published contribution yet (the queue's load)
 )
 #: Tallies only the compiled runner keeps (its bookkeeping for the parallel phases).
 KERNEL_ONLY: tuple[str, ...] = ("sat_floor", "early_joins", "reported_accounts")
@@ -162,6 +164,8 @@ K_FOLLOW_DUE = _k("follow_ups_due")
 K_FOLLOW_UPS = _k("follow_ups")
 K_RAID_POSTS = _k("raid_posts")
 K_RAID_READS = _k("raid_reads")
+K_HELD = _k("held_posts")
+K_NEW_POSTS = _k("new_account_posts")
 K_HIST = len(TALLIES)  # then the response-day histogram, days 0..MAX_OPEN_DAYS
 N_K = K_HIST + L.MAX_OPEN_DAYS + 1
 #: Tallies reported as they are: ``OUT[d, COPY_O[j]] = tot[COPY_K[j]]`` (same name).
@@ -192,4 +196,5 @@ Z_RAID_POSTS = 19  # raiders' posts of yesterday that visitors of the raided spa
 Z_RAID_READS = 20  # readings a raider's post of the day before yesterday had (raid.raider_chances)
 Z_NORM = 21  # norm visibility: share of members' toxic posts that visible moderation prevents today
 Z_P_FOLLOW_UP = 22  # chance the manager follows up today with a newcomer due a follow-up
-N_Z = 23
+Z_P_QUEUE = 23  # chance a new account's post goes through the approval queue today
+N_Z = 24

@@ -314,6 +314,8 @@ class Member(FixedAgent):
         if self.role == TROLL:
             tally.active_trolls += 1
             if self.chance(L.S_POST) < p.trolls.post_rate:
+                if self.held_by_queue():
+                    return
                 shown = TOXIC
                 if self.chance_about(L.S_DETECT, 1) < self.model.today.p_quick:
                     shown = HIDDEN  # removed the same day: nobody reads it
@@ -328,6 +330,8 @@ class Member(FixedAgent):
                 if self.chance(L.S_FILTER) < p.spam.filter:  # removed before anyone sees it
                     tally.spam_filtered += 1
                 else:
+                    if self.held_by_queue():
+                        return
                     shown = SPAM
                     if self.chance_about(L.S_DETECT, 1) < self.model.today.p_quick:
                         shown = HIDDEN  # removed the same day: nobody reads it
@@ -335,6 +339,31 @@ class Member(FixedAgent):
                     tally.posts += 1
                     self.posts += 1
         self.shown_today = shown
+
+    def held_by_queue(self) -> bool:
+        """The approval queue for new accounts: a troll's or spammer's post, if the account joined
+        during the run and has published nothing yet, goes through the queue with today's
+        coverage; a held post is rejected (never published) and the account removed as a review
+        removes it (returns True).
+
+        Kernel: ``act.act_chunk``, step 2.
+        """
+        if not (self.posts == 0 and self.joined >= 0):
+            return False
+        tally, p = self.model.tally, self.model.p
+        tally.new_account_posts += 1
+        if not self.chance(L.S_QUEUE) < self.model.today.p_queue:
+            return False
+        tally.held_posts += 1
+        tally.handled += 1
+        self.status = REMOVED
+        self.removed_day = self.model.day
+        tally.removals += 1
+        if self.role == TROLL and self.chance_about(L.S_COMEBACK, 0) < p.trolls.comeback:
+            wait = -p.trolls.comeback_days * math.log(1.0 - self.chance_about(L.S_COMEBACK, 1))
+            self.comeback_day = self.model.day + 1 + int(wait)
+        self.shown_today = 0
+        return True
 
     def live_the_day(self) -> None:
         """An ordinary member's day: mood drifts, maybe a visit (read, reply, post), maybe leave.
@@ -560,6 +589,8 @@ class Member(FixedAgent):
         tally, day = self.model.tally, self.model.day
         if posted:
             tally.posts += 1
+            if self.posts == 0 and self.joined >= 0:
+                tally.new_account_posts += 1  # the approval queue's load (it approves the post)
             if self.first_post_day is None and self.joined >= 0:
                 self.first_post_day = day
                 self.first_post = FP_OPEN

@@ -54,6 +54,7 @@ DECISIONS: dict[int, str] = {
     L.S_TURNAROUND: "an answered complaint turns it around",
     L.S_WELCOME: "the manager welcomes it",
     L.S_OUTREACH: "the manager reaches out to it",
+    L.S_QUEUE: "the approval queue holds its post (a new account)",
 }
 _ABOUT_CONTACTS = (L.S_REPLY, L.S_ANSWER, L.S_CHAMP_ANSWER)
 _STATE_KEYS = ("status", "role", "satisfaction", "engagement", "exposure", "temper", "posts")
@@ -230,6 +231,7 @@ class MemberWatch:
             L.S_WELCOME: lambda: m.model.today.p_welcome,
             L.S_OUTREACH: lambda: m.model.today.p_outreach,
             L.S_FOLLOW_UP: lambda: m.model.today.p_follow_up,
+            L.S_QUEUE: lambda: m.model.today.p_queue,
         }
         cls = type(member)
         self._wrapped = ("chance", "chance_about", "act", "resolve", "read_feed", "write")

@@ -17,7 +17,7 @@ from mesa import Agent
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.community import manager_day
-from cmsim._kernels.levers import manager_levers, saturation, spare_hours
+from cmsim._kernels.levers import approval_queue, manager_levers, saturation, spare_hours
 from cmsim._kernels.raid import raider_chances
 from cmsim._kernels.step import FIRST_REPLY_COST, LEARN_SOFTEN, LEARN_SPEED  # docs/model.md
 from cmsim._kernels.tally import FIXED_POINT, FOLLOW_UP_COST, KERNEL_ONLY, TALLIES
@@ -29,6 +29,7 @@ _manager_day = manager_day.py_func
 _saturation = saturation.py_func
 _spare_hours = spare_hours.py_func
 _raider_chances = raider_chances.py_func
+_approval_queue = approval_queue.py_func
 
 if TYPE_CHECKING:
     from cmsim.mesa.model import CommunityModel
@@ -64,6 +65,7 @@ class Manager(Agent):
         self.follow_ups_due = 0.0
         self.members_at_risk = 0.0
         self.reported_accounts = 0.0
+        self.new_account_posts = 0.0  # posts by accounts with nothing published yet (the queue)
         # What the community saw yesterday: its new questions and the expertise of its visitors.
         self.expertise_seen = 0.0
         self.new_questions = 0.0
@@ -125,9 +127,12 @@ class Manager(Agent):
         # before members read them (as many as the reviews keep up with).
         watch = self.hours[0] * e["effectiveness"]
         t.p_quick = t.p_detect * _saturation(watch, p.levers.quick_review_scale)
-        # Hours the reviews leave make the norms visible (rules restated, removals explained,
+        # Hours the reviews and the queue leave make the norms visible (rules restated, removals explained,
         # moderators seen in threads): a share of members' toxic posts is never written.
-        spare_mod = _spare_hours(watch, cap, reported + self.offending_posts)
+        # Capacity the reviews leave runs the approval queue first (cheap triage), then the norms.
+        reviews = reported + self.offending_posts
+        t.p_queue, queue_load = _approval_queue(cap, reviews, self.new_account_posts, p.levers.queue_cost)
+        spare_mod = _spare_hours(watch, cap, reviews + queue_load)
         t.norm = p.levers.norm_max * _saturation(spare_mod, p.levers.norm_scale)
         t.ban_wave = tl[L.TL_BAN_WAVE]
         t.p_manager = min(1.0, e["responding_capacity"] / max(1.0, self.open_threads))
@@ -194,6 +199,7 @@ class Manager(Agent):
         self.follow_ups_due = float(tally.follow_ups_due)
         self.members_at_risk = float(tally.at_risk)
         self.reported_accounts = float(reported)
+        self.new_account_posts = float(tally.new_account_posts)
         self.expertise_seen = float(tally.expertise_sum)
         self.new_questions = float(tally.questions)
         # today's readings per raid post of yesterday, then today's raid posts
@@ -232,6 +238,7 @@ class Today:
     p_manager_now: float  # chance the manager answers a question peers left, the day it is asked
     p_quick: float  # chance an offending post is removed the day it is posted, before anyone reads it
     p_first_reply: float  # chance the manager replies today to a newcomer's open first post
+    p_queue: float  # chance a new account's post goes through the approval queue
     norm: float  # share of members' toxic posts that visible moderation prevents today
     p_follow_up: float  # chance the manager follows up today with a newcomer past its first week
     content: float  # the manager's content (share of saturation)

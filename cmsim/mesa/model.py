@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CommunityModel"]
 
-_N_STREAMS = 39  # decision streams used by the daily step: layout.S_VISIT .. S_FOLLOW_UP (38)
+_N_STREAMS = 40  # decision streams used by the daily step: layout.S_VISIT .. S_QUEUE
 _STATUS = {A.ACTIVE: L.ACTIVE, A.LAPSED: L.LAPSED, A.LEFT: L.LEFT, A.REMOVED: L.REMOVED}
 _ROLE = {A.MEMBER: L.MEMBER, A.CHAMPION: L.CHAMPION, A.TROLL: L.TROLL, A.SPAMMER: L.SPAMMER}
 _ROLE_NAME = {code: name for name, code in _ROLE.items()}
