@@ -218,7 +218,8 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         if not troll and uniform(k_filter, i) < P[L.P_SPAM_FILTER]:
                             pc[T.K_SPAM_FILTERED] += 1.0
                         else:
-                            if i_posts[iu] == 0 and i_join[iu] >= 0:
+                            # (raiders pass the queue: established accounts elsewhere, Kumar et al. 2018)
+                            if i_posts[iu] == 0 and i_join[iu] >= 0 and not raider:
                                 pc[T.K_NEW_POSTS] += 1.0
                                 if uniform(k_queue, i) < Z[T.Z_P_QUEUE]:
                                     pc[T.K_HELD] += 1.0

@@ -344,11 +344,11 @@ class Member(FixedAgent):
         """The approval queue for new accounts: a troll's or spammer's post, if the account joined
         during the run and has published nothing yet, goes through the queue with today's
         coverage; a held post is rejected (never published) and the account removed as a review
-        removes it (returns True).
+        removes it (returns True). Raiders pass it: their accounts are established elsewhere.
 
         Kernel: ``act.act_chunk``, step 2.
         """
-        if not (self.posts == 0 and self.joined >= 0):
+        if not (self.posts == 0 and self.joined >= 0) or self.raider:
             return False
         tally, p = self.model.tally, self.model.p
         tally.new_account_posts += 1
