@@ -306,14 +306,16 @@ LAPSED_DRIFT = {"customer", "internal", "product_crisis", "understaffed"}
 
 #: Scenarios known to drift (strict: the test fails the day they agree, as a reminder): social
 #: media (and platform_shift, social media with its events off) with the warning floor
-#: (trolls.warning_floor) is toxic enough that its members' satisfaction settles below the baseline
-#: the start draws them at, so week 1 is more active and more toxic than week 20 (docs/model.md).
+#: (trolls.warning_floor) has a burst of contagion in its first weeks that the start does not hold
+#: back: week 1 is more toxic and more active than week 20 (docs/model.md, "What still drifts").
 KNOWN_DRIFT = {"social_media", "platform_shift"}
 
 
 def _scenario_names() -> list:
     names = sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
-    mark = pytest.mark.xfail(strict=True, reason="known drift: toxic harm not in the start (docs/model.md)")
+    mark = pytest.mark.xfail(
+        strict=True, reason="known drift: a first-weeks burst of contagion (docs/model.md)"
+    )
     return [pytest.param(n, marks=mark) if n in KNOWN_DRIFT else n for n in names]
 
 
