@@ -186,7 +186,7 @@ MET_AND_MISSED = {
     "civil_growth": ("moderation_first", NO_MODERATION),
     "product_crisis": ("responsive", NO_ANSWERING),
     "burnout_budget": ("data_driven", "moderation_first"),
-    "platform_shift": (dict(learning=4, moderation=3, responding=3, welcoming=2, content=1, analytics=1, self_care=1),
+    "platform_shift": (dict(learning=4, moderation=5, responding=2, welcoming=2, content=1, self_care=1),
                        "balanced"),
 }  # fmt: skip
 

@@ -123,7 +123,8 @@ class Chart:
         pad = 0.05 * (hi - lo) if hi > lo else max(1.0, abs(hi) * 0.05)
         a, b = ax.get_ylim()
         inside = a <= lo and hi <= b
-        if self._background is not None and inside and (hi - lo) >= 0.5 * (b - a):
+        # (a flat line keeps the padded limits it was given: no range to grow into them)
+        if self._background is not None and inside and ((hi - lo) >= 0.5 * (b - a) or hi == lo):
             return
         ax.set_ylim(lo - pad, hi + pad)
         self._background = None
