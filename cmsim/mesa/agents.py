@@ -250,13 +250,7 @@ class Member(FixedAgent):
         tally = self.model.tally
         tally.handled += 1
         if self.is_bad_actor:
-            self.status = REMOVED
-            self.removed_day = self.model.day
-            tally.removals += 1
-            if self.role == TROLL and self.chance_about(L.S_COMEBACK, 0) < p.trolls.comeback:
-                wait = -p.trolls.comeback_days * math.log(1.0 - self.chance_about(L.S_COMEBACK, 1))
-                self.comeback_day = self.model.day + 1 + int(wait)
-            self.shown_today = 0
+            self.remove_account()
             return True
         self.temper = held(
             _warned(self.temper, p.trolls.warning, p.trolls.warning_floor * p.members.temper_mean)
@@ -350,12 +344,23 @@ class Member(FixedAgent):
         """
         if not (self.posts == 0 and self.joined >= 0) or self.raider:
             return False
-        tally, p = self.model.tally, self.model.p
+        tally = self.model.tally
         tally.new_account_posts += 1
         if not self.chance(L.S_QUEUE) < self.model.today.p_queue:
             return False
         tally.held_posts += 1
         tally.handled += 1
+        self.remove_account()
+        return True
+
+    def remove_account(self) -> None:
+        """Moderation removes this troll's or spammer's account (a review, or the approval queue);
+        a troll comes back as a new account with chance ``trolls.comeback``, after an exponential
+        wait with mean ``trolls.comeback_days``.
+
+        Kernel: ``act.act_chunk``, steps 1 and 2.
+        """
+        p, tally = self.model.p, self.model.tally
         self.status = REMOVED
         self.removed_day = self.model.day
         tally.removals += 1
@@ -363,7 +368,6 @@ class Member(FixedAgent):
             wait = -p.trolls.comeback_days * math.log(1.0 - self.chance_about(L.S_COMEBACK, 1))
             self.comeback_day = self.model.day + 1 + int(wait)
         self.shown_today = 0
-        return True
 
     def live_the_day(self) -> None:
         """An ordinary member's day: mood drifts, maybe a visit (read, reply, post), maybe leave.
