@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_model_support import col, graph, quiet_sim
+from test_model_support import col, graph, lever_day, quiet_sim
 
 import cmsim
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.community import manager_day
-from cmsim._kernels.levers import day_scalars, manager_levers, saturation, throughput
-from cmsim._kernels.step import N_Z
+from cmsim._kernels.levers import manager_levers, saturation, throughput
 from cmsim.mesa import manager as mesa_manager
 
 _tp = throughput.py_func
@@ -131,18 +130,7 @@ def test_team_of_three_answers_as_one_with_the_same_hours() -> None:
 
 
 def _day(hours: dict[str, float], front_page: float = 0.0, **loads: float) -> np.ndarray:
-    sim = quiet_sim(
-        graph(20), hours, days=1, levers__analytics_gain=0.0, dynamics__front_page=front_page
-    )  # T = 1
-    sim.advance(1)
-    st = sim.state
-    M = st.M.copy()
-    for name, v in loads.items():
-        M[getattr(L, name)] = v
-    H = np.array([sim.allocation.get(lever, 0.0) for lever in cmsim.LEVERS])
-    Z = np.zeros(N_Z)
-    day_scalars(0, st.P, st.TL, M, H, Z)
-    return Z
+    return lever_day(hours, front_page, **loads)[0]
 
 
 def test_outreach_gets_the_share_of_welcoming_hours_newcomers_leave() -> None:

@@ -11,28 +11,18 @@ import math
 import numpy as np
 import pytest
 from test_mesa import assert_same_runs, both
-from test_model_support import col, graph, quiet_sim
+from test_model_support import col, graph, lever_day, quiet_sim
 
 import cmsim
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
-from cmsim._kernels.levers import day_scalars, spare_hours, throughput
-from cmsim._kernels.step import N_Z, WELCOME_DAYS
+from cmsim._kernels.levers import spare_hours, throughput
+from cmsim._kernels.step import WELCOME_DAYS
 
 _tp = throughput.py_func
 
 
-def _day(hours: dict[str, float], **loads: float) -> tuple[np.ndarray, dict]:
-    sim = quiet_sim(graph(20), hours, days=1, levers__analytics_gain=0.0)  # T = 1
-    sim.advance(1)
-    st = sim.state
-    M = st.M.copy()
-    for name, v in loads.items():
-        M[getattr(L, name)] = v
-    H = np.array([sim.allocation.get(lever, 0.0) for lever in cmsim.LEVERS])
-    Z = np.zeros(N_Z)
-    day_scalars(0, st.P, st.TL, M, H, Z)
-    return Z, sim.scenario
+_day = lever_day  # (Z, scenario) for the week's hours and the loads given
 
 
 def test_spare_hours_known_values() -> None:

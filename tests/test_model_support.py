@@ -113,6 +113,25 @@ def quiet_sim(
     )
 
 
+def lever_day(hours: Mapping[str, float], front_page: float = 0.0, **loads: float) -> tuple[np.ndarray, Any]:
+    """Today's lever effects ``Z`` (``levers.day_scalars``) for the week's ``hours`` on a quiet
+    20-member forum (analytics off: its target is 1) with the manager-state loads given by name
+    (``M_LOAD_NEWCOMERS=...``) and ``dynamics.front_page``; returns ``(Z, scenario)``."""
+    from cmsim._kernels.levers import day_scalars
+    from cmsim._kernels.step import N_Z
+
+    sim = quiet_sim(graph(20), hours, days=1, levers__analytics_gain=0.0, dynamics__front_page=front_page)
+    sim.advance(1)
+    st = sim.state
+    M = st.M.copy()
+    for name, v in loads.items():
+        M[getattr(L, name)] = v
+    H = np.array([sim.allocation.get(lever, 0.0) for lever in cmsim.LEVERS])
+    Z = np.zeros(N_Z)
+    day_scalars(0, st.P, st.TL, M, H, Z)
+    return Z, sim.scenario
+
+
 def set_role(sim: cmsim.Simulation, members: Iterable[int], role: int) -> None:
     """Give ``members`` the ``role`` (layout constants ``MEMBER``, ``TROLL``...)."""
     for i in members:
