@@ -15,6 +15,7 @@ import numpy as np
 
 from cmsim._kernels import graphs as _g
 from cmsim.errors import ArgumentError
+from cmsim.room import zeros
 
 __all__ = ["Graph", "build_graph", "from_networkx", "SLACK_INITIAL", "SLACK_NEW"]
 
@@ -67,10 +68,12 @@ class Graph:
         width = attach + SLACK_NEW
         extra = np.arange(1, capacity - old + 1, dtype=np.int64) * width + self.indptr[-1]
         self.indptr = np.concatenate([self.indptr, extra])
-        indices = np.zeros(int(self.indptr[-1]), np.int32)
+        indices = zeros(int(self.indptr[-1]), np.int32)  # the room is resident once used
         indices[: len(self.indices)] = self.indices
         self.indices = indices
-        self.deg = np.concatenate([self.deg, np.zeros(capacity - old, np.int32)])
+        deg = zeros(capacity, np.int32)
+        deg[:old] = self.deg
+        self.deg = deg
 
     def copy(self) -> Graph:
         """A deep copy."""
@@ -93,7 +96,7 @@ def _from_edges(n: int, src: np.ndarray, dst: np.ndarray, capacity: int, attach:
     counts = _g.degree_counts(n, src, dst)
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(counts + SLACK_INITIAL, out=indptr[1:])
-    g = Graph(indptr, np.zeros(int(indptr[-1]), np.int32), np.zeros(n, np.int32), n, n_hubs)
+    g = Graph(indptr, zeros(int(indptr[-1]), np.int32), zeros(n, np.int32), n, n_hubs)
     fill = _g.fill_csr_sorting if n >= SORT_ROWS_FROM else _g.fill_csr  # the same rows, faster
     fill(n, src, dst, g.indptr, g.indices, g.deg)
     g.grow(capacity, attach)

@@ -28,6 +28,7 @@ from cmsim.graphs import Graph
 from cmsim.inputs import check_days, check_seed, resolve_inputs, run_graph
 from cmsim.parameters import LEVERS
 from cmsim.plan import Plan, event_labels
+from cmsim.room import GIVE_BACK_FROM, give_back_scratch
 from cmsim.run import Run, daily_frame, members_table, summarize
 from cmsim.scenario import Scenario
 from cmsim.state import PARALLEL_MIN_MEMBERS, State, arrivals_bound, new_state
@@ -158,6 +159,8 @@ class Simulation:
         g = run_graph(v, seed, graph, capacity)
         S = start_scalars(v, P)
         self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads))
+        if n >= GIVE_BACK_FROM:
+            give_back_scratch()  # the start's scratch arrays, kept by the C library otherwise
         self.day = 0
         self.hours = np.zeros((self.days, len(LEVERS)))
 

@@ -15,6 +15,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels.members import init_members_par, start_comebacks_par, start_members
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
+from cmsim.room import zeros
 from cmsim.start_cache import recall, remember, start_key
 
 __all__ = ["State", "new_state", "PARALLEL_MIN_MEMBERS", "CHUNK_MEMBERS"]
@@ -95,7 +96,7 @@ class State:
 
 
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros((a.shape[0], n), a.dtype)
+    out = zeros((a.shape[0], n), a.dtype)
     out[:, : a.shape[1]] = a
     return out
 
@@ -114,10 +115,10 @@ def new_state(
     way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`)."""
     n = graph.n
     cap = graph.capacity
-    F = np.zeros((L.N_F, cap), L.F_DTYPE)
-    B = np.zeros((L.N_B, cap), np.int8)
-    I = np.zeros((L.N_I, cap), np.int32)  # noqa: E741
-    U = np.zeros((L.N_U, cap), np.uint8)
+    F = zeros((L.N_F, cap), L.F_DTYPE)
+    B = zeros((L.N_B, cap), np.int8)
+    I = zeros((L.N_I, cap), np.int32)  # noqa: E741
+    U = zeros((L.N_U, cap), np.uint8)
     key = start_key(seed, P, S, graph)
     kept = recall(key)
     if kept is not None:  # the same start as an earlier run (another strategy, same seed)
