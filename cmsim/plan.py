@@ -29,6 +29,9 @@ from cmsim.timeline import Intervention, schedule
 
 __all__ = ["Plan", "event_labels"]
 
+#: Strategies whose weekly hours read nothing but the budget: the same every week.
+_STATIC = (FixedStrategy, ShareStrategy)
+
 
 class Plan:
     """Strategy, allocation and interventions of one run.
@@ -50,7 +53,17 @@ class Plan:
     >>> round(plan.allocation["moderation"], 6)
     6.0
     >>> plan.start_day(3, lambda: {"budget": 30.0}), plan.stop(3, 28)
-    (False, 7)
+    (False, 28)
+
+    A fixed share of the hours stays all run; a strategy that reads the dashboard allocates
+    again each week:
+
+    >>> from cmsim.strategies import observe
+    >>> adaptive = Plan("data_driven", [], 30.0)
+    >>> adaptive.start_day(0, lambda: observe(np.zeros((0, 60)), 0, 30.0))
+    True
+    >>> adaptive.stop(0, 28)
+    7
     """
 
     def __init__(self, strategy: StrategyLike, interventions: Iterable[Intervention], budget: float) -> None:
@@ -96,16 +109,18 @@ class Plan:
             return False
         # A strategy of fixed hours or shares reads nothing but the budget: spare it the
         # dashboard (a few milliseconds a week, a third of a small run's time).
-        static = type(self.strategy) in (FixedStrategy, ShareStrategy)
+        static = type(self.strategy) in _STATIC
         alloc = self.strategy.allocate({"budget": self.budget} if static else observe())
         self.hours = validate_allocation(alloc, self.budget, day, f"strategy {self.strategy_name!r}")
         self._week = week
         return True
 
     def stop(self, day: int, end: int) -> int:
-        """The first day after ``day`` (at most ``end``) on which the plan may change: the next
-        week's start or a strategy switch."""
-        stop = min(end, (day // 7 + 1) * 7)
+        """The first day after ``day`` (at most ``end``) on which the plan may change: a strategy
+        switch, or the next week's start if the strategy reads the dashboard (the hours of a
+        fixed allocation, or of a strategy of fixed hours or shares, stay as they are)."""
+        fixed = self._fixed is not None or (self._week >= 0 and type(self.strategy) in _STATIC)
+        stop = end if fixed else min(end, (day // 7 + 1) * 7)
         for iv in self.interventions:
             if iv.kind == "switch_strategy" and day < iv.day < stop:
                 stop = iv.day

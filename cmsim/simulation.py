@@ -155,7 +155,7 @@ class Simulation:
         TL = build_timeline(v, sc.events, self.days, interventions)
         n = int(v["community.initial_members"])
         # Room for the arrivals of the first months, laid out at once (growing copies every array).
-        capacity = n + arrivals_bound(P, TL, 0, min(self.days, CAPACITY_DAYS), 1.1 * n, 0)
+        capacity = n + arrivals_bound(P, TL, 0, min(self.days, CAPACITY_DAYS), 1.1 * n, 0, grow=False)
         g = run_graph(v, seed, graph, capacity)
         S = start_scalars(v, P)
         self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads))
@@ -214,18 +214,34 @@ class Simulation:
         end = min(self.days, self.day + check_days(days))
         while self.day < end:
             self.plan.start_day(self.day, self.observe)
-            self._run(self.day, self.plan.stop(self.day, end))
+            self._run(self.day, self._span(self.day, self.plan.stop(self.day, end)))
         return self
 
     def run(self) -> Run:
         """Simulate to the horizon and return the result."""
         return self.advance(self.days - self.day).result()
 
-    def _run(self, d0: int, d1: int) -> None:
+    def _span(self, d0: int, stop: int) -> int:
+        """The end of the next kernel call: ``stop`` (the plan's next change), but at most a week
+        on threads (their split is balanced again weekly) or where the room laid out for
+        arrivals would have to grow (halved down to a week, which grows it if it must)."""
+        week = min(stop, (d0 // 7 + 1) * 7)
+        if stop <= week or _threaded(self.state.n_used, self.threads):
+            return week
+        room = self.state.capacity - self.state.n_used
+        while stop > week and self._arrivals(d0, stop) > room:
+            stop = max(week, d0 + (stop - d0) // 2)
+        return stop
+
+    def _arrivals(self, d0: int, d1: int) -> int:
+        """A bound on the accounts that arrive on days ``d0..d1-1`` (comebacks included)."""
         st = self.state
         pending = int(np.count_nonzero(st.I[L.I_COMEBACK, : st.n_used] >= d0))
-        members = float(st.M[L.M_MEMBERS]) * 1.1
-        st.ensure_capacity(st.n_used + arrivals_bound(st.P, st.TL, d0, d1, members, pending))
+        return arrivals_bound(st.P, st.TL, d0, d1, float(st.M[L.M_MEMBERS]) * 1.1, pending)
+
+    def _run(self, d0: int, d1: int) -> None:
+        st = self.state
+        st.ensure_capacity(st.n_used + self._arrivals(d0, d1))
         threaded = _threaded(st.n_used, self.threads)
         share = 0.1
         if d0 > 0:

@@ -137,16 +137,30 @@ def new_state(
                  graph, F, B, I, U)  # fmt: skip
 
 
-def arrivals_bound(P: np.ndarray, TL: np.ndarray, d0: int, d1: int, members: float, removed: int) -> int:
-    """An upper bound on the accounts that can arrive on days ``d0..d1-1`` (for capacity)."""
+def arrivals_bound(
+    P: np.ndarray, TL: np.ndarray, d0: int, d1: int, members: float, removed: int, grow: bool = True
+) -> int:
+    """An upper bound on the accounts that can arrive on days ``d0..d1-1`` (for capacity).
+
+    Arrivals grow with ``members`` (word of mouth, trolls and spammers in proportion); with
+    ``grow`` each day's bound counts the earlier days' arrivals as members, so the bound holds
+    over a span of any length (a fixed plan runs months in one call). Without, every day uses
+    ``members`` (a layout hint for the first months, not a bound)."""
     if d1 <= d0:
         return 0
     tl = TL[d0:d1]
     reach = P[L.P_REACH] + float(tl[:, L.TL_CHANNEL].max())
     season = float(tl[:, L.TL_SEASON].max())
     viral = 1.0 + float(tl[:, L.TL_VIRAL].max())
-    lam = P[L.P_ACQUISITION] * P[L.P_INITIAL_MEMBERS] * max(reach, 1.0) * max(season, 1.0) * viral
-    lam += P[L.P_WORD_OF_MOUTH] * members * max(reach, 1.0) * max(season, 1.0) * viral
-    lam += (P[L.P_TROLL_ARRIVAL] + float(tl[:, L.TL_RAID].max()) + P[L.P_SPAM_ARRIVAL]) * members / 1000.0
-    per_day = lam + 8.0 * math.sqrt(lam) + 8.0
-    return int((d1 - d0) * per_day) + removed + 8
+    lift = max(reach, 1.0) * max(season, 1.0) * viral
+    fixed = P[L.P_ACQUISITION] * P[L.P_INITIAL_MEMBERS] * lift
+    per_member = P[L.P_WORD_OF_MOUTH] * lift
+    per_member += (P[L.P_TROLL_ARRIVAL] + float(tl[:, L.TL_RAID].max()) + P[L.P_SPAM_ARRIVAL]) / 1000.0
+    if not grow:
+        lam = fixed + per_member * members
+        return int((d1 - d0) * (lam + 8.0 * math.sqrt(lam) + 8.0)) + removed + 8
+    total = 0.0
+    for _ in range(d1 - d0):
+        lam = fixed + per_member * (members + total)
+        total += lam + 8.0 * math.sqrt(lam) + 8.0
+    return int(total) + removed + 8

@@ -21,11 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 import cmsim
+import cmsim.plan
 import cmsim.simulation
 import cmsim.state
 from cmsim._kernels import layout as L
 from cmsim._kernels import step
 from cmsim._kernels import tally as T
+from cmsim.scenario import resolve_scenario
 from cmsim.steady import MAX_TENURE_DAYS, start_scalars
 
 REPO = Path(__file__).resolve().parents[1]
@@ -291,6 +293,75 @@ def test_runs_longer_than_the_laid_out_room_still_grow() -> None:
     cap = short.state.capacity
     run = short.run()
     assert short.state.n_used > cap > 300 and run.daily["truncated_joins"].sum() == 0
+
+
+@pytest.mark.parametrize("strategy", ["balanced", "absent"])
+def test_a_fixed_plan_steps_its_run_in_one_call_with_the_weekly_calls_results(monkeypatch, strategy) -> None:
+    # a fast-growing community (word of mouth doubles it in about two months): one call of 200
+    # days must lay out room for arrivals that grow with the arrivals themselves
+    kw = dict(seed=3, members=300, days=200, overrides={"growth.word_of_mouth": 0.012})
+    spans: list[tuple[int, int]] = []
+    ser = step.run_days_ser
+    monkeypatch.setattr(
+        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (spans.append((d0, d1)), ser(d0, d1, *a))
+    )
+    one = cmsim.simulate("forum", strategy, **kw)
+    assert (
+        spans[0][0] == 0
+        and spans[-1][1] == 200
+        and all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+    )
+    assert len(spans) <= 10, spans  # months at a time, where the room laid out holds the arrivals
+    spans.clear()
+    monkeypatch.setattr(cmsim.plan.Plan, "stop", lambda self, day, end: min(end, (day // 7 + 1) * 7))
+    weekly = cmsim.simulate("forum", strategy, **kw)
+    assert len(spans) == 29
+    assert one.daily["truncated_joins"].sum() == 0 and one.daily["members"].iloc[-1] > 2 * 300
+    pd.testing.assert_frame_equal(one.daily, weekly.daily, check_exact=True)
+    pd.testing.assert_frame_equal(one.members, weekly.members, check_exact=True)
+
+
+def test_a_fixed_plan_in_a_steady_community_steps_months_at_a_time(monkeypatch) -> None:
+    spans: list[tuple[int, int]] = []
+    ser = step.run_days_ser
+    monkeypatch.setattr(
+        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (spans.append((d0, d1)), ser(d0, d1, *a))
+    )
+    cmsim.simulate("forum", "balanced", seed=3, members=2000, days=180)
+    assert spans == [(0, 90), (90, 135), (135, 180)]  # where the room laid out at the start holds
+
+
+def test_a_strategy_that_reads_the_dashboard_still_allocates_weekly(monkeypatch) -> None:
+    spans: list[tuple[int, int]] = []
+    ser = step.run_days_ser
+    monkeypatch.setattr(
+        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (spans.append((d0, d1)), ser(d0, d1, *a))
+    )
+    cmsim.simulate("forum", "data_driven", seed=3, members=300, days=30)
+    assert spans == [(0, 7), (7, 14), (14, 21), (21, 28), (28, 30)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(days=hst.integers(1, 400), members=hst.floats(10, 1e6), wom=hst.floats(0, 0.05))
+def test_arrivals_bound_holds_as_the_arrivals_join(days, members, wom) -> None:
+    # with growth, each day's bound counts the earlier days' arrivals as members: at least the
+    # bound at a fixed size, growing with the span, and above the mean arrivals as they join
+    # (word of mouth from the members who arrived earlier in the span) by its margin
+    sc = resolve_scenario("forum", members=1000, overrides={"growth.word_of_mouth": wom})
+    P = L.pack_params(sc.values)
+    TL = np.zeros((400, L.N_TL))
+    TL[:, L.TL_SEASON] = 1.0
+    bound = cmsim.state.arrivals_bound
+    grow = bound(P, TL, 0, days, members, 0)
+    assert grow >= bound(P, TL, 0, days, members, 0, grow=False)
+    assert grow <= bound(P, TL, 0, days + 1, members, 0) and grow <= bound(P, TL, 0, days, members + 1, 0)
+    per_member = wom + (P[L.P_TROLL_ARRIVAL] + P[L.P_SPAM_ARRIVAL]) / 1000.0
+    m, mean = members, 0.0
+    for _ in range(days):
+        lam = P[L.P_ACQUISITION] * P[L.P_INITIAL_MEMBERS] + per_member * m
+        mean += lam
+        m += lam
+    assert grow >= mean + 8 * days
 
 
 def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monkeypatch) -> None:
