@@ -505,3 +505,19 @@ def test_early_joins_never_exceed_the_day_s_newcomers(seed, day, floor, extra) -
     satisfied = floor + extra  # phase 2 only adds satisfied members
     n_join = poisson(key(seed, L.S_JOINS, day), 0, join_rate(day, P, TL, Z, satisfied))
     assert 0 <= early_joins(day, seed, P, TL, Z, floor) <= n_join
+
+
+def test_every_kernel_a_run_calls_from_python_releases_the_gil() -> None:
+    # runs side by side on threads (a notebook's compare, the lab, backend="thread") then step
+    # on every core at once; a kernel that held the GIL would make them take turns
+    from cmsim._kernels import graphs as kg
+    from cmsim._kernels import members as km
+
+    kernels = [step.run_days_ser, step.chunk_starts, km.start_members, kg.social_edges, kg.block_edges,
+               kg.hub_edges, kg.smallworld_edges, kg.fill_csr, kg.fill_csr_sorting, kg.degree_counts]  # fmt: skip
+    held = [k.py_func.__name__ for k in kernels if not k.targetoptions.get("nogil")]
+    assert held == []
+    # the threaded kernels keep it: numba's default thread pool must not be entered by two
+    # Python threads at once (runs in a batch step on one thread each)
+    threaded = [step.run_days_par, km.init_members_par, km.start_comebacks_par]
+    assert not any(k.targetoptions.get("nogil") for k in threaded)

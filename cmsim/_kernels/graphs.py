@@ -15,7 +15,7 @@ from cmsim._kernels import layout as L
 from cmsim._kernels.rng import key, uniform2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def social_edges(n, m, triad, seed):
     """Scale-free graph with clustering (Holme & Kim 2002): ``n`` members, ``m`` links each.
 
@@ -70,7 +70,7 @@ def social_edges(n, m, triad, seed):
     return src[:e], dst[:e]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def block_edges(n, m, blocks, mixing, seed):
     """Sub-forums: ``blocks`` groups of decreasing size (weights ``1/(b+1)^0.8``).
 
@@ -112,7 +112,7 @@ def block_edges(n, m, blocks, mixing, seed):
     return src[:e], dst[:e]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hub_edges(n, m, n_hubs, seed):
     """Customer community: askers around a few experts.
 
@@ -136,7 +136,7 @@ def hub_edges(n, m, n_hubs, seed):
     return src[:e], dst[:e]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def smallworld_edges(n, m, blocks, rewire, seed):
     """Internal community: departments as Watts-Strogatz rings.
 
@@ -168,7 +168,7 @@ def smallworld_edges(n, m, blocks, rewire, seed):
     return src[:e], dst[:e]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fill_csr(n, src, dst, indptr, indices, deg):
     """Write undirected links into CSR rows that already have room (``indptr`` preset).
 
@@ -232,7 +232,7 @@ def _unique(a, lo, hi):
     return w - lo
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fill_csr_sorting(n, src, dst, indptr, indices, deg):
     """Like :func:`fill_csr` (same rows), for large graphs: links are written as listed, then
     every row is sorted. Its memory access is sequential but for one write per link end.
@@ -273,7 +273,7 @@ def _sort_unique(a, lo, hi):
     return _unique(a, lo, hi)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def degree_counts(n, src, dst):
     """Number of link ends at each member (int64[n])."""
     c = np.zeros(n, np.int64)

@@ -387,7 +387,7 @@ def start_comebacks_par(seed, n, n_hubs, P, S, indptr, indices, deg):
     return back
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
     """:func:`start_comebacks` then :func:`init_members` (one thread), drawing each past once
     where it can: a past that never lapsed did not read the comeback chance, so the first

@@ -97,7 +97,7 @@ EARLY_JOINS_FROM = 100_000
 SPLIT_BLOCK = 256
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def chunk_starts(deg, n, nc, member_work, share):
     """Starts (int64, at most ``nc``, increasing, the first 0) of chunks of members ``0..n-1``
     with equal total weight ``member_work + deg[i] * share`` (the first member at which the
@@ -175,7 +175,7 @@ def _sum_parts(part, tot):
 # The two runners are twins but for ``range``/``prange``: one body compiled with parallel=True
 # would launch the thread pool for every small run too (slower below ``PARALLEL_MIN_MEMBERS``),
 # and numba's cache cannot hold one function compiled both ways.
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_days_ser(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U):
     """Advance days ``d0..d1-1`` on one thread (for small communities and ensembles).
 
