@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cmsim._kernels import layout as L
+from cmsim._kernels.community import growing_arrivals_bound
 from cmsim._kernels.members import init_members_par, start_comebacks_par, start_members
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
@@ -159,8 +160,4 @@ def arrivals_bound(
     if not grow:
         lam = fixed + per_member * members
         return int((d1 - d0) * (lam + 8.0 * math.sqrt(lam) + 8.0)) + removed + 8
-    total = 0.0
-    for _ in range(d1 - d0):
-        lam = fixed + per_member * (members + total)
-        total += lam + 8.0 * math.sqrt(lam) + 8.0
-    return int(total) + removed + 8
+    return int(growing_arrivals_bound(fixed, per_member, float(members), d1 - d0)) + removed + 8

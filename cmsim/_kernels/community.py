@@ -5,6 +5,8 @@ See ``docs/model.md``, "Phase 3: the community changes".
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 
 from cmsim._kernels import layout as L
@@ -179,6 +181,18 @@ def arrive(d, seed, n_new, role, P, meta, indptr, indices, deg, F, B, I, U, crea
                 if link(slot, t, indptr, indices, deg, B[L.B_STATUS]):
                     break
     return added
+
+
+@njit("float64(float64, float64, float64, int64)", cache=True)
+def growing_arrivals_bound(fixed, per_member, members, days):
+    """Accounts that can arrive over ``days`` days at most, when a day's mean arrivals are
+    ``lam = fixed + per_member * (members + those arrived before)``: the sum of each day's
+    ``lam + 8 sqrt(lam) + 8`` (``cmsim.state.arrivals_bound``)."""
+    total = 0.0
+    for _ in range(days):
+        lam = fixed + per_member * (members + total)
+        total += lam + 8.0 * math.sqrt(lam) + 8.0
+    return total
 
 
 @njit(cache=True)
