@@ -28,6 +28,7 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
         "engine_1m",
         "walk_ratio",
         "compare_lab",
+        "compare_cold",
         "start_warm",
         "start_cold",
         "memory_1m",
