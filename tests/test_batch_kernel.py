@@ -37,6 +37,7 @@ def backends(monkeypatch):
     monkeypatch.setattr(jobs, "_threads", lambda *a: used.append("thread") or threads(*a))
     monkeypatch.setattr(jobs, "_processes", lambda *a: used.append("process") or processes(*a))
     monkeypatch.setattr(jobs, "SERIAL_BELOW_S", 0.0)  # never too short to spread
+    monkeypatch.setattr(jobs, "THREADS_BELOW_S", 0.0)  # never too short to fork
     return used
 
 
@@ -62,6 +63,23 @@ def test_auto_forks_from_a_script_but_uses_threads_in_a_kernel(monkeypatch, back
     for a, b in zip(script.daily, notebook.daily, strict=True):
         pd.testing.assert_frame_equal(a, b)  # the same runs, whoever ran them
     assert len(compared.summary) > 0
+
+
+@pytest.mark.skipif(not jobs._can_fork(), reason="needs fork")
+def test_auto_runs_a_brief_batch_on_threads_even_from_a_script(monkeypatch, backends):
+    # a batch of under THREADS_BELOW_S of runs a worker: no pool is forked, and the starts its
+    # runs drew stay in this process for the next batch of the same seeds
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.setattr(jobs, "THREADS_BELOW_S", 60.0)
+    cmsim.start_cache.clear()
+    brief = cmsim.ensemble("forum", "balanced", **KW)
+    assert backends == ["thread"]
+    assert len(cmsim.start_cache._CACHE) == 3  # each seed's start, remembered here
+    monkeypatch.setattr(jobs, "THREADS_BELOW_S", 0.0)
+    forked = cmsim.ensemble("forum", "balanced", **KW)
+    assert backends == ["thread", "process"]
+    for a, b in zip(brief.daily, forked.daily, strict=True):
+        pd.testing.assert_frame_equal(a, b)
 
 
 @pytest.mark.skipif(not jobs._can_fork(), reason="needs fork")

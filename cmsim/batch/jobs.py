@@ -4,12 +4,15 @@
 Each run is independent and fully determined by its spec, so the results are identical whether
 the runs go serially, on threads or on processes (tested).
 
-How runs are spread over cores (measured in ``docs/comparing.md``): the compiled daily step
-holds Python's GIL, and a run spends about a third of its time in Python (weekly strategy calls,
-building the tables), so threads gain little; runs go to a pool of forked worker processes,
-created for the batch and closed after it. The first run goes in the calling process (it
-compiles the kernels once, for every worker, and times a run: a batch too short to gain from
-forking stays serial), and every run steps on one thread (``RunSpec.threads = 1``).
+How runs are spread over cores (measured in ``docs/comparing.md``): the compiled kernels
+release Python's GIL, but a run spends a fifth of its time or more in Python (building the
+graph and the tables, a dashboard strategy's weekly calls), which threads take turns at. So a
+short batch (under ``THREADS_BELOW_S`` of runs a worker) goes on threads: no pool to fork, and
+the steady starts it draws stay remembered in this process (``cmsim.start_cache``) for the next
+batch of the same seeds; a longer one goes to a pool of forked worker processes, created for the
+batch and closed after it. The first run goes in the calling process (it compiles the kernels
+once, for every worker, and times a run: a batch too short to gain from spreading stays serial),
+and every run steps on one thread (``RunSpec.threads = 1``).
 Communities of at least ``THREADED_RUNS_FROM`` members run one at a time instead, each on every
 core, as they would not fit many to a machine. A batch started from any thread but the main one
 (a widget's, a Dask worker's) never forks: it runs on threads there. Nor does ``backend="auto"``
@@ -37,13 +40,17 @@ __all__ = [
     "Job", "Result", "run_jobs", "guided_chunks", "default_workers", "in_kernel", "BACKENDS", "PROGRESS_AFTER_S",
 ]  # fmt: skip
 
-#: How runs may be spread: ``auto`` (processes where the platform can fork and this is not a
-#: notebook's kernel, else threads), ``serial``, ``thread`` or ``process``.
+#: How runs may be spread: ``auto`` (threads for a short batch; processes for a longer one where
+#: the platform can fork and this is not a notebook's kernel, else threads), ``serial``,
+#: ``thread`` or ``process``.
 BACKENDS: tuple[str, ...] = ("auto", "serial", "thread", "process")
 #: A progress bar appears when a batch is estimated to take longer than this (seconds).
 PROGRESS_AFTER_S = 1.5
-#: A batch estimated to take less than this (seconds) runs serially: forking would cost more.
+#: A batch estimated to take less than this (seconds) runs serially: spreading would cost more.
 SERIAL_BELOW_S = 0.08
+#: A batch estimated to take less than this (seconds) a worker runs on threads, even where it
+#: could fork: forking a pool costs tens of milliseconds and forgets the starts its workers draw.
+THREADS_BELOW_S = 2.0
 #: Communities this large run one after another, each stepping on every core (smaller ones run
 #: one per core, each on one thread: 1.9x on 2 cores, against 1.4x for one run on 2 threads).
 THREADED_RUNS_FROM = 50_000
@@ -181,7 +188,8 @@ def run_jobs(
         bar.update(1)
         if backend == "auto":
             short = per_run * (n - 1) < SERIAL_BELOW_S
-            forks = _can_fork() and not in_kernel()  # never behind a notebook's back
+            brief = per_run * (n - 1) / workers < THREADS_BELOW_S
+            forks = _can_fork() and not in_kernel() and not brief  # never behind a notebook's back
             backend = "serial" if workers < 2 or big or short else "process" if forks else "thread"
         if backend == "process" and not _can_fork():
             backend = "thread"

@@ -159,7 +159,7 @@ def _ensemble(sc: Any, name: str, strategy: Any, seeds: list[int], ivs: list[Any
         check()
         parts.append(
             cmsim.ensemble(
-                sc, strategy, seeds=seeds[k : k + CHUNK], interventions=ivs, progress=False, backend="serial"
+                sc, strategy, seeds=seeds[k : k + CHUNK], interventions=ivs, progress=False, backend="thread"
             )
         )
     events: dict[tuple[int, str], dict[str, Any]] = {}

@@ -4,8 +4,8 @@ Every control change submits a request (after a short debounce); the worker thre
 newest request, computes it, and publishes the result only if no newer request arrived in the
 meantime. A computation checks :meth:`Runner.stale` between chunks of runs and stops early
 when it has been superseded, so a quick succession of slider moves costs one full computation,
-not one per move. No process pool is forked per update: the runs go serially on this one thread
-(the compiled engine holds the GIL, so more threads would gain little).
+not one per move. No process pool is forked per update: the runs of a chunk go on threads
+started from this one (the compiled engine releases the GIL, so they use every core).
 """
 
 from __future__ import annotations
