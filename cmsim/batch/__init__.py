@@ -18,6 +18,6 @@ from __future__ import annotations
 
 from cmsim.batch.comparison import Comparison, compare
 from cmsim.batch.ensembles import Ensemble, ensemble
-from cmsim.batch.jobs import run_jobs
+from cmsim.batch.jobs import default_workers, run_jobs
 
-__all__ = ["Comparison", "Ensemble", "compare", "ensemble", "run_jobs"]
+__all__ = ["Comparison", "Ensemble", "compare", "default_workers", "ensemble", "run_jobs"]

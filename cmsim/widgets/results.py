@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import cmsim
+from cmsim.batch import default_workers
 from cmsim.errors import CmsimError
 from cmsim.widgets.state import LabSpec
 
@@ -56,8 +57,9 @@ TABLE_METRICS: tuple[str, ...] = (
 CRISIS = {"type": "product_crisis", "duration": 21, "magnitude": 0.3}
 PLATFORM_SHIFT = {"type": "algorithm_change", "duration": 1, "magnitude": 0.4}
 
-#: Seeds run together between two checks for a newer request.
-CHUNK = 5
+#: Rounds of runs (one run a worker thread each) between two checks for a newer request: a chunk
+#: of seeds is a whole number of rounds, so no thread waits idle for the chunk's last run.
+CHUNK_ROUNDS = 3
 
 
 @dataclass
@@ -155,11 +157,12 @@ class _Chain(Sequence):
 def _ensemble(sc: Any, name: str, strategy: Any, seeds: list[int], ivs: list[Any],
               check: Callable[[], None]) -> Any:  # fmt: skip
     parts = []
-    for k in range(0, len(seeds), CHUNK):
+    chunk = CHUNK_ROUNDS * default_workers()
+    for k in range(0, len(seeds), chunk):
         check()
         parts.append(
             cmsim.ensemble(
-                sc, strategy, seeds=seeds[k : k + CHUNK], interventions=ivs, progress=False, backend="thread"
+                sc, strategy, seeds=seeds[k : k + chunk], interventions=ivs, progress=False, backend="thread"
             )
         )
     events: dict[tuple[int, str], dict[str, Any]] = {}
