@@ -313,7 +313,7 @@ _SPECS = [
     ),
     _p(
         "trolls.warning_floor",
-        0.3,
+        0.25,
         "share of temper_mean",
         0.0,
         1.0,
