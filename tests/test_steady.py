@@ -348,17 +348,15 @@ LAPSED_DRIFT = {"customer", "internal", "product_crisis", "understaffed"}
 
 
 #: Scenarios known to drift (strict: the test fails the day they agree, as a reminder): social
-#: media (and platform_shift, social media with its events off) with the warning floor
-#: (trolls.warning_floor) has a burst of contagion in its first weeks that the start does not hold
-#: back: week 1 is more toxic and more active than week 20 (docs/model.md, "What still drifts").
+#: media (and platform_shift, social media with its events off): its toxic share agrees since the
+#: start replays past conversions to troll, but its active share is 0.4 points higher in week 1
+#: than in week 20 and its lapsed share climbs by 1.1 points (docs/model.md, "What still drifts").
 KNOWN_DRIFT = {"social_media", "platform_shift"}
 
 
 def _scenario_names() -> list:
     names = sorted(p.stem for p in (Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
-    mark = pytest.mark.xfail(
-        strict=True, reason="known drift: a first-weeks burst of contagion (docs/model.md)"
-    )
+    mark = pytest.mark.xfail(strict=True, reason="known drift: active and lapsed shares (docs/model.md)")
     return [pytest.param(n, marks=mark) if n in KNOWN_DRIFT else n for n in names]
 
 
