@@ -122,7 +122,8 @@ def warned_temper(seed, i, c, temper, visits, post, toxic_rate, caught, warning,
     :func:`warned`: not below ``floor``), so the next warning comes later. The visits until the
     next toxic post that counts (a conversion or a warning) are geometric (draw ``c + n`` of
     stream ``S_HISTORY``, day -2, for the ``n``-th; which of the two, draw ``c + PAST_WHICH + n``);
-    at the floor only conversions change anything, one draw for the visits left.
+    at the floor only conversions change anything: one draw (``c + PAST_WHICH - 1``) for the
+    visits left. ``c``: the first counter of the try at the member's past (``try * HISTORY_DRAWS``).
 
     Returns ``(temper, turned)``."""
     kw = key(seed, L.S_HISTORY, -2)
