@@ -320,7 +320,8 @@ _SPECS = [
         "temper, as a share of members.temper_mean, below which warnings no longer lower a member's temper",
         source="assumption: anyone can troll in a bad mood and a heated thread (Cheng et al., CSCW 2017), so "
         "warnings deter but do not make members norm-proof; calibrated: social_media under moderation_first "
-        "keeps 4-6% of comments norm-breaking (Park et al. 2022)",
+        "keeps 4-6% of comments norm-breaking (Park et al. 2022); social_media sets 0.25 with its "
+        "trolls.base_rate, so that a removal still deters (the fact 'a removal deters the violator for weeks')",
     ),
     _p(
         "trolls.conversion",

@@ -119,7 +119,8 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
       posted, or reviewed the next day) and the chance a post is toxic per unit of temper
       (``trolls.base_rate`` over ``members.temper_mean``, ``trolls.mood_boost`` when the
       initial satisfaction is below ``trolls.mood_threshold``): the warnings of each initial
-      member's past are replayed with them (:func:`cmsim._kernels.members.warned_temper`);
+      member's past are replayed with them, and its conversions to troll (``trolls.conversion``
+      a toxic post; a past that turned is drawn again) (:func:`cmsim._kernels.members.warned_temper`);
     - the toxic posts a visit sees: ``graph.mean_degree`` contacts, each posting toxic posts
       that stay up (trolls at their steady count; ordinary members at their warned tempers and
       their own exposure, over a sample of ``EXPOSURE_SAMPLE`` initial members of seed

@@ -72,7 +72,7 @@ def test_sorting_members_ahead_changes_no_result() -> None:
     from cmsim._kernels.step import N_K, N_Z
 
     sim = cmsim.Simulation("social_media", "balanced", seed=7, members=3000, days=40,
-                           overrides={"dynamics.lapse_days": 5, "trolls.initial_share": 0.02})  # fmt: skip
+                           overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02})  # fmt: skip
     sim.advance(20)
     st, g, d = sim.state, sim.state.graph, sim.day
     n = st.n_used
@@ -110,7 +110,7 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     from cmsim._kernels.step import N_Z
 
     sim = cmsim.Simulation("social_media", "balanced", seed=3, members=3000, days=40,
-                           overrides={"dynamics.lapse_days": 12, "trolls.initial_share": 0.06,
+                           overrides={"dynamics.lapse_days": 20, "trolls.initial_share": 0.06,
                                       "trolls.give_up": 0.0})  # fmt: skip
     sim.advance(20)
     st, g, d = sim.state, sim.state.graph, sim.day

@@ -218,8 +218,13 @@ def test_scanning_changes_no_result(p_outreach: float) -> None:
         seed=5,
         members=3000,
         days=60,
-        overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02, "dynamics.front_page": 0.0},
-    )  # no front page: questions stay open
+        overrides={
+            "dynamics.lapse_days": 8,
+            "trolls.initial_share": 0.02,
+            "dynamics.front_page": 0.0,
+            "members.question_share": 0.3,
+        },
+    )  # no front page: questions stay open (and more of them)
     sim.advance(35)
     st, d = sim.state, sim.day
     n = st.n_used

@@ -103,26 +103,45 @@ def warned(temper, warning, floor):
     return max(temper * warning, min(temper, floor))
 
 
-@njit("float64(int64, int64, float64, int64, float64, float64, float64, float64, float64)", cache=True)
-def warned_temper(seed, i, temper, visits, post, toxic_rate, caught, warning, floor):
-    """Temper of initial member ``i`` after the warnings of its past: on each of its ``visits``
-    it posts with chance ``post``, the post is toxic with chance ``min(1, toxic_rate * temper)``
-    and moderation catches it with chance ``caught``; each catch multiplies the temper by
-    ``warning`` (``trolls.warning``; :func:`warned`: not below ``floor``), so the next warning
-    comes later. The visits until the
-    next warning are geometric (draw ``n`` of stream ``S_HISTORY``, day -2, for the ``n``-th)."""
+#: Draws of one try at a member's past warnings (:func:`warned_temper`): the ``n``-th toxic post
+#: that counted (a warning or a conversion) at counter ``c + n``, which of the two at ``c + PAST_WHICH + n``.
+PAST_WHICH = 1 << 19
+
+
+@njit(
+    "Tuple((float64, boolean))(int64, int64, int64, float64, int64, float64, float64, float64, float64, float64,"
+    " float64)",
+    cache=True,
+)
+def warned_temper(seed, i, c, temper, visits, post, toxic_rate, caught, warning, floor, conversion):
+    """Temper of initial member ``i`` after the warnings of its past, and whether it turned troll
+    in it: on each of its ``visits`` it posts with chance ``post``, the post is toxic with chance
+    ``min(1, toxic_rate * temper)``; a toxic post turns its author troll with chance
+    ``conversion`` (``trolls.conversion``: the member is gone), else moderation catches it with
+    chance ``caught`` and multiplies the temper by ``warning`` (``trolls.warning``;
+    :func:`warned`: not below ``floor``), so the next warning comes later. The visits until the
+    next toxic post that counts (a conversion or a warning) are geometric (draw ``c + n`` of
+    stream ``S_HISTORY``, day -2, for the ``n``-th; which of the two, draw ``c + PAST_WHICH + n``);
+    at the floor only conversions change anything: one draw (``c + PAST_WHICH - 1``) for the
+    visits left. ``c``: the first counter of the try at the member's past (``try * HISTORY_DRAWS``).
+
+    Returns ``(temper, turned)``."""
     kw = key(seed, L.S_HISTORY, -2)
     left = visits
-    for n in range(visits):  # (at most one warning a visit)
-        g = geometric(uniform2(kw, i, n), post * min(1.0, toxic_rate * temper) * caught)
+    turn = conversion / (conversion + (1.0 - conversion) * caught) if conversion + caught > 0.0 else 0.0
+    for n in range(visits):  # (at most one toxic post a visit)
+        toxic = post * min(1.0, toxic_rate * temper)
+        g = geometric(uniform2(kw, i, c + n), toxic * (conversion + (1.0 - conversion) * caught))
         if g > left:
             break
         left -= g
+        if uniform2(kw, i, c + PAST_WHICH + n) < turn:
+            return temper, True
         t = warned(temper, warning, floor)
-        if t == temper:
-            break  # at the floor: later warnings change nothing
+        if t == temper:  # at the floor: later warnings change nothing; a conversion still may come
+            return temper, geometric(uniform2(kw, i, c + PAST_WHICH - 1), toxic * conversion) <= left
         temper = t
-    return temper
+    return temper, False
 
 
 @njit("float64(float64, float64, float64[::1], float64[::1])", cache=True)
@@ -155,7 +174,7 @@ def _initial_member(seed, i, is_hub, P, S, back):
     leave = P[L.P_LAPSED_LEAVE]
     lapse = math.ceil(P[L.P_LAPSE_DAYS])
     join, last, status, since = -1, -1, L.ACTIVE, -1
-    a, x, t, eng, p = 1.0, 0.0, 0.0, 1.0, 0.0
+    a, x, t, eng, p, exposure = 1.0, 0.0, 0.0, 1.0, 0.0, 0.0
     seen = 0
     for attempt in range(HISTORY_TRIES):
         # (the first try keeps the member's own trait draws; later tries draw new members)
@@ -207,14 +226,19 @@ def _initial_member(seed, i, is_hub, P, S, back):
                 seen += 1
                 gone = last + geometric(uniform2(kh, i, k), churn)
                 k += 1
-        if stays:
+        if not stays and attempt < HISTORY_TRIES - 1:
+            continue
+        # Its past warnings lowered its temper, or it turned troll (gone: a new member is drawn).
+        # Exposure: a visit a day with chance p, each seeing S[ST_EXPOSURE] toxic posts, faded by
+        # NORM_SMOOTHING a day (a lapsed member's has faded away).
+        exposure = p * S[L.ST_EXPOSURE]
+        post = min(1.0, P[L.P_POST_RATE] * a * eng)
+        t, turned = warned_temper(seed, i, c, t, seen, post, toxic_rate(1.0, exposure, P, S), S[L.ST_CAUGHT],
+                                  P[L.P_WARNING], P[L.P_WARNING_FLOOR] * P[L.P_TEMPER_MEAN],
+                                  P[L.P_CONVERSION])  # fmt: skip
+        if not turned:
             break
-    # Exposure: a visit a day with chance p, each seeing S[ST_EXPOSURE] toxic posts, faded by
-    # NORM_SMOOTHING a day (a lapsed member's has faded away).
-    exposure = p * S[L.ST_EXPOSURE]
-    post = min(1.0, P[L.P_POST_RATE] * a * eng)
-    t = warned_temper(seed, i, t, seen, post, toxic_rate(1.0, exposure, P, S), S[L.ST_CAUGHT], P[L.P_WARNING],
-                      P[L.P_WARNING_FLOOR] * P[L.P_TEMPER_MEAN])  # fmt: skip
+    # (the last try is taken as it is)
     return L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0, used
 
 
