@@ -36,24 +36,21 @@ GIVE_BACK_FROM = 100_000
 NOHUGEPAGE_FROM = 4 * 2**20
 _MADV_NOHUGEPAGE = 15  # <linux/mman.h>
 
-_madvise: Any = None
-_trim: Any = None
+_LIBC: dict[str, Any] = {}
 
 
-def _libc_madvise() -> Any:
-    """libc's ``madvise`` on Linux, else ``False`` (looked up once)."""
-    global _madvise
-    if _madvise is None:
-        _madvise = False
+def _libc(name: str, argtypes: list[Any]) -> Any:
+    """The C library's function ``name`` returning an int, on Linux; else ``False`` (looked up once)."""
+    if name not in _LIBC:
+        _LIBC[name] = False
         if sys.platform.startswith("linux"):
             try:
-                f = ctypes.CDLL(None, use_errno=True).madvise
-                f.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-                f.restype = ctypes.c_int
-                _madvise = f
-            except (OSError, AttributeError):  # no libc symbol: plain zeros
+                f = getattr(ctypes.CDLL(None, use_errno=True), name)
+                f.argtypes, f.restype = argtypes, ctypes.c_int
+                _LIBC[name] = f
+            except (OSError, AttributeError):  # no such symbol (musl has no malloc_trim): do nothing
                 pass
-    return _madvise
+    return _LIBC[name]
 
 
 def zeros(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -67,7 +64,7 @@ def zeros(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
     """
     a = np.zeros(shape, dtype)
     if a.nbytes >= NOHUGEPAGE_FROM:
-        f = _libc_madvise()
+        f = _libc("madvise", [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int])
         if f:
             page = mmap.PAGESIZE
             lo = -(-a.ctypes.data // page) * page
@@ -80,16 +77,6 @@ def zeros(shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
 def give_back_scratch() -> None:
     """Hand the C library's free memory back to the system (glibc ``malloc_trim(0)``; a no-op
     where there is none). Costs about a millisecond; called once after a large start."""
-    global _trim
-    if _trim is None:
-        _trim = False
-        if sys.platform.startswith("linux"):
-            try:
-                f = ctypes.CDLL(None).malloc_trim
-                f.argtypes = [ctypes.c_size_t]
-                f.restype = ctypes.c_int
-                _trim = f
-            except (OSError, AttributeError):  # not glibc (musl): nothing to hand back
-                pass
-    if _trim:
-        _trim(0)
+    f = _libc("malloc_trim", [ctypes.c_size_t])
+    if f:
+        f(0)

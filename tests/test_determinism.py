@@ -295,16 +295,24 @@ def test_runs_longer_than_the_laid_out_room_still_grow() -> None:
     assert short.state.n_used > cap > 300 and run.daily["truncated_joins"].sum() == 0
 
 
+@pytest.fixture
+def spans(monkeypatch) -> list[tuple[int, int]]:
+    """The day spans of the one-thread kernel's calls, as the runs of a test make them."""
+    calls: list[tuple[int, int]] = []
+    ser = step.run_days_ser
+    monkeypatch.setattr(
+        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (calls.append((d0, d1)), ser(d0, d1, *a))
+    )
+    return calls
+
+
 @pytest.mark.parametrize("strategy", ["balanced", "absent"])
-def test_a_fixed_plan_steps_its_run_in_one_call_with_the_weekly_calls_results(monkeypatch, strategy) -> None:
+def test_a_fixed_plan_steps_its_run_in_one_call_with_the_weekly_calls_results(
+    monkeypatch, spans, strategy
+) -> None:
     # a fast-growing community (word of mouth doubles it in about two months): one call of 200
     # days must lay out room for arrivals that grow with the arrivals themselves
     kw = dict(seed=3, members=300, days=200, overrides={"growth.word_of_mouth": 0.012})
-    spans: list[tuple[int, int]] = []
-    ser = step.run_days_ser
-    monkeypatch.setattr(
-        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (spans.append((d0, d1)), ser(d0, d1, *a))
-    )
     one = cmsim.simulate("forum", strategy, **kw)
     assert (
         spans[0][0] == 0
@@ -321,22 +329,12 @@ def test_a_fixed_plan_steps_its_run_in_one_call_with_the_weekly_calls_results(mo
     pd.testing.assert_frame_equal(one.members, weekly.members, check_exact=True)
 
 
-def test_a_fixed_plan_in_a_steady_community_steps_months_at_a_time(monkeypatch) -> None:
-    spans: list[tuple[int, int]] = []
-    ser = step.run_days_ser
-    monkeypatch.setattr(
-        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (spans.append((d0, d1)), ser(d0, d1, *a))
-    )
+def test_a_fixed_plan_in_a_steady_community_steps_months_at_a_time(spans) -> None:
     cmsim.simulate("forum", "balanced", seed=3, members=2000, days=180)
     assert spans == [(0, 90), (90, 135), (135, 180)]  # where the room laid out at the start holds
 
 
-def test_a_strategy_that_reads_the_dashboard_still_allocates_weekly(monkeypatch) -> None:
-    spans: list[tuple[int, int]] = []
-    ser = step.run_days_ser
-    monkeypatch.setattr(
-        cmsim.simulation, "run_days_ser", lambda d0, d1, *a: (spans.append((d0, d1)), ser(d0, d1, *a))
-    )
+def test_a_strategy_that_reads_the_dashboard_still_allocates_weekly(spans) -> None:
     cmsim.simulate("forum", "data_driven", seed=3, members=300, days=30)
     assert spans == [(0, 7), (7, 14), (14, 21), (21, 28), (28, 30)]
 
