@@ -95,3 +95,36 @@ def test_one_thread_start_draws_the_same_members_as_comebacks_then_members() -> 
     assert (st.B[L.B_STATUS, :n] == L.LAPSED).sum() > 300
     for x, y in zip(ref, got, strict=True):
         assert np.array_equal(x, y)
+
+
+@pytest.mark.parametrize("name", ["forum", "social_media", "warned"])
+def test_a_past_drawn_again_from_its_first_lapse_is_the_past_drawn_from_the_start(name: str) -> None:
+    # start_members draws a lapsed past again from where it first read the comeback chance: every
+    # earlier try, and that try up to there, did not read it, so the member is the same as drawn
+    # from the start, whatever the comeback chance (0, the mean, its own, 1). "warned": a forum
+    # whose members post toxic posts on most visits and are always caught, so a member's temper
+    # depends on every visit of its past (the visits before the first lapse included)
+    from cmsim._kernels import layout as L
+    from cmsim._kernels.members import NO_RESUME, _initial_member
+    from cmsim.steady import start_scalars
+
+    sim = Simulation("forum" if name == "warned" else name, "balanced", seed=3, members=400, days=10)
+    st = sim.state
+    S = start_scalars(sim.scenario.values, st.P)
+    if name == "warned":
+        st.P[L.P_POST_RATE], st.P[L.P_CONVERSION], st.P[L.P_WARNING] = 0.5, 0.0, 0.9
+        S[L.ST_TOXIC_RATE], S[L.ST_CAUGHT] = 20.0, 1.0
+    later = mid = 0
+    for i in range(400):
+        member, first = _initial_member(3, i, False, st.P, S, S[L.ST_REENGAGE], NO_RESUME)
+        if first[1] < 0:  # never lapsed: the comeback chance is never read
+            assert _initial_member(3, i, False, st.P, S, 1.0, NO_RESUME)[0] == member
+            continue
+        later += first[0] > 0
+        mid += first[1] > first[0] * (1 << 20) + 3  # (past the try's first three draws)
+        for back in (0.0, S[L.ST_REENGAGE], 0.01 * (i % 7), 1.0):
+            assert (
+                _initial_member(3, i, False, st.P, S, back, first)[0]
+                == _initial_member(3, i, False, st.P, S, back, NO_RESUME)[0]
+            )
+    assert later > 20 and mid > 100  # it skips earlier tries and resumes inside one

@@ -17,6 +17,24 @@ from cmsim._kernels import tally as T
 from cmsim._kernels.rng import key, normal, uniform, uniform2
 
 
+@njit("float64(int64, int64, int64, float64)", cache=True)
+def draw_activity(seed, day, i, sigma):
+    """The activity of :func:`draw_traits` alone (a rejected try at an initial member's past
+    needs no other trait)."""
+    return math.exp(sigma * normal(key(seed, L.S_TRAIT_ACTIVITY, day), i))
+
+
+@njit("UniTuple(float64, 2)(int64, int64, int64, float64, float64, boolean)", cache=True)
+def draw_expertise_temper(seed, day, i, expert_share, temper_mean, is_hub):
+    """The expertise and temper of :func:`draw_traits` alone."""
+    if is_hub or uniform(key(seed, L.S_TRAIT_EXPERT, day), i) < expert_share:
+        expertise = 0.5 + 0.5 * uniform(key(seed, L.S_TRAIT_EXPERT2, day), i)
+    else:
+        expertise = 0.1 * uniform(key(seed, L.S_TRAIT_EXPERT2, day), i)
+    t = -temper_mean * math.log(1.0 - uniform(key(seed, L.S_TRAIT_TEMPER, day), i))
+    return expertise, t if t < 1.0 else 1.0
+
+
 @njit("UniTuple(float64, 3)(int64, int64, int64, float64, float64, float64, boolean)", cache=True)
 def draw_traits(seed, day, i, sigma, expert_share, temper_mean, is_hub):
     """Traits of the member in slot ``i`` created on ``day``.
@@ -24,16 +42,11 @@ def draw_traits(seed, day, i, sigma, expert_share, temper_mean, is_hub):
     Returns ``(activity, expertise, temper)``: activity is lognormal with median 1 and log-sd
     ``sigma`` (heavy-tailed: participation inequality emerges from it); expertise is high
     (0.5-1) for experts (hubs of a customer graph, or a share ``expert_share``), low (0-0.1)
-    otherwise; temper is exponential with mean ``temper_mean``, capped at 1.
+    otherwise; temper is exponential with mean ``temper_mean``, capped at 1. Each trait is its own
+    stream's draw (:func:`draw_activity`, :func:`draw_expertise_temper`).
     """
-    activity = math.exp(sigma * normal(key(seed, L.S_TRAIT_ACTIVITY, day), i))
-    if is_hub or uniform(key(seed, L.S_TRAIT_EXPERT, day), i) < expert_share:
-        expertise = 0.5 + 0.5 * uniform(key(seed, L.S_TRAIT_EXPERT2, day), i)
-    else:
-        expertise = 0.1 * uniform(key(seed, L.S_TRAIT_EXPERT2, day), i)
-    t = -temper_mean * math.log(1.0 - uniform(key(seed, L.S_TRAIT_TEMPER, day), i))
-    temper = t if t < 1.0 else 1.0
-    return activity, expertise, temper
+    expertise, temper = draw_expertise_temper(seed, day, i, expert_share, temper_mean, is_hub)
+    return draw_activity(seed, day, i, sigma), expertise, temper
 
 
 #: A day count no draw reaches (a chance of 0).
@@ -155,10 +168,20 @@ def toxic_rate(temper, exposure, P, S):
     return S[L.ST_TOXIC_RATE] * temper * context * (1.0 + P[L.P_NORM_GAIN] * exposure)
 
 
+#: The resume point of a past that did not read ``back`` (:func:`_initial_member`).
+NO_RESUME = (0, -1, 0, 0, 0)
+
+
 @njit(cache=True)
-def _initial_member(seed, i, is_hub, P, S, back):
-    """:func:`initial_member_at`, and whether the member's past read ``back`` (a spell lapsed):
-    a past that did not is the same whatever ``back`` (:func:`start_members`)."""
+def _initial_member(seed, i, is_hub, P, S, back, resume):
+    """:func:`initial_member_at`, and where its past first read ``back``.
+
+    Returns the member (as :func:`initial_member_at`) and ``(try, k, since, last, seen)``: the
+    try at the past and the state in which it first began a lapsed spell (``k = -1``: the past
+    never lapsed, so it is the same whatever ``back``). Given that point as ``resume``, the draw
+    starts there: every earlier try ended without reading ``back``, and so did that try up to
+    there, so the member is the one a draw from the start would give with this ``back``
+    (:func:`start_members` draws again only from there). ``NO_RESUME``: from the start."""
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     u = uniform(kr, i)
     sigma, xs, tm = P[L.P_ACTIVITY_SIGMA], P[L.P_EXPERT_SHARE], P[L.P_TEMPER_MEAN]
@@ -166,9 +189,9 @@ def _initial_member(seed, i, is_hub, P, S, back):
         role = L.TROLL if u < S[L.ST_TROLL_SHARE] else L.SPAMMER
         a, x, t = draw_traits(seed, -1, i, sigma, xs, tm, is_hub)
         join = -1 - int(30.0 * uniform(kr, i + (1 << 40)))
-        return role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0, False
+        return (role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0), NO_RESUME
     kh = key(seed, L.S_HISTORY, -1)
-    used = False  # whether the past read ``back`` (a lapsed spell)
+    first = NO_RESUME  # where the past first read ``back`` (a lapsed spell)
     s0 = P[L.P_INITIAL_SAT]
     churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) * (1.0 - s0)
     leave = P[L.P_LAPSED_LEAVE]
@@ -176,9 +199,11 @@ def _initial_member(seed, i, is_hub, P, S, back):
     join, last, status, since = -1, -1, L.ACTIVE, -1
     a, x, t, eng, p, exposure = 1.0, 0.0, 0.0, 1.0, 0.0, 0.0
     seen = 0
-    for attempt in range(HISTORY_TRIES):
-        # (the first try keeps the member's own trait draws; later tries draw new members)
-        a, x, t = draw_traits(seed, -1, i + attempt * (1 << 32), sigma, xs, tm, is_hub)
+    for attempt in range(resume[0], HISTORY_TRIES):
+        # (the first try keeps the member's own trait draws; later tries draw new members; a try
+        # that ends before day 0 needs its activity only)
+        slot = i + attempt * (1 << 32)
+        a = draw_activity(seed, -1, slot, sigma)
         base = P[L.P_VISIT_RATE] * a * (0.5 + s0) * S[L.ST_VISIT_MULT]
         eng = steady_engagement(base, S[L.ST_EVENT_GAIN])
         c = attempt * HISTORY_DRAWS
@@ -194,6 +219,9 @@ def _initial_member(seed, i, is_hub, P, S, back):
         k = c + 3
         stays = False
         seen = 0  # visits before day 0
+        if attempt == resume[0] and resume[1] >= 0:  # (the first lapse: ``gone`` is still this try's first)
+            k, since, last, seen = resume[1], resume[2], resume[3], resume[4]
+            status = L.LAPSED
         while k < c + HISTORY_DRAWS - 2:
             if status == L.ACTIVE:
                 u = uniform2(kh, i, k)
@@ -212,9 +240,10 @@ def _initial_member(seed, i, is_hub, P, S, back):
                     status = L.LAPSED
                     since = nxt
             else:
+                if first[1] < 0:
+                    first = (attempt, k, since, last, seen)
                 out = geometric(uniform2(kh, i, k), leave)
                 comes = geometric(uniform2(kh, i, k + 1), back)
-                used = True
                 k += 2
                 if since + min(out, comes) >= 0:
                     stays = True
@@ -228,6 +257,7 @@ def _initial_member(seed, i, is_hub, P, S, back):
                 k += 1
         if not stays and attempt < HISTORY_TRIES - 1:
             continue
+        x, t = draw_expertise_temper(seed, -1, slot, xs, tm, is_hub)
         # Its past warnings lowered its temper, or it turned troll (gone: a new member is drawn).
         # Exposure: a visit a day with chance p, each seeing S[ST_EXPOSURE] toxic posts, faded by
         # NORM_SMOOTHING a day (a lapsed member's has faded away).
@@ -239,7 +269,7 @@ def _initial_member(seed, i, is_hub, P, S, back):
         if not turned:
             break
     # (the last try is taken as it is)
-    return L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0, used
+    return (L.MEMBER, join, last, status, a, x, t, eng, exposure if status == L.ACTIVE else 0.0), first
 
 
 @njit(
@@ -266,8 +296,7 @@ def initial_member_at(seed, i, is_hub, P, S, back):
     exposure is its visit chance times the toxic posts a visit sees, ``S[ST_EXPOSURE]`` (0 if
     lapsed). Both engines call it (``CommunityModel._place_initial_members``).
     """
-    r = _initial_member(seed, i, is_hub, P, S, back)
-    return r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+    return _initial_member(seed, i, is_hub, P, S, back, NO_RESUME)[0]
 
 
 @njit(
@@ -418,21 +447,25 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
     round's draw stands and only the members whose past lapsed are drawn again with their own
     comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``)."""
     post = np.zeros(n)
-    redo = np.zeros(n, np.bool_)
+    redo = np.empty((n, 5), np.int64)  # where each past first read ``back`` (k = -1: never)
     for i in range(n):
-        role, join, last, status, a, x, t, g, e, used = _initial_member(
-            seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE]
+        (role, join, last, status, a, x, t, g, e), first = _initial_member(
+            seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE], NO_RESUME
         )
         post[i] = _posts_a_day(role, status, a, g, P, S)
-        redo[i] = used
-        if not used:
+        for r in range(5):
+            redo[i, r] = first[r]
+        if first[1] < 0:
             place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
             F[L.F_EXPOSURE, i] = e
     back = np.empty(n)
     _contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, 0, n)
     for i in range(n):
-        if redo[i]:
-            role, join, last, status, a, x, t, g, e = initial_member_at(seed, i, i < n_hubs, P, S, back[i])
+        if redo[i, 1] >= 0:  # drawn again from its first lapse, with its own comeback chance
+            at = (redo[i, 0], redo[i, 1], redo[i, 2], redo[i, 3], redo[i, 4])
+            (role, join, last, status, a, x, t, g, e), _ = _initial_member(
+                seed, i, i < n_hubs, P, S, back[i], at
+            )
             place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
             F[L.F_EXPOSURE, i] = e
 
