@@ -8,9 +8,9 @@ from cmsim import precompile as _precompile
 # second sooner than after the imports below (see cmsim.precompile).
 _precompile.start()
 
-from cmsim.batch import Comparison, Ensemble, compare, ensemble
-from cmsim.batch.sweep import Sweep, open_sweep, sweep
-from cmsim.calibration import CalibrationResult, calibrate
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from cmsim.errors import ArgumentError, CmsimError, DataError, ScenarioError, StrategyError, SweepError
 from cmsim.graphs import Graph, build_graph, from_networkx
 from cmsim.parameters import EVENT_TYPES, KINDS, LEVERS, PARAMS
@@ -22,6 +22,33 @@ from cmsim.strategies import BUILTIN as STRATEGIES
 from cmsim.strategies import Observation, Strategy
 from cmsim.timeline import Intervention
 from cmsim.version import MODEL_VERSION
+
+if TYPE_CHECKING:
+    from cmsim.batch import Comparison, Ensemble, compare, ensemble
+    from cmsim.batch.sweep import Sweep, open_sweep, sweep
+    from cmsim.calibration import CalibrationResult, calibrate
+
+#: Names of the many-run API and the module each comes from, imported on first use: ``import
+#: cmsim`` and a first run need neither them nor pandas (a third of the import's time).
+_LAZY = {
+    "Comparison": "cmsim.batch", "Ensemble": "cmsim.batch", "compare": "cmsim.batch",
+    "ensemble": "cmsim.batch", "Sweep": "cmsim.batch.sweep", "open_sweep": "cmsim.batch.sweep",
+    "sweep": "cmsim.batch.sweep", "CalibrationResult": "cmsim.calibration", "calibrate": "cmsim.calibration",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cmsim' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # (found directly from now on)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 #: The package's version (of the code); ``MODEL_VERSION`` is the model's (of its results).
 __version__ = "0.1.0"

@@ -46,8 +46,8 @@ SIGNATURES: dict[str, tuple] = {
 #: Measured on 2 cores: the first run's ``act_chunk`` and the helper's three end within 0.2 s.
 HELPER_KERNELS = ("day_scalars", "resolve_chunk", "community_changes")
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
-#: imports pandas and the whole public API, 0.3 s it need not wait: the kernels import only numba
-#: and each other), then compiles.
+#: imports the public API, time it need not wait: the kernels import only numba and each other),
+#: then compiles.
 _HELPER = (
     "import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m; "
     "from cmsim.precompile import compile_ahead; compile_ahead()"

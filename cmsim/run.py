@@ -53,14 +53,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, Union, overload
 
 import numpy as np
-import pandas as pd
 
 from cmsim._kernels import layout as L
 from cmsim.parameters import LEVERS
 from cmsim.version import MODEL_VERSION
+
+if TYPE_CHECKING:  # (pandas is imported when a table is built: a run needs none)
+    import pandas as pd
 
 __all__ = ["Run", "LazyTables", "summarize", "members_table", "daily_frame", "SUMMARY_KEYS", "DAILY_COLUMNS"]
 
@@ -98,7 +100,7 @@ SUMMARY_KEYS: tuple[str, ...] = (
 )
 
 #: A table, or the function that builds it on first use.
-TableSource: TypeAlias = pd.DataFrame | Callable[[], pd.DataFrame]
+TableSource: TypeAlias = Union["pd.DataFrame", Callable[[], "pd.DataFrame"]]  # noqa: UP007 (a name that does not exist yet)
 
 _STATUS = {L.EMPTY: "empty", L.ACTIVE: "active", L.LAPSED: "lapsed", L.LEFT: "left", L.REMOVED: "removed"}
 _ROLE = {L.MEMBER: "member", L.CHAMPION: "champion", L.TROLL: "troll", L.SPAMMER: "spammer"}
@@ -185,7 +187,7 @@ class Run:
         )
 
 
-class LazyTables(Sequence[pd.DataFrame]):
+class LazyTables(Sequence["pd.DataFrame"]):
     """A list of tables, each built on first use (and kept) from the function that builds it.
 
     ``Ensemble.daily`` is one: an ensemble of hundreds of runs builds no table until one is read,
@@ -195,6 +197,7 @@ class LazyTables(Sequence[pd.DataFrame]):
     Examples
     --------
     >>> from functools import partial
+    >>> import pandas as pd
     >>> tables = LazyTables([partial(pd.DataFrame, {"x": [1, 2]}), pd.DataFrame({"x": [3]})])
     >>> len(tables), tables.built()
     (2, 1)
@@ -233,6 +236,8 @@ class LazyTables(Sequence[pd.DataFrame]):
 def daily_frame(out: np.ndarray, hours: np.ndarray) -> pd.DataFrame:
     """Build the daily DataFrame from the engine's output rows (``layout.OUT_COLUMNS``) and the
     hours per lever (``LEVERS``), one row a day."""
+    import pandas as pd
+
     cols: dict[str, np.ndarray] = {}
     for k, c in enumerate(L.OUT_COLUMNS):
         cols[c] = out[:, k].astype(np.int64) if c in _INT_COLUMNS else out[:, k].copy()
@@ -280,7 +285,7 @@ def summarize(
             "manager_burned_out", "removals", "mean_satisfaction", "replies", "newcomers_retained_60d",
             "newcomers_due_60d", "newcomers_retained_90d", "newcomers_due_90d", "questions_answered_peer",
             "peer_answers")  # fmt: skip
-    if isinstance(daily, pd.DataFrame):
+    if not isinstance(daily, Mapping):  # a DataFrame (pandas is imported by whoever built it)
         d = dict(zip(cols, daily[list(cols)].to_numpy(float).T, strict=True))
     else:
         d = {c: np.asarray(daily[c], float) for c in cols}
@@ -357,6 +362,8 @@ def health_index(s: Mapping[str, float], initial: int, satisfaction: float) -> f
 
 
 def _cat(codes: np.ndarray, names: Mapping[int, str]) -> pd.Categorical:
+    import pandas as pd
+
     return pd.Categorical.from_codes(codes.astype(np.int8), categories=[names[k] for k in sorted(names)])
 
 
@@ -365,6 +372,8 @@ def members_table(
 ) -> pd.DataFrame:
     """One row per member slot used: traits, role, status, contributions and tenure at ``day``
     (traits and moods as float64: the values members hold in single precision, exactly)."""
+    import pandas as pd
+
     join = ints[L.I_JOIN, :n]
     F = F[:, :n].astype(np.float64)
     return pd.DataFrame(

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
-import pandas as pd
 
 from cmsim import precompile
 from cmsim._kernels import layout as L
@@ -37,6 +36,8 @@ from cmsim.strategies import Observation, StrategyLike, observe
 from cmsim.timeline import Intervention, as_interventions, build_timeline
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from cmsim.spec import RunSpec
 
 __all__ = ["Simulation"]

@@ -102,20 +102,23 @@ def test_ready_stops_waiting_when_the_helper_ends_or_takes_too_long(monkeypatch,
 
 
 def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
-    """``import cmsim`` launches the helper before pandas (and the rest of the API) is imported."""
+    """``import cmsim`` launches the helper before the public API (the engine, the tables) is
+    imported; pandas and the many-run API wait for their first use."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("the helper runs only on machines with more than one core")
     code = (
         "import subprocess, sys\n"
         "seen = []\n"
-        "subprocess.Popen = lambda *a, **k: seen.append('pandas' in sys.modules)\n"
+        "subprocess.Popen = lambda *a, **k: seen.append('cmsim.simulation' in sys.modules)\n"
         "import cmsim\n"
-        "print(seen, 'pandas' in sys.modules)\n"
+        "print(seen, 'cmsim.simulation' in sys.modules, 'pandas' in sys.modules, 'cmsim.batch' in sys.modules)\n"
+        "cmsim.compare\n"
+        "print('pandas' in sys.modules, 'cmsim.batch' in sys.modules)\n"
     )
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "CMSIM_PRECOMPILE": "1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[False]", "True"]
+    assert done.stdout.split() == ["[False]", "True", "False", "False", "True", "True"]
 
 
 def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_path) -> None:
