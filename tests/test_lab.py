@@ -256,3 +256,34 @@ def test_chart_redraws_only_what_moves():
     spec.members = 900
     chart.update(compute(spec))  # members leave the old range: axes and background drawn again
     assert chart.full_draws == 2 and chart.rebuilds == 1
+
+
+def test_a_knob_moved_back_and_forth_draws_the_axes_once_more_not_at_every_move():
+    # Two results whose numbers overlap: a's run 0..10, b's 2..12. Fitting each afresh would
+    # draw the axes at every move (each leaves the other's range); they grow to hold both once.
+    from types import SimpleNamespace
+
+    from cmsim.widgets.chart import Chart
+    from cmsim.widgets.results import CHART_METRICS
+
+    days = np.arange(20)
+    metric = next(iter(CHART_METRICS))
+
+    def result(lo: float) -> SimpleNamespace:
+        band = np.vstack([lo + days / 2.0, lo + days / 2.0 + 0.25, lo + days / 2.0 + 0.5])
+        cmp = SimpleNamespace(ensembles={"a": None, "b": None}, events=[])
+        return SimpleNamespace(bands={metric: {"a": band, "b": band + 0.5}}, comparison=cmp, days=days)
+
+    a, b = result(0.0), result(2.0)
+    chart = Chart()
+    chart.update(a)
+    chart.update(b)
+    assert chart.full_draws == 2  # b left a's range
+    for r in (a, b, a, b):
+        chart.update(r)
+    assert chart.full_draws == 2
+    lo, hi = chart._axes[metric].get_ylim()
+    assert lo <= 0.0 and 12.0 <= hi  # every number of both on the chart
+    chart.update(result(40.0))  # far away: fitted afresh, not grown to hold 0..51
+    lo, hi = chart._axes[metric].get_ylim()
+    assert chart.full_draws == 3 and 30.0 < lo < 40.0 and 50.0 < hi < 60.0

@@ -27,6 +27,11 @@ __all__ = ["Chart", "network_png", "COLOURS", "STYLES"]
 COLOURS: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 STYLES: tuple[str, ...] = ("-", "--", "-.", ":")
 DPI = 80
+#: The least share of a panel's height its numbers fill before its range is fitted to them again.
+#: A third, not a half: a metric whose band peaks in one result and not in the next (the toxic
+#: share's p90 at a small knob step: 2.8% against 7%) keeps one range, and the axes are not drawn
+#: again at every move (0.1 s of the lab's update, against 0.02 s blitted).
+FILL = 1.0 / 3.0
 
 
 class Chart:
@@ -35,7 +40,8 @@ class Chart:
     The panels (axes, ticks, labels, titles, legend) are drawn once and kept as a background
     bitmap; an update draws only the lines, bands and event marks over it (blitting), which is
     about ten times cheaper than drawing the figure. The axes' ranges are sticky: they change (and
-    the background is drawn again) only when the new numbers leave them or fill less than half.
+    the background is drawn again) only when the new numbers leave them (they grow to hold the old
+    numbers and the new) or fill less than a third of them (``FILL``).
     """
 
     def __init__(self, width: float = 10.0, height: float = 3.4) -> None:
@@ -86,6 +92,7 @@ class Chart:
             artist.remove()
         self._bands, self._marks = [], []
         days = result.days
+        drawn = self._background is not None  # (the axes' ranges as drawn: kept or grown, below)
         for m, ax in self._axes.items():
             for i, s in enumerate(strategies):
                 lo, med, hi = result.bands[m][s]
@@ -112,21 +119,30 @@ class Chart:
             values = [result.bands[m][s] for s in strategies]
             finite = np.concatenate([v[np.isfinite(v)] for v in values])
             if finite.size:
-                self._sticky_ylim(ax, float(finite.min()), float(finite.max()))
+                self._sticky_ylim(ax, float(finite.min()), float(finite.max()), drawn)
             xlim = (0, max(1, len(days) - 1))
             if tuple(ax.get_xlim()) != xlim:
                 ax.set_xlim(*xlim)
                 self._background = None
         return self.png()
 
-    def _sticky_ylim(self, ax: Any, lo: float, hi: float) -> None:
+    def _sticky_ylim(self, ax: Any, lo: float, hi: float, drawn: bool) -> None:
+        """Keep ``ax``'s range where the numbers ``lo..hi`` fit it and fill at least ``FILL`` of
+        it; where they leave it, grow it to hold them too (a knob moved back and forth draws the
+        axes once, not at every move), unless they would then fill less than ``FILL``: fit them
+        afresh."""
         pad = 0.05 * (hi - lo) if hi > lo else max(1.0, abs(hi) * 0.05)
         a, b = ax.get_ylim()
-        inside = a <= lo and hi <= b
-        # (a flat line keeps the padded limits it was given: no range to grow into them)
-        if self._background is not None and inside and ((hi - lo) >= 0.5 * (b - a) or hi == lo):
-            return
-        ax.set_ylim(lo - pad, hi + pad)
+        new = (lo - pad, hi + pad)
+        if drawn:
+            inside = a <= lo and hi <= b
+            # (a flat line keeps the padded limits it was given: no range to grow into them)
+            if inside and ((hi - lo) >= FILL * (b - a) or hi == lo):
+                return
+            grown = (min(a, new[0]), max(b, new[1]))
+            if not inside and (hi - lo) >= FILL * (grown[1] - grown[0]):
+                new = grown
+        ax.set_ylim(*new)
         self._background = None
 
     def _draw(self) -> None:
