@@ -172,6 +172,13 @@ def toxic_rate(temper, exposure, P, S):
 NO_RESUME = (0, -1, 0, 0, 0)
 
 
+@njit("UniTuple(int64, 5)()", cache=True)
+def no_resume():
+    """``NO_RESUME`` in compiled code, typed as the resume points a draw returns (a global tuple
+    is typed by its literal values: a second compiled copy of :func:`_initial_member`)."""
+    return (0, -1, 0, 0, 0)
+
+
 @njit(cache=True)
 def _initial_member(seed, i, is_hub, P, S, back, resume):
     """:func:`initial_member_at`, and where its past first read ``back``.
@@ -189,9 +196,9 @@ def _initial_member(seed, i, is_hub, P, S, back, resume):
         role = L.TROLL if u < S[L.ST_TROLL_SHARE] else L.SPAMMER
         a, x, t = draw_traits(seed, -1, i, sigma, xs, tm, is_hub)
         join = -1 - int(30.0 * uniform(kr, i + (1 << 40)))
-        return (role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0), NO_RESUME
+        return (role, join, -1, L.ACTIVE, a, x, t, 1.0, 0.0), no_resume()
     kh = key(seed, L.S_HISTORY, -1)
-    first = NO_RESUME  # where the past first read ``back`` (a lapsed spell)
+    first = no_resume()  # where the past first read ``back`` (a lapsed spell)
     s0 = P[L.P_INITIAL_SAT]
     churn = P[L.P_CHURN_BASE] + P[L.P_CHURN_UNHAPPY] * (1.0 - s0) * (1.0 - s0)
     leave = P[L.P_LAPSED_LEAVE]
@@ -296,7 +303,7 @@ def initial_member_at(seed, i, is_hub, P, S, back):
     exposure is its visit chance times the toxic posts a visit sees, ``S[ST_EXPOSURE]`` (0 if
     lapsed). Both engines call it (``CommunityModel._place_initial_members``).
     """
-    return _initial_member(seed, i, is_hub, P, S, back, NO_RESUME)[0]
+    return _initial_member(seed, i, is_hub, P, S, back, no_resume())[0]
 
 
 @njit(
@@ -450,7 +457,7 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
     redo = np.empty((n, 5), np.int64)  # where each past first read ``back`` (k = -1: never)
     for i in range(n):
         (role, join, last, status, a, x, t, g, e), first = _initial_member(
-            seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE], NO_RESUME
+            seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE], no_resume()
         )
         post[i] = _posts_a_day(role, status, a, g, P, S)
         for r in range(5):
