@@ -35,9 +35,14 @@ _LAZY = {
     "ensemble": "cmsim.batch", "Sweep": "cmsim.batch.sweep", "open_sweep": "cmsim.batch.sweep",
     "sweep": "cmsim.batch.sweep", "CalibrationResult": "cmsim.calibration", "calibrate": "cmsim.calibration",
 }  # fmt: skip
+#: Subpackages ``import cmsim`` used to import with the many-run API: ``cmsim.batch.compare`` and
+#: ``cmsim.calibration.read_provenance`` still work after a plain ``import cmsim`` (on first use).
+_LAZY_PACKAGES = ("batch", "calibration")
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_PACKAGES:
+        return import_module(f"cmsim.{name}")  # (which sets it here: found directly from now on)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'cmsim' has no attribute {name!r}")
@@ -47,7 +52,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_PACKAGES))
 
 
 #: The package's version (of the code); ``MODEL_VERSION`` is the model's (of its results).

@@ -121,6 +121,22 @@ def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
     assert done.stdout.split() == ["[False]", "True", "False", "False", "True", "True"]
 
 
+def test_the_many_run_subpackages_are_found_after_a_plain_import() -> None:
+    """``cmsim.calibration.read_provenance`` (docs/calibration.md) and ``cmsim.batch`` are found after
+    ``import cmsim`` alone, as when the package imported them, and only on first use."""
+    code = (
+        "import sys, cmsim\n"
+        "print('cmsim.calibration' in sys.modules, 'cmsim.batch' in sys.modules)\n"
+        "print(callable(cmsim.calibration.read_provenance), cmsim.batch.compare is cmsim.compare)\n"
+        "print('batch' in dir(cmsim), 'calibration' in dir(cmsim))\n"
+        "print(not hasattr(cmsim, 'widgets_nothing'))\n"
+    )
+    env = {**os.environ, "CMSIM_PRECOMPILE": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "True", "True", "True", "True", "True"]
+
+
 def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_path) -> None:
     launched = []
     monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: launched.append((a, k)))
