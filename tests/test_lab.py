@@ -287,3 +287,31 @@ def test_a_knob_moved_back_and_forth_draws_the_axes_once_more_not_at_every_move(
     chart.update(result(40.0))  # far away: fitted afresh, not grown to hold 0..51
     lo, hi = chart._axes[metric].get_ylim()
     assert chart.full_draws == 3 and 30.0 < lo < 40.0 and 50.0 < hi < 60.0
+
+
+def test_a_range_the_numbers_fill_a_third_of_is_kept_on_every_panel_while_another_refits():
+    # Panel two: 0..10 (drawn -0.5..10.5), then 3..7.5: 41% of the range, over a third (FILL),
+    # kept, though panel one, drawn before it, leaves its range at the same update (fitted again).
+    from types import SimpleNamespace
+
+    from cmsim.widgets.chart import FILL, Chart
+    from cmsim.widgets.results import CHART_METRICS
+
+    days = np.arange(20)
+    one, two = list(CHART_METRICS)[:2]
+
+    def result(lo1: float, lo2: float, hi2: float) -> SimpleNamespace:
+        b1 = np.vstack([np.linspace(lo1, lo1 + 10.0, 20)] * 3)
+        b2 = np.vstack([np.linspace(lo2, hi2, 20)] * 3)
+        cmp = SimpleNamespace(ensembles={"a": None}, events=[])
+        return SimpleNamespace(bands={one: {"a": b1}, two: {"a": b2}}, comparison=cmp, days=days)
+
+    chart = Chart()
+    chart.update(result(0.0, 0.0, 10.0))
+    assert chart._axes[two].get_ylim() == pytest.approx((-0.5, 10.5))
+    chart.update(result(100.0, 3.0, 7.5))
+    assert 1 / 3 <= 4.5 / 11.0 < 1 / 2 and FILL == pytest.approx(1 / 3)
+    assert chart._axes[one].get_ylim() == pytest.approx((99.5, 110.5)) and chart.full_draws == 2
+    assert chart._axes[two].get_ylim() == pytest.approx((-0.5, 10.5))  # kept
+    chart.update(result(100.0, 3.0, 6.0))  # 27% of it: fitted again
+    assert chart._axes[two].get_ylim() == pytest.approx((2.85, 6.15)) and chart.full_draws == 3
