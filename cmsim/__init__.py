@@ -40,15 +40,19 @@ _LAZY = {
 _LAZY_PACKAGES = ("batch", "calibration")
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_PACKAGES:
-        return import_module(f"cmsim.{name}")  # (which sets it here: found directly from now on)
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cmsim' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # (found directly from now on)
-    return value
+# (hidden from type checkers, which see the imports above: a module __getattr__ typed Any would let
+# `cmsim.Simulaton` and `from cmsim import simulat` pass mypy)
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name in _LAZY_PACKAGES:
+            return import_module(f"cmsim.{name}")  # (which sets it here: found directly from now on)
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'cmsim' has no attribute {name!r}")
+        value = getattr(import_module(module), name)
+        globals()[name] = value  # (found directly from now on)
+        return value
 
 
 def __dir__() -> list[str]:
