@@ -285,9 +285,8 @@ def fig_graph(cfg: Config) -> list[Row]:
 # --- (7) peak memory ----------------------------------------------------------------------------
 # The child reads its own high-water mark from /proc (VmHWM: this process image only) where it
 # can: getrusage's ru_maxrss survives exec on Linux, so it would report a big parent's peak.
-_MEM = """
-import resource, sys, json
-import cmsim
+_HWM = """
+import resource
 def hwm():
     try:
         for line in open('/proc/self/status'):
@@ -296,6 +295,10 @@ def hwm():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+_MEM = _HWM + """
+import sys, json
+import cmsim
 cmsim.simulate('social_media', 'balanced', seed=1, members=300, days=3)
 base = hwm()
 sim = cmsim.Simulation('social_media', 'balanced', seed=1, members={n}, days={days},
@@ -433,12 +436,14 @@ def _sweep_seconds(spec: dict[str, Any], **where: Any) -> float:
         return time.perf_counter() - t
 
 
-_SWEEP_MEMORY = """
-import resource, sys, tempfile, cmsim
+# (the driver's own high-water mark, as the memory figure reads it: ru_maxrss would report the
+# bench process's, which the child inherits through fork and exec, 1.5 GB after the big sweep)
+_SWEEP_MEMORY = _HWM.replace("{", "{{").replace("}", "}}") + """
+import tempfile, cmsim
 spec = {spec!r}
 with tempfile.TemporaryDirectory() as d:
     cmsim.sweep(spec, out=d + "/s", workers=2, progress=False)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(hwm() / 1024)
 """
 
 
