@@ -296,7 +296,9 @@ def hwm():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 """
-_MEM = _HWM + """
+_MEM = (
+    _HWM
+    + """
 import sys, json
 import cmsim
 cmsim.simulate('social_media', 'balanced', seed=1, members=300, days=3)
@@ -308,6 +310,7 @@ sim.advance({days})
 peak = hwm()
 print(json.dumps({{'base_kb': base, 'peak_kb': peak, 'edges': edges, 'n_used': sim.state.n_used}}))
 """
+)
 
 
 def fig_memory(cfg: Config) -> list[Row]:
@@ -438,13 +441,16 @@ def _sweep_seconds(spec: dict[str, Any], **where: Any) -> float:
 
 # (the driver's own high-water mark, as the memory figure reads it: ru_maxrss would report the
 # bench process's, which the child inherits through fork and exec, 1.5 GB after the big sweep)
-_SWEEP_MEMORY = _HWM.replace("{", "{{").replace("}", "}}") + """
+_SWEEP_MEMORY = (
+    _HWM.replace("{", "{{").replace("}", "}}")
+    + """
 import tempfile, cmsim
 spec = {spec!r}
 with tempfile.TemporaryDirectory() as d:
     cmsim.sweep(spec, out=d + "/s", workers=2, progress=False)
 print(hwm() / 1024)
 """
+)
 
 
 def fig_sweep(cfg: Config) -> list[Row]:
