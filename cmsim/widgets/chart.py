@@ -128,9 +128,9 @@ class Chart:
 
     def _sticky_ylim(self, ax: Any, lo: float, hi: float, drawn: bool) -> None:
         """Keep ``ax``'s range where the numbers ``lo..hi`` fit it and fill at least ``FILL`` of
-        it; where they leave it, grow it to hold them too (a knob moved back and forth draws the
-        axes once, not at every move), unless they would then fill less than ``FILL``: fit them
-        afresh."""
+        it; where they leave it, grow it to hold them too (a knob moved back and forth between
+        results of similar spread draws the axes once, not at every move), unless they would then
+        fill less than ``FILL``: fit them afresh."""
         pad = 0.05 * (hi - lo) if hi > lo else max(1.0, abs(hi) * 0.05)
         a, b = ax.get_ylim()
         new = (lo - pad, hi + pad)
