@@ -442,7 +442,7 @@ def _sweep_seconds(spec: dict[str, Any], **where: Any) -> float:
 # (the driver's own high-water mark, as the memory figure reads it: ru_maxrss would report the
 # bench process's, which the child inherits through fork and exec, 1.5 GB after the big sweep)
 _SWEEP_MEMORY = (
-    _HWM.replace("{", "{{").replace("}", "}}")
+    _HWM
     + """
 import tempfile, cmsim
 spec = {spec!r}

@@ -168,15 +168,16 @@ def toxic_rate(temper, exposure, P, S):
     return S[L.ST_TOXIC_RATE] * temper * context * (1.0 + P[L.P_NORM_GAIN] * exposure)
 
 
-#: The resume point of a past that did not read ``back`` (:func:`_initial_member`).
-NO_RESUME = (0, -1, 0, 0, 0)
-
-
 @njit("UniTuple(int64, 5)()", cache=True)
 def no_resume():
-    """``NO_RESUME`` in compiled code, typed as the resume points a draw returns (a global tuple
-    is typed by its literal values: a second compiled copy of :func:`_initial_member`)."""
+    """The resume point of a past that did not read ``back`` (:func:`_initial_member`), typed as
+    the resume points a draw returns (a global tuple is typed by its literal values: a second
+    compiled copy of :func:`_initial_member`)."""
     return (0, -1, 0, 0, 0)
+
+
+#: :func:`no_resume` for callers in Python.
+NO_RESUME = no_resume()
 
 
 @njit(cache=True)
