@@ -23,11 +23,11 @@ import numpy as np
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.levers import manager_levers, saturation
-from cmsim._kernels.members import toxic_output
+from cmsim._kernels.members import RATE_EXPERTISE, RATE_POSTS, RATE_TOXIC, start_rates
 from cmsim.plan import Plan
 from cmsim.strategies import observe
 
-__all__ = ["start_scalars", "start_hours", "MIN_REMOVAL", "MAX_TENURE_DAYS"]
+__all__ = ["start_scalars", "start_hours", "shown_per_post", "MIN_REMOVAL", "MAX_TENURE_DAYS"]
 
 #: The least daily chance that a troll or spammer is removed when the count is drawn (with no
 #: moderation at all a bad actor stays a year on average, rather than for ever).
@@ -129,7 +129,7 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
       ``NORM_SMOOTHING``).
     """
     H = start_hours(values)
-    E, mod_cap, _, content, welcome_cap, event, target, *_ = manager_levers(P, _initial_manager(P), H)
+    E, mod_cap, resp_cap, content, welcome_cap, event, target, *_ = manager_levers(P, _initial_manager(P), H)
     n = float(P[L.P_INITIAL_MEMBERS])
     per_k = n / 1000.0
     trolls_in = P[L.P_TROLL_ARRIVAL] * per_k
@@ -170,7 +170,8 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
         waiting = joins * sum((1.0 - p_day) ** k for k in range(T.WELCOME_DAYS))
         p_day = min(1.0, welcome_cap / max(1.0, waiting))
     S[L.ST_WELCOMED] = 1.0 - (1.0 - p_day) ** T.WELCOME_DAYS
-    # Daily share of members who post: visit chance times posts a visit, over the lognormal activity.
+    # Daily share of members who post: visit chance times posts a visit, over the lognormal activity
+    # (the comeback chance's first guess; the exposure's rounds below refine it).
     z = (np.arange(_QUADRATURE) + 0.5) / _QUADRATURE
     from statistics import NormalDist
 
@@ -187,8 +188,10 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     # removes the day it is posted is seen by no one.
     # Members who troll turn trolls (trolls.conversion a toxic post): they join the arrivals.
     degree = float(values["graph.mean_degree"])
+    S[L.ST_SHOWN] = 1.0
     for _ in range(EXPOSURE_ROUNDS):
-        members_out = toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
+        rates = start_rates(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
+        members_out = rates[RATE_TOXIC]
         converted = P[L.P_CONVERSION] * members_out * n
         trolls = _steady_count(
             trolls_in + converted, P[L.P_TROLL_POST_RATE], detect, P[L.P_COMEBACK], P[L.P_TROLL_GIVE_UP]
@@ -196,4 +199,68 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
         S[L.ST_TROLL_SHARE] = min(0.5, P[L.P_TROLL_INITIAL] + trolls / n)
         trolls_out = S[L.ST_TROLL_SHARE] * P[L.P_TROLL_POST_RATE]
         S[L.ST_EXPOSURE] = degree * (trolls_out + members_out) * (1.0 - quick)
+        # Comebacks: what a contact shows, its posts less the toxic ones, each for the days it shows.
+        S[L.ST_SHOWN] = shown_per_post(P, n, degree, rates[RATE_POSTS], rates[RATE_EXPERTISE], resp_cap)
+        S[L.ST_REENGAGE] = 1.0 - (1.0 - P[L.P_REENGAGEMENT]) ** (degree * rates[RATE_POSTS] * S[L.ST_SHOWN])
     return S
+
+
+def shown_per_post(
+    P: np.ndarray, n: float, degree: float, posts: float, expertise: float, capacity: float
+) -> float:
+    """Days a member's non-toxic post shows to its contacts, on average per post (``S[ST_SHOWN]``).
+
+    A lapsed member comes back on what its contacts showed the day before (``act_chunk``): an
+    ordinary post (one day) or a question while it is open. A question (``members.question_share``
+    of the posts) shows at the end of each day it is still open, until ``dynamics.open_days``:
+    the day it is asked the front page's readers answer it with chance ``1 - exp(-lam)``, ``lam =
+    dynamics.front_page * dynamics.answer_rate * expertise * n / questions`` (as
+    ``levers.day_scalars``), on later days the asker's contacts who visit, with ``1 - exp(-answer_rate
+    * degree * expertise)``; the manager answers those waiting ``levers.responding_wait`` days or
+    more with chance ``capacity / waiting`` and earlier ones with what capacity the waiting leave,
+    over the day's questions (``waiting`` to a fixed point; complaints left out).
+
+    Parameters
+    ----------
+    P : float64[N_PARAMS]
+        Packed parameters.
+    n, degree : float
+        Members, and contacts a member has.
+    posts, expertise : float
+        Per member a day: non-toxic posts, and visits times expertise (``members.start_rates``).
+    capacity : float
+        Questions the manager answers a day (``levers.manager_levers``'s third).
+
+    Returns
+    -------
+    float
+        ``1 - question_share + question_share * days``, ``days`` the days a question shows.
+
+    Examples
+    --------
+    >>> from cmsim._kernels import layout as L
+    >>> P = np.zeros(L.N_PARAMS); P[L.P_QUESTION_SHARE] = 0.5; P[L.P_OPEN_DAYS] = 10
+    >>> shown_per_post(P, 1000, 8, 0.01, 0.0, 0.0)  # nobody answers: a question shows 10 days
+    5.5
+    >>> P[L.P_FRONT_PAGE] = P[L.P_ANSWER_RATE] = 1e9
+    >>> shown_per_post(P, 1000, 8, 0.01, 1.0, 0.0)  # the front page answers each the day it is asked
+    0.5
+    """
+    share = P[L.P_QUESTION_SHARE]
+    questions = max(1.0, n * posts * share)
+    p_front = 1.0 - math.exp(-P[L.P_FRONT_PAGE] * P[L.P_ANSWER_RATE] * expertise * n / questions)
+    p_contacts = 1.0 - math.exp(-P[L.P_ANSWER_RATE] * degree * expertise)
+    wait = P[L.P_RESPONDING_WAIT]
+    waiting = days = 0.0
+    for _ in range(50):
+        p_waiting = min(1.0, capacity / max(1.0, waiting))
+        p_early = min(1.0, max(0.0, capacity - waiting) / questions)
+        still, days, mine = 1.0, 0.0, 0.0
+        for k in range(math.ceil(P[L.P_OPEN_DAYS])):
+            if k >= wait:
+                mine += still
+            peers = p_front if k == 0 else p_contacts
+            still *= (1.0 - peers) * (1.0 - (p_waiting if k >= wait else p_early))
+            days += still
+        waiting = questions * mine
+    return float(1.0 - share + share * days)

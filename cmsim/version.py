@@ -1,3 +1,3 @@
 """The model's version: bumped whenever any result of the model changes."""
 
-MODEL_VERSION = "3.0"
+MODEL_VERSION = "3.1"

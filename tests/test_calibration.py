@@ -24,6 +24,10 @@ from cmsim.calibration.synthetic import synthetic_data
 from cmsim.cli import main
 
 TRUTH = {"members.visit_rate": 0.02, "members.post_rate": 0.006}
+#: How far a fit at this small size may land from the truth: on data seeds 777-779 (40 trials of 4
+#: seeds) the fits were off by up to 21% in visit rate and 42-44% in post rate, with model 3.0
+#: and 3.1 alike (docs/calibration.md). Both stay below the base values' distance (40%, 67%).
+TOLERANCE = {"members.visit_rate": 0.30, "members.post_rate": 0.50}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,8 @@ def small_fit(tmp_path_factory):
 def test_small_recovery_finds_the_known_parameters(small_fit):
     res, _ = small_fit
     for key, true in TRUTH.items():
-        # 30%: the spread of fitted values over data seeds at this small size (docs/calibration.md)
-        assert abs(res.values[key] / true - 1) <= 0.30, (key, res.values[key], true)
+        assert abs(res.values[key] / true - 1) <= TOLERANCE[key], (key, res.values[key], true)
+        assert abs(cmsim.load_scenario("forum")[key] / true - 1) > TOLERANCE[key]  # (the base is not)
         assert res.before[key] == cmsim.load_scenario("forum")[key]
     assert res.score < res.trials.loc[0, "score"]  # better than the base values (trial 0)
     assert res.holdout_coverage >= 0.5
@@ -251,4 +255,7 @@ def test_reports_data_inform_the_report_rate():
     fitted = res.values["trolls.report_rate"]
     assert 0.08 / 2.5 <= fitted <= 0.08 * 2.5, fitted
     mismatch = {w: res.mismatch(w).set_index("series") for w in ("before", "after")}
-    assert mismatch["after"].loc["reports", "mean_z2"] < mismatch["before"].loc["reports", "mean_z2"]
+    # the reports' score (mean nll, what the fit minimises) improves; their mean z^2 alone need
+    # not: with 0-3 reports a week the base's wider spread of counts hides its misfit (model 3.1:
+    # z^2 0.70 before, 0.73 after, nll 3.7 before, 1.7 after)
+    assert mismatch["after"].loc["reports", "nll"] < mismatch["before"].loc["reports", "nll"]

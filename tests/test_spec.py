@@ -159,6 +159,7 @@ FINGERPRINTS = {
     "1.0": "6d5842838c08aed2",
     "2.0": "fc5cf40cddea93dd",  # capacity follows hours, members answer each other, welcoming, the dashboard's noise
     "3.0": "82fd88f9e942d147",  # the steady start; reports, the spam filter, giving up; hours beyond the load; raids
+    "3.1": "4f965fe9fd339bfb",  # the steady start's comebacks: what contacts show (no toxic posts, unseen questions)
 }
 
 

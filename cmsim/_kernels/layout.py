@@ -325,7 +325,8 @@ ST_WELCOMED = 6  # chance a newcomer was welcomed in its first week
 ST_CAUGHT = 7  # chance moderation catches an ordinary member's toxic post (replayed warnings)
 ST_TOXIC_RATE = 8  # chance a post is toxic per unit of temper (base rate over the mean temper, mood)
 ST_EXPOSURE = 9  # toxic posts a visit sees at the steady state (members' exposure, context)
-N_ST = 10
+ST_SHOWN = 10  # days a post shows for comebacks, per ordinary post (questions answered unseen)
+N_ST = 11
 
 # --- timeline columns: TL[day, c] -------------------------------------------------------------
 TL_SEASON = 0  # visit multiplier from seasonality

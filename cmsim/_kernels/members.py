@@ -389,17 +389,21 @@ def _member_posts(seed, n_hubs, P, S, back, post, lo, hi):
     """``post[i]`` for members ``lo..hi-1`` (:func:`start_comebacks`)."""
     for i in range(lo, hi):
         role, join, last, status, a, x, t, eng, e = initial_member_at(seed, i, i < n_hubs, P, S, back[i])
-        post[i] = _posts_a_day(role, status, a, eng, P, S)
+        post[i] = _posts_a_day(role, status, a, eng, t, e, P, S)
 
 
 @njit(cache=True)
-def _posts_a_day(role, status, a, eng, P, S):
-    """Chance an initial member posts on a day: its visit chance times posts a visit (0 if lapsed
-    or a bad actor)."""
+def _posts_a_day(role, status, a, eng, t, e, P, S):
+    """What an initial member shows its contacts on a day, the posts that may bring a lapsed
+    contact back: its visit chance times posts a visit, less the toxic ones (:func:`toxic_rate`
+    at its temper ``t`` and exposure ``e``; the run counts no toxic post), times the days each
+    shows, ``S[ST_SHOWN]`` (a question answered the day it is asked never shows:
+    ``cmsim.steady.shown_per_post``). 0 if lapsed or a bad actor."""
     if role != L.MEMBER or status != L.ACTIVE:
         return 0.0
     p = min(P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT)
-    return p * min(1.0, P[L.P_POST_RATE] * a * eng)
+    kept = 1.0 - min(1.0, toxic_rate(t, e, P, S))
+    return p * min(1.0, P[L.P_POST_RATE] * a * eng) * kept * S[L.ST_SHOWN]
 
 
 @njit(cache=True)
@@ -460,7 +464,7 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
         (role, join, last, status, a, x, t, g, e), first = _initial_member(
             seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE], no_resume()
         )
-        post[i] = _posts_a_day(role, status, a, g, P, S)
+        post[i] = _posts_a_day(role, status, a, g, t, e, P, S)
         for r in range(5):
             redo[i, r] = first[r]
         if first[1] < 0:
@@ -478,16 +482,35 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
             F[L.F_EXPOSURE, i] = e
 
 
-@njit("float64(int64, int64, float64[::1], float64[::1])", cache=True)
-def toxic_output(seed, n, P, S):
-    """Toxic posts a day per member that ordinary initial members ``0..n-1`` of ``seed`` write at
-    the start ``S`` (each active one: visit chance times posts a visit times :func:`toxic_rate`
-    at its temper and exposure); ``cmsim.steady`` finds the exposure that reproduces itself."""
-    total = 0.0
+#: What :func:`start_rates` returns, per member a day: toxic posts, the other posts, visits times
+#: expertise (what the front page can answer).
+RATE_TOXIC, RATE_POSTS, RATE_EXPERTISE = 0, 1, 2
+
+
+@njit("float64[::1](int64, int64, float64[::1], float64[::1])", cache=True)
+def start_rates(seed, n, P, S):
+    """Per member a day, what ordinary initial members ``0..n-1`` of ``seed`` do at the start
+    ``S`` (each active one: its visit chance; times posts a visit; the share of them toxic by
+    :func:`toxic_rate` at its temper and exposure): ``float64[3]`` of toxic posts
+    (``RATE_TOXIC``), the other posts (``RATE_POSTS``) and visits times expertise
+    (``RATE_EXPERTISE``). ``cmsim.steady`` finds the exposure that reproduces itself and the
+    days a post shows (``S[ST_SHOWN]``) from them."""
+    out = np.zeros(3)
     for i in range(n):
         role, join, last, status, a, x, t, eng, e = initial_member(seed, i, False, P, S)
         if role != L.MEMBER or status != L.ACTIVE:
             continue
         p = min(P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT)
-        total += p * min(1.0, P[L.P_POST_RATE] * a * eng) * min(1.0, toxic_rate(t, e, P, S))
-    return total / n
+        posts = p * min(1.0, P[L.P_POST_RATE] * a * eng)
+        toxic = min(1.0, toxic_rate(t, e, P, S))
+        out[RATE_TOXIC] += posts * toxic
+        out[RATE_POSTS] += posts * (1.0 - toxic)
+        out[RATE_EXPERTISE] += p * x
+    return out / max(n, 1)
+
+
+@njit("float64(int64, int64, float64[::1], float64[::1])", cache=True)
+def toxic_output(seed, n, P, S):
+    """Toxic posts a day per member that ordinary initial members ``0..n-1`` of ``seed`` write at
+    the start ``S``: :func:`start_rates`'s first."""
+    return start_rates(seed, n, P, S)[RATE_TOXIC]

@@ -291,7 +291,7 @@ FACTS: tuple[Fact, ...] = (
         "was missed, over four weeks (ratio 0.3-0.8), and still less in the last two of those "
         "weeks (ratio at most 0.9): the effect lasts at least four weeks.",
         f"natural experiment within one run: social_media under 'balanced', "
-        f"{fmod.DETERRENT_MEMBERS[0]:,} members ({fmod.DETERRENT_MEMBERS[1]:,} quick), one "
+        f"{fmod.DETERRENT_MEMBERS[0]:,} members (also in quick mode), one "
         f"manager per 5,000, {fmod.DETERRENT_DAYS} days; moderation cannot review every toxic "
         f"post, so which violators are caught is the luck of the daily draw; each violator is "
         f"followed {fmod.FOLLOW_DAYS} days; toxic share of its posts, caught / missed",
@@ -301,7 +301,7 @@ FACTS: tuple[Fact, ...] = (
             Criterion("ratio_late", "... in weeks 3-4", None, 0.9),
         ),
         seeds=6,
-        quick_seeds=2,
+        quick_seeds=3,
         section="what the levers do",
     ),
     Fact(

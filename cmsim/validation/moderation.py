@@ -22,8 +22,10 @@ __all__ = ["norm_range", "removal_deterrent", "raid_aftermath", "raided_space", 
 #: Days a violator is followed after its post was removed (or, by the luck of moderation's
 #: draw, was not): four weeks.
 FOLLOW_DAYS = 28
-#: Size of the deterrence trial (full, quick) and its days.
-DETERRENT_MEMBERS = (20_000, 10_000)
+#: Size of the deterrence trial (full, quick) and its days. Quick is full size too: at 10,000 members
+#: too few violators are caught for a stable ratio in weeks 3-4 (model 3.1: 0.91 on 4-6 seeds, where
+#: 20,000 members give 0.81-0.84 on 3-10 seeds), and the trial costs well under a second a seed.
+DETERRENT_MEMBERS = (20_000, 20_000)
 DETERRENT_DAYS = 150
 
 
