@@ -13,12 +13,12 @@ import cmsim
 from cmsim._kernels import layout as L
 from cmsim._kernels.members import (
     NEVER,
+    RATE_TOXIC,
     geometric,
     initial_member,
     start_comebacks,
     start_rates,
     steady_engagement,
-    toxic_output,
     toxic_rate,
     warned_temper,
 )
@@ -99,7 +99,7 @@ def test_bad_actors_start_at_their_steady_count() -> None:
     # 0.1 the exposure's fixed point settles within EXPOSURE_ROUNDS; at 0.5 it needs more rounds)
     _, Pc, conv = _scalars(levers__moderation_rate=1000.0, trolls__comeback=0.0, trolls__initial_share=0.0,
                            trolls__conversion=0.1, trolls__give_up=0.0, spam__give_up=0.0)  # fmt: skip
-    turned = 0.1 * toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, Pc, conv) * 2000
+    turned = 0.1 * start_rates(EXPOSURE_SEED, EXPOSURE_SAMPLE, Pc, conv)[RATE_TOXIC] * 2000
     assert conv[L.ST_TROLL_SHARE] * 2000 == pytest.approx(
         (Pc[L.P_TROLL_ARRIVAL] * 2.0 + turned) / removal, rel=1e-6
     )
@@ -194,7 +194,10 @@ def test_members_who_turned_troll_in_their_past_are_replaced_by_new_members() ->
     act1 = np.array([a[4] for a in after])[redrawn]
     assert np.median(act0) > 2 * np.median(act1)
     # so the members present write fewer toxic posts
-    assert toxic_output(EXPOSURE_SEED, 1000, P, S) < 0.9 * toxic_output(EXPOSURE_SEED, 1000, P0, S)  # (0.79)
+    assert (
+        start_rates(EXPOSURE_SEED, 1000, P, S)[RATE_TOXIC]
+        < 0.9 * start_rates(EXPOSURE_SEED, 1000, P0, S)[RATE_TOXIC]
+    )  # (0.79)
 
 
 def test_the_steady_start_knows_how_often_a_toxic_post_is_caught() -> None:
@@ -240,7 +243,7 @@ def test_members_start_with_the_exposure_of_their_visits() -> None:
 def test_the_start_exposure_is_the_fixed_point_of_the_toxic_posts_it_brings() -> None:
     sc, P, S = _scalars(trolls__base_rate=0.05)
     trolls = S[L.ST_TROLL_SHARE] * P[L.P_TROLL_POST_RATE]
-    members = toxic_output(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
+    members = start_rates(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)[RATE_TOXIC]
     d = P[L.P_DETECTION]  # (forum's moderation reviews every offending post)
     quick = d * (1.0 - np.exp(-start_hours(sc.values)[0] / P[L.P_QUICK_REVIEW_SCALE]))
     again = sc.values["graph.mean_degree"] * (trolls + members) * (1.0 - quick)

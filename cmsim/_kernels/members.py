@@ -507,10 +507,3 @@ def start_rates(seed, n, P, S):
         out[RATE_POSTS] += posts * (1.0 - toxic)
         out[RATE_EXPERTISE] += p * x
     return out / max(n, 1)
-
-
-@njit("float64(int64, int64, float64[::1], float64[::1])", cache=True)
-def toxic_output(seed, n, P, S):
-    """Toxic posts a day per member that ordinary initial members ``0..n-1`` of ``seed`` write at
-    the start ``S``: :func:`start_rates`'s first."""
-    return start_rates(seed, n, P, S)[RATE_TOXIC]
