@@ -188,7 +188,6 @@ def _start_scalars(values: Mapping[str, Any], P: np.ndarray) -> np.ndarray:
     # removes the day it is posted is seen by no one.
     # Members who troll turn trolls (trolls.conversion a toxic post): they join the arrivals.
     degree = float(values["graph.mean_degree"])
-    S[L.ST_SHOWN] = 1.0
     for _ in range(EXPOSURE_ROUNDS):
         rates = start_rates(EXPOSURE_SEED, EXPOSURE_SAMPLE, P, S)
         members_out = rates[RATE_TOXIC]

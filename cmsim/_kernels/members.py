@@ -401,9 +401,17 @@ def _posts_a_day(role, status, a, eng, t, e, P, S):
     ``cmsim.steady.shown_per_post``). 0 if lapsed or a bad actor."""
     if role != L.MEMBER or status != L.ACTIVE:
         return 0.0
+    _, posts, toxic = _start_day(a, eng, t, e, P, S)
+    return posts * (1.0 - toxic) * S[L.ST_SHOWN]
+
+
+@njit(cache=True)
+def _start_day(a, eng, t, e, P, S):
+    """An active initial member's day at the start ``S``: its visit chance (at the baseline
+    satisfaction), its posts (visit chance times posts a visit) and the share of them toxic
+    (:func:`toxic_rate` at its temper ``t`` and exposure ``e``, at most 1)."""
     p = min(P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT)
-    kept = 1.0 - min(1.0, toxic_rate(t, e, P, S))
-    return p * min(1.0, P[L.P_POST_RATE] * a * eng) * kept * S[L.ST_SHOWN]
+    return p, p * min(1.0, P[L.P_POST_RATE] * a * eng), min(1.0, toxic_rate(t, e, P, S))
 
 
 @njit(cache=True)
@@ -500,9 +508,7 @@ def start_rates(seed, n, P, S):
         role, join, last, status, a, x, t, eng, e = initial_member(seed, i, False, P, S)
         if role != L.MEMBER or status != L.ACTIVE:
             continue
-        p = min(P[L.P_VISIT_RATE] * a * (0.5 + P[L.P_INITIAL_SAT]) * S[L.ST_VISIT_MULT] * eng, T.MAX_VISIT)
-        posts = p * min(1.0, P[L.P_POST_RATE] * a * eng)
-        toxic = min(1.0, toxic_rate(t, e, P, S))
+        p, posts, toxic = _start_day(a, eng, t, e, P, S)
         out[RATE_TOXIC] += posts * toxic
         out[RATE_POSTS] += posts * (1.0 - toxic)
         out[RATE_EXPERTISE] += p * x
