@@ -19,7 +19,7 @@ import numpy as np
 
 from cmsim import precompile
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import init_members
+from cmsim._kernels.members import start_members
 from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_par, run_days_ser
 from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
@@ -258,8 +258,13 @@ class Simulation:
         if threaded and not _serial_ready:
             # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
             # cache, or compiled), so the first small run after a big one does not pay ~20 ms.
+            # (``start_members``: the one-thread start's kernel since the one-pass start, not
+            # ``init_members``, which readied nothing a small run calls: the first 2,000-member run
+            # after a big one paid 23 ms loading it, tripling its time)
             run_days_ser(d0, d0, *args)
-            init_members(st.seed, 0, 0, st.P, np.zeros(L.N_ST), st.F, st.B, st.I, st.U)
+            start_members(
+                st.seed, 0, 0, st.P, np.zeros(L.N_ST), g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U
+            )
             _serial_ready = True
         if threaded:
             with _thread_count(self.threads):

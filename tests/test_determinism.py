@@ -376,6 +376,32 @@ def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monke
     pd.testing.assert_frame_equal(a.daily, b.daily, check_exact=True)
 
 
+def test_first_threaded_run_readies_the_one_thread_start(monkeypatch) -> None:
+    """The readying call types its arguments as the one-thread start does, so the first small run
+    after a big one loads no kernel (it paid 23 ms when the readying called another kernel)."""
+    import numba
+
+    from cmsim._kernels import members
+
+    def spy(into: list, real):  # noqa: ANN001, ANN202
+        def call(*a):  # noqa: ANN002, ANN202
+            into.append(tuple(numba.typeof(x) for x in a))
+            return real(*a)
+
+        return call
+
+    readied: list = []
+    started: list = []
+    monkeypatch.setattr(cmsim.simulation, "start_members", spy(readied, members.start_members))
+    monkeypatch.setattr(cmsim.state, "start_members", spy(started, members.start_members))
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", False)
+    cmsim.start_cache.clear()
+    cmsim.run_spec("forum", seed=5, members=500, days=3, threads=2).run()  # readies
+    assert len(readied) == 1 and started == []
+    cmsim.run_spec("forum", seed=6, members=500, days=3, threads=1).run()  # starts on one thread
+    assert len(readied) == 1 and started == readied
+
+
 def _expected_starts(deg: np.ndarray, nc: int, member_work: float, share: float) -> np.ndarray:
     """The first member at which the running work reaches each k / nc of the whole, each once."""
     w = np.cumsum(round(member_work * 1024) + deg.astype(np.int64) * round(share * 1024))  # (1/1024ths)
