@@ -45,6 +45,33 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
     assert mine == ["act_chunk"] and set(precompile.HELPER_KERNELS) < set(precompile.SIGNATURES)
 
 
+def test_the_parallel_step_calls_the_kernels_with_the_one_thread_signatures(monkeypatch) -> None:
+    """``run_days_par`` calls ``act_chunk`` and ``resolve_chunk`` with the types the one-thread
+    step and the helper compile them for: a prange index (typed uint64) or a literal 0 would
+    compile another copy of each, about 15 s of a big run's first start."""
+    from cmsim._kernels import act, resolve, step
+
+    seen = {}
+    real = cmsim.simulation.run_days_par
+
+    def capture(*args):
+        seen["args"] = args
+        return real(*args)
+
+    monkeypatch.setattr(cmsim.simulation, "run_days_par", capture)
+    cmsim.run_spec("forum", seed=1, members=300, days=2, threads=2).run()
+    # a new dispatcher of the same function (no cache): typing it asks for its callees' copies
+    fresh = numba.njit(parallel=True)(step.run_days_par.py_func)
+    fresh.compile(tuple(numba.typeof(a) for a in seen["args"]))
+    for name, kernel in (("act_chunk", act.act_chunk), ("resolve_chunk", resolve.resolve_chunk)):
+        sigs = [tuple(sig) for sig in kernel.signatures]  # (other tests may call them from Python)
+        assert precompile.SIGNATURES[name] in sigs, name
+        for sig in sigs:  # the chunk index an int64, no literal integer
+            assert sig[0] == numba.int64 and not any(
+                isinstance(a, numba.types.IntegerLiteral) for a in sig
+            ), sig
+
+
 class _Helper:
     """A stand-in for the helper's process: alive until ``exit_after`` polls (never if None)."""
 

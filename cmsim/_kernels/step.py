@@ -211,7 +211,8 @@ def run_days_par(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
         day_scalars(d, P, TL, M, H, Z)
         n_used = meta[0]
         _clear(part)
-        for c in prange(nc):
+        for pc in prange(nc):
+            c = np.int64(pc)  # (numba types a prange index uint64: one more copy of each kernel)
             act_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, indptr, indices, deg,
                       F, B, I, U, True)  # fmt: skip
         # Phase 2, and beside it the member newcomers sure to come (community.early_joins): they
@@ -234,14 +235,15 @@ def run_days_par(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
                     added[0] = arrive(
                         d, seed, early, L.MEMBER, P, meta, indptr, indices, deg, F, B, I, U, True
                     )
-                    resolve_chunk(0, 0, first, d, seed, P, Z, part, F, B, I, U)
+                    resolve_chunk(np.int64(0), np.int64(0), first, d, seed, P, Z, part, F, B, I, U)
                 else:
                     lo = first + (n_used - first) * (t - 1) // (nt - 1)
                     hi = first + (n_used - first) * t // (nt - 1)
-                    resolve_chunk(t, lo, hi, d, seed, P, Z, part, F, B, I, U)
+                    resolve_chunk(np.int64(t), lo, hi, d, seed, P, Z, part, F, B, I, U)
         else:
             added[0] = 0
-            for c in prange(nc):
+            for pc in prange(nc):
+                c = np.int64(pc)
                 resolve_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, F, B, I, U)
         _sum_parts(part, tot)
         tot[T.K_EARLY_JOINS] = added[0]
