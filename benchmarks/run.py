@@ -122,10 +122,11 @@ def fig_engine(cfg: Config) -> list[Row]:
 def fig_mesa(cfg: Config) -> list[Row]:
     """Wall-time ratio Mesa / fast engine on the same scenario and seed, at 2k and 10k members.
 
-    Both engines start from the same steady start, drawn by one compiled kernel they share and
-    remembered after the untimed first run (``cmsim.start_cache``), so ``mesa_ratio_*`` compares
-    the engines' days; ``mesa_ratio_*_drawn`` (reported) times runs that each draw their start,
-    as a new process's first run of a seed does."""
+    Both engines start from the same graph and steady start, built and drawn by compiled kernels
+    they share and remembered after the untimed first run (``cmsim.start_cache``), so
+    ``mesa_ratio_*`` compares the engines' days; ``mesa_ratio_*_drawn`` (reported) times runs
+    that each build their graph and draw their start, as a new process's first run of a seed
+    does."""
     goal = ">= 300 at 10k"
     sizes, days = ((300, 1_000), 5) if cfg.quick else ((2_000, 10_000), 30)
     try:
@@ -157,7 +158,7 @@ def fig_mesa(cfg: Config) -> list[Row]:
                 "x faster than Mesa",
                 ">= 300" if last else "(report)",
                 (ratio >= 300) if last else None,
-                f"forum, {days} days, start remembered: fast {fast * 1e3:.0f} ms, Mesa {mesa:.1f} s",
+                f"forum, {days} days, graph and start remembered: fast {fast * 1e3:.0f} ms, Mesa {mesa:.1f} s",
             )  # fmt: skip
         )
         rows.append(
@@ -167,7 +168,7 @@ def fig_mesa(cfg: Config) -> list[Row]:
                 "x faster than Mesa",
                 "(report)",
                 None,
-                f"each run draws its start: fast {fast_d * 1e3:.0f} ms, Mesa {mesa_d:.1f} s",
+                f"each run builds its graph, draws its start: fast {fast_d * 1e3:.0f} ms, Mesa {mesa_d:.1f} s",
             )  # fmt: skip
         )
     return rows
@@ -176,7 +177,7 @@ def fig_mesa(cfg: Config) -> list[Row]:
 # --- (4) lab-size comparison --------------------------------------------------------------------
 def fig_compare(cfg: Config) -> list[Row]:
     """A warm ``cmsim.compare``: 2 strategies x 10 seeds x 2k members x 180 days, as the lab runs
-    it again after a control moved (the seeds' starts remembered: ``cmsim.start_cache``), and
+    it again after a control moved (the seeds' graphs and starts remembered: ``cmsim.start_cache``), and
     cold, each seed's steady start drawn anew (``compare_cold``, reported)."""
     goal = "<= 0.2"
     seeds, n, days = (2, 300, 30) if cfg.quick else (10, 2_000, 180)
@@ -212,7 +213,7 @@ def fig_compare(cfg: Config) -> list[Row]:
             "s",
             goal,
             v <= 0.2,
-            f"forum, 2 x {seeds} seeds x {n} x {days} days; starts remembered",
+            f"forum, 2 x {seeds} seeds x {n} x {days} days; graphs and starts remembered",
             runs,
         ),
         Row("compare_cold", c, "s", "(report)", None, "the same, each seed's steady start drawn", cold_runs),

@@ -25,6 +25,7 @@ __all__ = [
     "check_int",
     "resolve_inputs",
     "run_graph",
+    "graph_origin",
 ]
 
 
@@ -114,17 +115,37 @@ def run_graph(
 ) -> Graph:
     """The member graph a run starts from: the scenario's generator (seeded by the run's seed),
     or a copy of ``graph`` (a run grows its graph: the caller's is never changed); rows laid out
-    for ``capacity`` members (the results never depend on it)."""
+    for ``capacity`` members (the results never depend on it). A generated graph is remembered
+    by its origin (:func:`graph_origin`) and layout, so a run of the same seed copies it
+    (:mod:`cmsim.start_cache`)."""
+    from cmsim import start_cache
+
     attach = int(values["graph.attach"])
     if graph is None:
+        kept = (*graph_origin(values, seed), None if capacity is None else int(capacity))
+        g = start_cache.recall_graph(kept)
+        if g is not None:
+            return g
         n = int(values["community.initial_members"])
-        return build_graph(
+        g = build_graph(
             values["community.kind"], n, mean_degree=values["graph.mean_degree"],
             clustering=values["graph.clustering"], blocks=values["graph.blocks"], mixing=values["graph.mixing"],
             hub_share=values["graph.hub_share"], rewire=values["graph.rewire"], attach=attach, seed=seed,
             capacity=capacity,
         )  # fmt: skip
+        start_cache.remember_graph(kept, g)
+        return g
     g = graph.copy()
     if capacity is not None:
         g.grow(capacity, attach)
     return g
+
+
+def graph_origin(values: Mapping[str, Any], seed: int) -> tuple:
+    """The generator's arguments of a scenario's graph for ``seed`` (every one
+    :func:`run_graph` passes, the layout's ``capacity`` aside): two runs with the same origin
+    start from the same contact rows."""
+    num = ("graph.mean_degree", "graph.clustering", "graph.blocks", "graph.mixing", "graph.hub_share",
+           "graph.rewire", "graph.attach")  # fmt: skip
+    return (str(values["community.kind"]), int(values["community.initial_members"]),
+            *(float(values[k]) for k in num), int(seed))  # fmt: skip

@@ -24,7 +24,7 @@ from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_par, run_days_ser
 from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
 from cmsim.graphs import Graph
-from cmsim.inputs import check_days, check_seed, resolve_inputs, run_graph
+from cmsim.inputs import check_days, check_seed, graph_origin, resolve_inputs, run_graph
 from cmsim.parameters import LEVERS
 from cmsim.plan import Plan, event_labels
 from cmsim.room import GIVE_BACK_FROM, give_back_scratch
@@ -159,7 +159,8 @@ class Simulation:
         capacity = n + arrivals_bound(P, TL, 0, min(self.days, CAPACITY_DAYS), 1.1 * n, 0, grow=False)
         g = run_graph(v, seed, graph, capacity)
         S = start_scalars(v, P)
-        self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads))
+        origin = graph_origin(v, seed) if graph is None else None  # (names the start's graph)
+        self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads), origin)
         if n >= GIVE_BACK_FROM:
             give_back_scratch()  # the start's scratch arrays, kept by the C library otherwise
         self.day = 0

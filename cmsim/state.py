@@ -110,17 +110,19 @@ def new_state(
     M0: np.ndarray,
     S: np.ndarray,
     threads: bool = False,
+    origin: tuple | None = None,
 ) -> State:
     """Create the state of a run at day 0 with ``graph.n`` initial members at the steady start
     ``S`` (``cmsim.steady.start_scalars``; on every core if ``threads``; the same members either
-    way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`)."""
+    way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`; ``origin``:
+    the generator's arguments of ``graph``, as built, else None: its rows are hashed)."""
     n = graph.n
     cap = graph.capacity
     F = zeros((L.N_F, cap), L.F_DTYPE)
     B = zeros((L.N_B, cap), np.int8)
     I = zeros((L.N_I, cap), np.int32)  # noqa: E741
     U = zeros((L.N_U, cap), np.uint8)
-    key = start_key(seed, P, S, graph)
+    key = start_key(seed, P, S, graph, origin)
     kept = recall(key)
     if kept is not None:  # the same start as an earlier run (another strategy, same seed)
         F[:, :n], B[:, :n], I[:, :n], U[:, :n] = kept

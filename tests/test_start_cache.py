@@ -64,14 +64,62 @@ def test_results_are_the_same_with_the_start_remembered_or_drawn() -> None:
     assert c.ensembles["responsive"].daily[1].equals(fresh)
 
 
-def test_memory_is_bounded_least_recently_used_first_out(monkeypatch) -> None:
-    monkeypatch.setattr(start_cache, "MAX_BYTES", 1)
+@pytest.mark.parametrize(("budget", "kept"), [("MAX_BYTES", "_CACHE"), ("GRAPH_MAX_BYTES", "_GRAPHS")])
+def test_memory_is_bounded_least_recently_used_first_out(monkeypatch, budget: str, kept: str) -> None:
+    monkeypatch.setattr(start_cache, budget, 1)
     Simulation("forum", "balanced", seed=1, members=200, days=10)
     Simulation("forum", "balanced", seed=2, members=200, days=10)
-    assert len(start_cache._CACHE) == 1  # the newest only
+    assert len(getattr(start_cache, kept)) == 1  # the newest only
     monkeypatch.setattr(start_cache, "MAX_MEMBERS", 100)
     Simulation("forum", "balanced", seed=3, members=200, days=10)
-    assert len(start_cache._CACHE) == 1  # too big to keep
+    assert len(getattr(start_cache, kept)) == 1  # too big to keep
+
+
+def _rows(g) -> tuple[np.ndarray, ...]:  # noqa: ANN001
+    return g.indptr.copy(), g.indices.copy(), g.deg.copy()
+
+
+def test_a_run_of_the_same_seed_copies_the_graph_built_before(monkeypatch) -> None:
+    import cmsim.inputs
+
+    built: list[int] = []
+    real = cmsim.inputs.build_graph
+    monkeypatch.setattr(cmsim.inputs, "build_graph", lambda *a, **k: built.append(k["seed"]) or real(*a, **k))
+    a = Simulation("forum", "balanced", seed=4, members=300, days=20)
+    pristine = _rows(a.state.graph)
+    b = Simulation("forum", "absent", seed=4, members=300, days=20)
+    assert built == [4]  # built for the first, copied for the second
+    assert b.state.graph is not a.state.graph
+    for x, y in zip(pristine, _rows(b.state.graph), strict=True):
+        assert np.array_equal(x, y)
+    a.advance(20)  # newcomers link into a's own rows only, and b's into b's
+    b.advance(20)
+    assert not np.array_equal(a.state.graph.deg, pristine[2])
+    assert not np.array_equal(b.state.graph.deg, pristine[2])
+    c = Simulation("forum", "absent", seed=4, members=300, days=20)
+    for x, y in zip(pristine, _rows(c.state.graph), strict=True):
+        assert np.array_equal(x, y)
+    Simulation("forum", "balanced", seed=5, members=300, days=20)
+    Simulation("forum", "balanced", seed=4, members=300, days=20, overrides={"graph.mean_degree": 6})
+    assert built == [4, 5, 4]
+    start_cache.clear()
+    fresh = Simulation("forum", "balanced", seed=4, members=300, days=20)  # built again
+    assert built == [4, 5, 4, 4]
+    for x, y in zip(pristine, _rows(fresh.state.graph), strict=True):
+        assert np.array_equal(x, y)
+
+
+def test_the_start_names_a_generated_graph_by_its_origin_and_hashes_a_given_one(monkeypatch) -> None:
+    keys: list = []
+    real = state.start_key
+    monkeypatch.setattr(state, "start_key", lambda *a: keys.append(real(*a)) or keys[-1])
+    a = Simulation("forum", "balanced", seed=4, members=300, days=20)
+    Simulation("forum", "balanced", seed=4, members=300, days=200)  # more room laid out, same rows
+    given = Simulation("forum", "balanced", seed=4, days=20, graph=a.state.graph.to_networkx())
+    assert keys[0] == keys[1] and keys[0][-1][:2] == ("generated", "forum")
+    assert isinstance(keys[2][-1], bytes)  # a given graph: its rows hashed
+    assert len(start_cache._GRAPHS) == 2  # the two layouts; a given graph is not kept
+    assert given.state.graph.n == 300
 
 
 def test_one_thread_start_draws_the_same_members_as_comebacks_then_members() -> None:
