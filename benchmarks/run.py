@@ -178,7 +178,7 @@ def fig_mesa(cfg: Config) -> list[Row]:
 def fig_compare(cfg: Config) -> list[Row]:
     """A warm ``cmsim.compare``: 2 strategies x 10 seeds x 2k members x 180 days, as the lab runs
     it again after a control moved (the seeds' graphs and starts remembered: ``cmsim.start_cache``), and
-    cold, each seed's steady start drawn anew (``compare_cold``, reported)."""
+    cold, each seed's graph built and steady start drawn anew (``compare_cold``, reported)."""
     goal = "<= 0.2"
     seeds, n, days = (2, 300, 30) if cfg.quick else (10, 2_000, 180)
     try:
@@ -216,7 +216,15 @@ def fig_compare(cfg: Config) -> list[Row]:
             f"forum, 2 x {seeds} seeds x {n} x {days} days; graphs and starts remembered",
             runs,
         ),
-        Row("compare_cold", c, "s", "(report)", None, "the same, each seed's steady start drawn", cold_runs),
+        Row(
+            "compare_cold",
+            c,
+            "s",
+            "(report)",
+            None,
+            "the same, each seed's graph built and start drawn",
+            cold_runs,
+        ),
     ]
 
 
