@@ -12,6 +12,7 @@ Only public tools are used: ``time.perf_counter``, ``resource.getrusage`` and su
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -539,6 +540,48 @@ def fig_sweep(cfg: Config) -> list[Row]:
     return rows
 
 
+# --- before and after: the engine against the code before issue 18, in one process ---------------
+def fig_before(cfg: Config) -> list[Row]:
+    """Speed against the code before issue 18 (``before.BEFORE``), runs interleaved in one process:
+    the 1M-member engine's stepping, and a 2k-member, 180-day run stepping and whole (start included)."""
+    import before
+
+    goal = ">= 0.85"
+    names = ("engine_vs_before", "small_step_vs_before", "small_run_vs_before")
+    if cfg.quick:  # (compiles a second package from cold: a minute of CI for no check of the bench)
+        return [Row(n, None, "x before", goal, None, "skipped in --quick (compiles the earlier package)")
+                for n in names]  # fmt: skip
+    try:
+        before.load(before.export(ROOT, before.BEFORE, ROOT / "out" / "bench"))
+        old_sim = importlib.import_module(before.PACKAGE + ".simulation").Simulation
+    except Exception as exc:  # noqa: BLE001 - no git history, or the export fails to import
+        return [_unavailable(n, goal, exc) for n in names]
+    engines = {"new": (Simulation, start_cache.clear), "old": (old_sim, None)}
+    over = {"graph.mean_degree": 10}
+    for sim_cls in (Simulation, old_sim):  # compile both (untimed)
+        sim_cls("social_media", "balanced", seed=1, members=60_000, days=3, overrides=over).advance(3)
+        sim_cls("forum", "balanced", seed=1, members=2_000, days=180).advance(180)
+    seeds = 3  # (1M runs, both in memory, stepped 5 days at a time in turn: 36 pairs of spans)
+    big = before.paired_steps({"new": Simulation, "old": old_sim}, "social_media", 1_000_000, 60, range(1, seeds + 1),
+                              5, over)  # fmt: skip
+    small = before.paired_runs(engines, "forum", 2_000, 180, range(2, 102))
+    eng, eng_r = before.speed_ratio(big["new"], big["old"])
+    step, step_r = before.speed_ratio(small["new"]["step"], small["old"]["step"])
+    whole = [a + b for a, b in zip(small["new"]["start"], small["new"]["step"], strict=True)]
+    whole_old = [a + b for a, b in zip(small["old"]["start"], small["old"]["step"], strict=True)]
+    run, run_r = before.speed_ratio(whole, whole_old)
+    ms = {k: 1e3 * statistics.median(small[k][p]) for k in ("new", "old") for p in ("start",)}
+    when = f"before = {before.BEFORE} (model 1.0)"
+    return [
+        Row(names[0], eng, "x before", goal, eng >= 0.85,
+            f"social_media, 1M members, mean degree 10, 60 days, stepping; {len(eng_r)} pairs of 5-day spans; {when}", eng_r),
+        Row(names[1], step, "x before", goal, step >= 0.85,
+            "forum, 2000 members x 180 days, stepping; median of 100 pairs", step_r),
+        Row(names[2], run, "x before", "(report)", None,
+            f"the same runs whole: start {ms['old']:.1f} -> {ms['new']:.1f} ms (the steady start)", run_r),
+    ]  # fmt: skip
+
+
 # --- inside the model: one step of the notebook widget, picture redrawn -------------------------
 def fig_inside(cfg: Config) -> list[Row]:
     """One step of *inside the model* at 300 members: the Mesa day, the picture redrawn, the PNG."""
@@ -576,6 +619,7 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
     "sweep": fig_sweep,
     "game": fig_game_week,
     "inside": fig_inside,
+    "before": fig_before,
 }
 
 

@@ -1,0 +1,67 @@
+"""``benchmarks/before.py``: the earlier commit's package exported and renamed, so the bench can
+time it beside the current one in one process (the ``before`` figure of ``make bench``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import before  # noqa: E402
+
+
+def _has_commit(commit: str) -> bool:
+    p = subprocess.run(
+        ["git", "-C", str(REPO), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True
+    )
+    return p.returncode == 0
+
+
+def test_rename_takes_whole_words_only() -> None:
+    src = "import cmsim\nfrom cmsim._kernels import layout\nx = cmsim.simulate  # mycmsim cmsim_x 'cmsim'\n"
+    assert before.rename(src) == (
+        "import cmsim_before\nfrom cmsim_before._kernels import layout\n"
+        "x = cmsim_before.simulate  # mycmsim cmsim_x 'cmsim_before'\n"
+    )
+
+
+def test_an_unknown_commit_is_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"^commit 0000000 not in this clone \(.+\)$"):
+        before.export(REPO, "0000000", tmp_path)
+    assert not (tmp_path / "before-0000000").exists()
+
+
+@pytest.mark.skipif(not _has_commit(before.BEFORE), reason="a shallow clone: the earlier commit is not here")
+def test_export_renames_the_earlier_package_and_it_imports_beside_the_current_one(tmp_path: Path) -> None:
+    folder = before.export(REPO, before.BEFORE, tmp_path)
+    pkg = folder / before.PACKAGE
+    assert (pkg / "__init__.py").exists() and (folder / "scenarios" / "forum.yaml").exists()
+    assert not (folder / "cmsim").exists()
+    left = [p for p in pkg.rglob("*.py") if re.search(r"\bcmsim\b", p.read_text())]
+    assert left == []
+    (pkg / "marker.txt").write_text("kept")
+    assert before.export(REPO, before.BEFORE, tmp_path) == folder and (pkg / "marker.txt").exists()  # reused
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import cmsim, cmsim_before;"
+        "from cmsim_before.simulation import Simulation;"
+        "print(cmsim.MODEL_VERSION, cmsim_before.MODEL_VERSION, cmsim_before.__file__)"
+    )
+    env = {**os.environ, "CMSIM_PRECOMPILE": "0"}
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, env=env, cwd=REPO
+    )
+    assert p.returncode == 0, p.stderr
+    new, old, where = p.stdout.split()
+    assert old == "1.0" and new != old and where.startswith(str(pkg))
+
+
+def test_speed_ratio_is_old_time_over_new_time() -> None:
+    med, r = before.speed_ratio([1.0, 2.0, 4.0], [2.0, 2.0, 2.0])
+    assert r == [2.0, 1.0, 0.5] and med == 1.0
