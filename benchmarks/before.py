@@ -14,7 +14,6 @@ package once.
 
 Examples
 --------
->>> import re
 >>> rename("from cmsim._kernels import layout as L  # cmsim, not cmsim_x")
 'from cmsim_before._kernels import layout as L  # cmsim_before, not cmsim_x'
 """
@@ -24,6 +23,7 @@ from __future__ import annotations
 import gc
 import importlib
 import io
+import os
 import re
 import shutil
 import statistics
@@ -77,8 +77,6 @@ def export(root: Path, commit: str, dest: Path) -> Path:
 
 def load(folder: Path) -> Any:
     """Import the exported package (its helper process that compiles ahead is left off)."""
-    import os
-
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     old = os.environ.get("CMSIM_PRECOMPILE")
@@ -116,8 +114,6 @@ def paired_runs(
             out[name]["start"].append(t1 - t)
             out[name]["step"].append(t2 - t1)
             del sim
-            if members >= 100_000:
-                gc.collect()
     return out
 
 

@@ -570,7 +570,7 @@ def fig_before(cfg: Config) -> list[Row]:
     whole = [a + b for a, b in zip(small["new"]["start"], small["new"]["step"], strict=True)]
     whole_old = [a + b for a, b in zip(small["old"]["start"], small["old"]["step"], strict=True)]
     run, run_r = before.speed_ratio(whole, whole_old)
-    ms = {k: 1e3 * statistics.median(small[k][p]) for k in ("new", "old") for p in ("start",)}
+    ms = {k: 1e3 * statistics.median(small[k]["start"]) for k in ("new", "old")}
     when = f"before = {before.BEFORE} (model 1.0)"
     return [
         Row(names[0], eng, "x before", goal, eng >= 0.85,
