@@ -139,6 +139,16 @@ def paired_steps(
     return out
 
 
+def total_ratio(new: list[float], old: list[float]) -> float:
+    """Old seconds over new seconds, summed over all pairs: the ratio of two whole runs' speeds
+    (what ``engine_1m`` measures), each pair timed side by side.
+
+    >>> total_ratio([1.0, 3.0], [2.0, 2.0])
+    1.0
+    """
+    return sum(old) / sum(new)
+
+
 def speed_ratio(new: list[float], old: list[float]) -> tuple[float, list[float]]:
     """Median over pairs of old seconds / new seconds (above 1: faster now), and the ratios."""
     r = [o / n for n, o in zip(new, old, strict=True)]

@@ -66,13 +66,16 @@ def test_a_newcomers_link_is_written_at_the_free_end_of_a_row_or_the_start_of_a_
 def test_sorting_members_ahead_changes_no_result() -> None:
     """act_chunk sorting each batch ahead (quiet days finished first, the rest listed) = the plain
     pass over every member."""
+    from cmsim._kernels import tally as T
     from cmsim._kernels.act import act_chunk
+    from cmsim._kernels.comebacks import count_posters
     from cmsim._kernels.levers import day_scalars
     from cmsim._kernels.quiet import BATCH
     from cmsim._kernels.step import N_K, N_Z
 
     sim = cmsim.Simulation("social_media", "balanced", seed=7, members=3000, days=40,
-                           overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02})  # fmt: skip
+                           overrides={"dynamics.lapse_days": 8, "trolls.initial_share": 0.02,
+                                      "dynamics.reengagement": 0.3})  # fmt: skip
     sim.advance(20)
     st, g, d = sim.state, sim.state.graph, sim.day
     n = st.n_used
@@ -82,6 +85,9 @@ def test_sorting_members_ahead_changes_no_result() -> None:
     out = []
     for ahead in (False, True):
         F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
+        # (sorted ahead, lapsed members read their counts of posting contacts; the plain pass reads rows)
+        count_posters(n, g.indptr, g.indices, g.deg, B[L.B_STATUS], U[L.U_ACT + 1 - (d & 1)], U[L.U_POSTERS])
+        assert U[L.U_POSTERS, :n].any()
         part = np.zeros((2, N_K))
         for c, (lo, hi) in enumerate(((0, 1000), (1000, n))):  # two chunks, uneven batches
             act_chunk(c, lo, hi, d, st.seed, st.P, Z, part, g.indptr, g.indices, g.deg, F, B, I, U, ahead)
@@ -89,19 +95,23 @@ def test_sorting_members_ahead_changes_no_result() -> None:
     for a, b in zip(*out, strict=True):
         assert np.array_equal(a, b)
     assert out[0][4][:, 0].sum() > 100  # visits happened
+    assert out[0][4][:, T.K_REENGAGED].sum() > 5  # lapsed members came back
+    assert not out[1][3][L.U_POSTERS].any()  # and the counts are cleared for tomorrow
 
 
 def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() -> None:
-    """Visitors, lapsed members whose draw could bring them back, trolls, spammers and members
-    under review are listed (with their codes); every other member's day is finished."""
+    """Visitors, lapsed members whose count of posting contacts saturated, trolls, spammers and
+    members under review are listed (with their codes); every other member's day is finished,
+    lapsed members' comebacks included (from their counts, which are cleared)."""
     from cmsim._kernels import tally as T
+    from cmsim._kernels.comebacks import FULL, count_posters
     from cmsim._kernels.levers import day_scalars
     from cmsim._kernels.quiet import (
         BATCH,
         LAPSED_READS,
         OTHER,
         VISITS,
-        comeback_bound,
+        comeback_chance,
         drift,
         sort_batch,
         visits,
@@ -111,7 +121,7 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
 
     sim = cmsim.Simulation("social_media", "balanced", seed=3, members=3000, days=40,
                            overrides={"dynamics.lapse_days": 20, "trolls.initial_share": 0.06,
-                                      "trolls.give_up": 0.0})  # fmt: skip
+                                      "trolls.give_up": 0.0, "dynamics.reengagement": 0.5})  # fmt: skip
     sim.advance(20)
     st, g, d = sim.state, sim.state.graph, sim.day
     Z = np.zeros(N_Z)
@@ -121,10 +131,17 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
     cur, prev = d & 1, 1 - (d & 1)
     todo, codes = np.zeros(2 * BATCH, np.int64), np.zeros(2 * BATCH, np.int8)
     lo = 1000
-    n, _, _ = sort_batch(lo, lo + BATCH, BATCH, todo, codes, np.full(128, -1.0), d, st.P, Z, keys, g.indptr, g.indices, g.deg,
-                         B[L.B_STATUS], B[L.B_ROLE], F[L.F_SAT], F[L.F_ENG], F[L.F_ACTIVITY], F[L.F_EXPOSURE],
-                         I[L.I_LAST_VISIT], I[L.I_POSTS], I[L.I_TOXIC], U[L.U_ACT + prev], U[L.U_ACT + cur],
-                         U[L.U_REP + prev])  # fmt: skip
+    count_posters(st.n_used, g.indptr, g.indices, g.deg, B[L.B_STATUS], U[L.U_ACT + prev], U[L.U_POSTERS])
+    lapsed = [i for i in range(lo, lo + BATCH) if st.B[L.B_STATUS, i] == L.LAPSED]
+    assert len(lapsed) > 50
+    U[L.U_POSTERS, lapsed] = [k % 4 for k in range(len(lapsed))]  # (few post in social media: set some)
+    U[L.U_POSTERS, lapsed[-1]] = FULL  # (a count that saturated: the member reads its row)
+    posted = U[L.U_POSTERS].astype(int)
+    n, _, _, back = sort_batch(lo, lo + BATCH, BATCH, todo, codes, d, st.P, Z, keys, g.indptr, g.indices, g.deg,
+                               B[L.B_STATUS], B[L.B_ROLE], F[L.F_SAT], F[L.F_ENG], F[L.F_ACTIVITY], F[L.F_EXPOSURE],
+                               I[L.I_LAST_VISIT], I[L.I_POSTS], I[L.I_TOXIC], U[L.U_ACT + prev], U[L.U_ACT + cur],
+                               U[L.U_REP + prev], U[L.U_POSTERS])  # fmt: skip
+    came_back = []
     expected = []
     P, base = st.P, st.P[L.P_SAT_BASELINE]
     for i in range(lo, lo + BATCH):
@@ -139,11 +156,23 @@ def test_sort_batch_lists_exactly_the_members_whose_day_needs_the_main_pass() ->
                 expected.append((i, OTHER))  # a post or account under review
         elif status == L.LAPSED:
             leaves = uniform(keys[3], i) < P[L.P_LAPSED_LEAVE] * Z[T.Z_CHURN_MULT]
-            if not leaves and uniform(keys[1], i) < comeback_bound(P[L.P_REENGAGEMENT], g.deg[i]):
+            if not leaves and posted[i] == FULL:
                 expected.append((i, LAPSED_READS))
+            elif (
+                not leaves
+                and posted[i] > 0
+                and uniform(keys[1], i) < comeback_chance(P[L.P_REENGAGEMENT], posted[i])
+            ):
+                came_back.append(i)  # its day finished here
     listed = list(zip(todo[BATCH : BATCH + n].tolist(), codes[BATCH : BATCH + n].tolist(), strict=True))
     assert listed == expected
     assert {c for _, c in listed} == {OTHER, VISITS, LAPSED_READS}
+    assert back == len(came_back) > 0
+    assert (B[L.B_STATUS, came_back] == L.ACTIVE).all() and (I[L.I_LAST_VISIT, came_back] == d).all()
+    assert (F[L.F_ENG, came_back] == 1.0).all()
+    assert (
+        not U[L.U_POSTERS, lo : lo + BATCH].any() and U[L.U_POSTERS, lo + BATCH :].any()
+    )  # its counts cleared
     assert n < BATCH // 2  # most days are finished in the sort
     # a member not listed has finished its day: today's activity written, nothing else pending
     quiet = sorted(set(range(lo, lo + BATCH)) - {i for i, _ in listed})

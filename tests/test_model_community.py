@@ -6,14 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from test_model_support import col, graph, quiet_sim, with_events
 
 import cmsim
 from cmsim import Intervention
 from cmsim._kernels import layout as L
-from cmsim._kernels.quiet import comeback_bound, comeback_chance
 from cmsim._kernels.rng import key, uniform
 from cmsim._kernels.step import CRISIS_SPREAD, EVENT_SAT, WELCOME_DAYS
 
@@ -331,18 +328,6 @@ def test_a_full_contact_list_makes_room_only_in_place_of_a_contact_who_left() ->
     assert not link(3, 0, indptr, indices, deg, status)  # no repeated link
     status[1] = L.REMOVED
     assert free_slot(0, indptr, indices, deg, status) == 0
-
-
-@settings(max_examples=300, deadline=None)
-@given(p=st.floats(0.0, 1.0), n=st.integers(0, 100_000))
-def test_reengagement_chance_never_exceeds_the_bound_that_skips_reading_contacts(p: float, n: int) -> None:
-    # phase 1 reads a lapsed member's contact row only when its draw is below the bound
-    # (quiet.sort_batch); skipping the row must never change a decision
-    for k in {0, 1, max(0, n - 1), n // 2, n}:
-        if k <= n:
-            assert comeback_chance(p, k) < comeback_bound(p, n)
-    # and the bound is tight enough to be worth it: a typical lapsed member is skipped often
-    assert comeback_bound(0.05, 9) < 0.4
 
 
 def test_the_internal_community_follows_headcount_and_keeps_its_silent_members() -> None:

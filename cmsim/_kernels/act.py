@@ -84,6 +84,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     u_rep_prev = U[L.U_REP + prev]
     u_fed_cur = U[L.U_FED + cur]
     u_fed_prev = U[L.U_FED + prev]
+    u_posters = U[L.U_POSTERS]
     k_report = key(seed, L.S_REPORT, d)
     k_filter = key(seed, L.S_FILTER, d)
     k_give_up = key(seed, L.S_GIVE_UP, d)
@@ -132,24 +133,25 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
     n_left = 0
     n_reports = 0
     n_new_posts = 0
+    n_back = 0
     # Ahead: each batch is sorted (sort_batch) while the one before is in the main pass, the two
     # alternating between the halves of ``todo`` and ``codes``; the main pass takes only the
     # members listed. Else the main pass takes every member.
     todo = np.empty(2 * BATCH, np.int64)
     codes = np.empty(2 * BATCH, np.int8)
     listed = np.zeros(2, np.int64)
-    bounds = np.full(128, -1.0)  # comeback_bound(reengagement, deg) for deg < 128 (sort_batch)
     nb = (hi - lo + BATCH - 1) // BATCH
     for b in range(-1 if ahead else 0, nb):
         if ahead and b + 1 < nb:
             b1 = lo + (b + 1) * BATCH
             h = (b + 1) & 1
-            listed[h], x, y = sort_batch(b1, min(b1 + BATCH, hi), h * BATCH, todo, codes, bounds, d, P, Z, keys, indptr,
-                                         indices, deg, b_status, b_role, f_sat, f_eng, f_activity, f_exposure,
-                                         i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur,
-                                         u_rep_prev)  # fmt: skip
+            listed[h], x, y, z = sort_batch(b1, min(b1 + BATCH, hi), h * BATCH, todo, codes, d, P, Z, keys, indptr,
+                                            indices, deg, b_status, b_role, f_sat, f_eng, f_activity, f_exposure,
+                                            i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur, u_rep_prev,
+                                            u_posters)  # fmt: skip
             n_satisfied += x
             n_left += y
+            n_back += z
         if b < 0:
             continue
         b0 = lo + b * BATCH
@@ -384,8 +386,10 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                     n_satisfied += (s >= base) & (b_role[iu] < L.TROLL)
             elif st == L.LAPSED:
                 # Mesa: Member.stay_away_or_come_back.
-                # (Sorted ahead, a lapsed member is listed only to read its contacts: sort_batch
-                # has drawn whether it leaves.)
+                # (Sorted ahead, sort_batch has finished its day from its count of contacts who
+                # posted, comebacks.count_posters, unless the count saturated: then it is listed
+                # to read its row, sort_batch having drawn whether it leaves. The plain pass
+                # reads every row: the reference the counts are tested against.)
                 if not ahead:
                     u_act_cur[iu] = 0
                     if uniform(k_lapsed, i) < p_lapsed_leave:
@@ -406,6 +410,10 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                         pc[T.K_REENGAGED] += 1.0
             elif st != L.EMPTY:
                 u_act_cur[iu] = 0
+        if not ahead:  # (sorted ahead, sort_batch clears the counts it read)
+            for i in range(b0, min(b0 + BATCH, hi)):
+                u_posters[np.uint64(i)] = 0
+    pc[T.K_REENGAGED] += n_back
     pc[T.K_VISITS] += n_visits
     pc[T.K_POSTS] += n_posts
     pc[T.K_REPLIES] += n_replies

@@ -523,17 +523,19 @@ I_CDAY = 7  # day the open complaint was made (-1 none)
 I_REMOVED = 8  # day removed by moderation (-1 never)
 I_COMEBACK = 9  # day a removed troll returns as a new account (-1 never)
 N_I = 10
-# U: uint8[8, n]: rows 0/1 = what a member showed on even/odd days (A_* bits), rows 2/3 = a reply
+# U: uint8[9, n]: rows 0/1 = what a member showed on even/odd days (A_* bits), rows 2/3 = a reply
 # arrived on even/odd days to the post it showed the day before, rows 4/5 = a reader reported on
 # even/odd days the toxic or spam post it showed the day before, rows 6/7 = a reader replied on
 # even/odd days to the toxic post it showed the day before (a troll was fed). Rows 4-7 are read
 # the day after they are written (the other row of the pair is written meanwhile) and cleared
-# in phase 2 of the day they are read.
+# in phase 2 of the day they are read. Row 8: how many of a member's contacts posted yesterday,
+# counted before phase 1 and cleared during it (``comebacks.count_posters``; 0 outside phase 1).
 U_ACT = 0
 U_GOT = 2
 U_REP = 4
 U_FED = 6
-N_U = 8
+U_POSTERS = 8
+N_U = 9
 
 
 def pack_params(values: Mapping[str, Any]) -> np.ndarray:

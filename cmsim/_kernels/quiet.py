@@ -1,9 +1,11 @@
 """Phase 1's first pass (compiled): the quiet days, finished a batch ahead of the main pass.
 
 Most members on most days neither visit nor are reviewed: their day is a drift of satisfaction
-and engagement, a decay of exposure and two draws (leaving, lapsing). :func:`sort_batch` finishes
-those days and lists the other members for :func:`act.act_chunk`'s main pass, prefetching the
-contact rows the listed members will read. See ``docs/model.md``, "Phase 1: members act".
+and engagement, a decay of exposure and two draws (leaving, lapsing); a lapsed member's day is a
+draw to leave and one to come back, from its count of contacts who posted yesterday
+(``comebacks.count_posters``). :func:`sort_batch` finishes those days and lists the other members
+for :func:`act.act_chunk`'s main pass, prefetching the contact rows the listed members will read.
+See ``docs/model.md``, "Phase 1: members act".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.comebacks import FULL
 from cmsim._kernels.prefetch import prefetch
 from cmsim._kernels.rng import uniform
 
@@ -24,7 +27,7 @@ BATCH = 256
 # Codes of the members :func:`sort_batch` lists for the main pass:
 OTHER = 0  # a troll or spammer, or an ordinary member whose post moderation reviews today
 VISITS = 1  # an ordinary member who visits today
-LAPSED_READS = 2  # a lapsed member who reads its contacts (one of them may bring it back)
+LAPSED_READS = 2  # a lapsed member who reads its contacts (its count saturated: comebacks.FULL)
 
 
 @njit(cache=True)
@@ -78,13 +81,6 @@ def comeback_chance(reengagement, n):
     """The chance a lapsed member comes back when ``n`` of its contacts posted yesterday. Mesa:
     ``Member.stay_away_or_come_back`` (the power multiplied out as here: ``draws.int_power``)."""
     return 1.0 - (1.0 - reengagement) ** n
-
-
-@njit("float64(float64, int64)", cache=True)
-def comeback_bound(reengagement, deg):
-    """Above :func:`comeback_chance` for any ``n <= deg`` (with a margin for rounding): a lapsed
-    member whose draw is above it cannot come back, so its contacts need not be read."""
-    return comeback_chance(reengagement, deg) + 1e-9
 
 
 @njit(cache=True)
@@ -142,28 +138,27 @@ def sort_scan(c0, c1, d, k_visit, k_churn, k_shock, base, churn_base, churn_unha
 
 
 @njit(cache=True)
-def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
-               f_activity, f_exposure, i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur,
-               u_rep_prev):  # fmt: skip
+def sort_batch(b0, b1, off, todo, codes, d, P, Z, keys, indptr, indices, deg, b_status, b_role, f_sat, f_eng,
+               f_activity, f_exposure, i_last_visit, i_posts, i_toxic, u_act_prev, u_act_cur, u_rep_prev,
+               u_posters):  # fmt: skip
     """A first pass over members ``b0..b1-1``, a batch ahead of :func:`act_chunk`'s main pass.
 
     It finishes the day of every member whose day needs no look at anyone else: an ordinary
     member who does not visit and has no post under review (most members on most days), a lapsed
-    member whose re-engagement draw cannot succeed, a member who left or was removed. It lists
-    the others in ``todo[off:off + n]`` with their codes in ``codes`` (``VISITS``,
-    ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of those who will read them,
-    and the post counts of the others (mostly trolls and spammers, who post every day). The
-    draws are the main pass's own (``keys``: visit, re-engagement, churn, lapsed leaving), so the
-    result is the same as one pass over every member. ``bounds`` keeps the re-engagement
-    bounds of small rows from batch to batch (``bounds[deg]``, -1 until first needed).
+    member (from ``u_posters``, its count of contacts who posted yesterday, which it clears), a
+    member who left or was removed. It lists the others in ``todo[off:off + n]`` with their codes
+    in ``codes`` (``VISITS``, ``LAPSED_READS`` or ``OTHER``), and prefetches the contact rows of
+    those who will read them, and the post counts of the others (mostly trolls and spammers, who
+    post every day). The draws are the main pass's own (``keys``: visit, re-engagement, churn,
+    lapsed leaving), so the result is the same as one pass over every member.
 
     Visitors are a scattered tenth of the members, so each of their rows is a cache miss; listed
     a batch ahead, those misses overlap the previous batch's work instead of stalling it; and the
     quiet days, finished here, are not visited twice.
 
-    Returns ``(n, satisfied, left)``: members listed; members who stay active and satisfied
+    Returns ``(n, satisfied, left, back)``: members listed; members who stay active and satisfied
     (the count behind ``community.early_joins``: phase 2 only raises satisfaction); members who
-    left.
+    left; lapsed members who came back.
     """
     k_visit, k_reengage, k_churn, k_lapsed, k_shock = keys
     base = P[L.P_SAT_BASELINE]
@@ -175,10 +170,12 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
     reversion = P[L.P_REVERSION]
     shock = Z[T.Z_SHOCK]
     engagement_drift = P[L.P_ENGAGEMENT_DRIFT]
+    reengagement = P[L.P_REENGAGEMENT]
     one = np.uint64(1)
     n = 0
     satisfied = 0
     left = 0
+    back = 0
     for c0 in range(b0, b1, 64):
         c1 = min(c0 + 64, b1)
         m_list, m_visit, m_quiet, m_leave, m_lapse, x, y = sort_scan(
@@ -217,10 +214,8 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
             elif (m_lapse >> k) & one:
                 b_status[iu] = L.LAPSED
         # The members listed (lowest bit first): active ones go to the main pass; a lapsed member
-        # may leave, and reads its contacts only if its draw is below comeback_bound(deg), as it
-        # comes back when the draw is below comeback_chance(n), n <= deg its contacts who posted.
-        # (The bounds of small rows are kept in ``bounds``, -1 until first needed: a power is
-        # ~25 ns.)
+        # may leave, or come back (act_chunk's lapsed day), from its count of contacts who posted
+        # yesterday; it reads its row in the main pass only if the count saturated.
         while m_list != 0:
             k = trailing_zeros(m_list)
             m_list &= m_list - one
@@ -233,16 +228,14 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
                 b_status[iu] = L.LEFT
                 left += 1
             else:
-                dg = deg[iu]
-                if dg < bounds.shape[0]:
-                    bound = bounds[dg]
-                    if bound < 0.0:
-                        bound = comeback_bound(P[L.P_REENGAGEMENT], dg)
-                        bounds[dg] = bound
-                else:
-                    bound = comeback_bound(P[L.P_REENGAGEMENT], dg)
-                if uniform(k_reengage, i) < bound:
+                posted = np.int64(u_posters[iu])
+                if posted == FULL:
                     code = LAPSED_READS
+                elif posted > 0 and uniform(k_reengage, i) < comeback_chance(reengagement, posted):
+                    b_status[iu] = L.ACTIVE
+                    i_last_visit[iu] = d
+                    f_eng[iu] = 1.0
+                    back += 1
             if code >= 0:
                 todo[off + n] = i
                 codes[off + n] = code
@@ -253,4 +246,6 @@ def sort_batch(b0, b1, off, todo, codes, bounds, d, P, Z, keys, indptr, indices,
                 elif code == OTHER:  # mostly trolls and spammers: their counts of posts
                     prefetch(i_posts, i)
                     prefetch(i_toxic, i)
-    return n, satisfied, left
+        for i in range(c0, c1):  # the counts are read: cleared for tomorrow's
+            u_posters[np.uint64(i)] = 0
+    return n, satisfied, left, back

@@ -4,7 +4,8 @@
 day ``d0`` to ``d1`` (exclusive) under one weekly allocation of manager hours ``H``; both give
 identical results. Each day has three phases (``docs/model.md`` states every rule):
 
-1. **members act** (parallel over edge-balanced chunks): moderation of yesterday's offences,
+1. **members act** (parallel over edge-balanced chunks; first, serially, each member's count
+   of contacts who posted yesterday, ``comebacks.count_posters``): moderation of yesterday's offences,
    visits, reading what neighbours showed yesterday, replies and answers, satisfaction and
    engagement, posting, complaining, trolling, churn, lapse and re-engagement. A member writes
    only its own state, plus idempotent "1" flags on the neighbours it replies to or answers.
@@ -32,6 +33,7 @@ from numba import njit, prange
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
 from cmsim._kernels.act import act_chunk
+from cmsim._kernels.comebacks import count_posters
 from cmsim._kernels.community import arrive, community_changes, create, early_joins, free_slot, link
 from cmsim._kernels.levers import day_scalars, manager_levers, saturation
 from cmsim._kernels.resolve import resolve_chunk
@@ -188,6 +190,7 @@ def run_days_ser(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
         day_scalars(d, P, TL, M, H, Z)
         n_used = meta[0]
         _clear(part)
+        count_posters(n_used, indptr, indices, deg, B[L.B_STATUS], U[L.U_ACT + 1 - (d & 1)], U[L.U_POSTERS])
         for c in range(nc):
             act_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, indptr, indices, deg,
                       F, B, I, U, True)  # fmt: skip
@@ -211,6 +214,7 @@ def run_days_par(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
         day_scalars(d, P, TL, M, H, Z)
         n_used = meta[0]
         _clear(part)
+        count_posters(n_used, indptr, indices, deg, B[L.B_STATUS], U[L.U_ACT + 1 - (d & 1)], U[L.U_POSTERS])
         for pc in prange(nc):
             c = np.int64(pc)  # (numba types a prange index uint64: one more copy of each kernel)
             act_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, indptr, indices, deg,
