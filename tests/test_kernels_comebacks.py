@@ -89,6 +89,38 @@ def test_a_poster_who_left_and_lost_its_place_in_a_full_row_is_not_counted_there
     assert counts.tolist() == _read_rows(4, indptr, indices, deg, act) == [1, 0, 0, 0]
 
 
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_counts_stay_exact_as_members_leave_and_newcomers_take_their_places(data: st.DataObject) -> None:
+    # a graph grown as runs grow it: newcomers link to active members (community.link), a full row
+    # giving a newcomer the place of a contact who left (community.free_slot); members leave at
+    # any time, posters among them; then yesterday's posts and who is lapsed are drawn
+    n0 = data.draw(st.integers(2, 30))
+    n = n0 + data.draw(st.integers(0, 40))
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n0 - 1), st.integers(0, n0 - 1)), max_size=3 * n0))
+    indptr, indices, deg = _from_rows(n, pairs, room=data.draw(st.integers(0, 2)))
+    status = np.full(n, L.EMPTY, np.int8)
+    status[:n0] = L.ACTIVE
+    for s in range(n0, n):
+        status[s] = L.ACTIVE
+        for _ in range(data.draw(st.integers(0, 3))):
+            t = data.draw(st.integers(0, s - 1))
+            if status[t] == L.ACTIVE:
+                link(s, t, indptr, indices, deg, status)
+        for x in data.draw(st.lists(st.integers(0, s), max_size=2)):
+            if status[x] == L.ACTIVE:
+                status[x] = data.draw(st.sampled_from([L.LEFT, L.REMOVED]))
+    live = np.flatnonzero(status == L.ACTIVE)
+    status[[v for v in live if data.draw(st.booleans())]] = L.LAPSED
+    act = np.array(data.draw(st.lists(st.sampled_from([0, L.A_POSTED, L.A_FIRST, L.A_TOXIC]), min_size=n,
+                                      max_size=n)), np.uint8)  # fmt: skip
+    counts = np.zeros(n, np.uint8)
+    count_posters(n, indptr, indices, deg, status, act, counts)
+    rows = _read_rows(n, indptr, indices, deg, act)
+    lapsed = np.flatnonzero(status == L.LAPSED)
+    assert [int(counts[v]) for v in lapsed] == [rows[v] for v in lapsed]
+
+
 def test_a_count_saturates_at_full() -> None:
     # a hub with 300 contacts who all posted: the count stops at FULL (the member reads its row)
     n = 301

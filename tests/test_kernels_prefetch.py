@@ -68,7 +68,7 @@ def test_sorting_members_ahead_changes_no_result() -> None:
     pass over every member."""
     from cmsim._kernels import tally as T
     from cmsim._kernels.act import act_chunk
-    from cmsim._kernels.comebacks import count_posters
+    from cmsim._kernels.comebacks import FULL, count_posters
     from cmsim._kernels.levers import day_scalars
     from cmsim._kernels.quiet import BATCH
     from cmsim._kernels.step import N_K, N_Z
@@ -82,12 +82,15 @@ def test_sorting_members_ahead_changes_no_result() -> None:
     assert n > 4 * BATCH and (st.B[L.B_STATUS, :n] == L.LAPSED).sum() > 50
     Z = np.zeros(N_Z)
     day_scalars(d, st.P, st.TL, st.M, sim.plan.hours, Z)
+    lapsed = np.flatnonzero(st.B[L.B_STATUS, :n] == L.LAPSED)
+    full = lapsed[::3]  # a third of the lapsed members, in every batch
     out = []
     for ahead in (False, True):
         F, B, I, U = st.F.copy(), st.B.copy(), st.I.copy(), st.U.copy()  # noqa: E741
         # (sorted ahead, lapsed members read their counts of posting contacts; the plain pass reads rows)
         count_posters(n, g.indptr, g.indices, g.deg, B[L.B_STATUS], U[L.U_ACT + 1 - (d & 1)], U[L.U_POSTERS])
         assert U[L.U_POSTERS, :n].any()
+        U[L.U_POSTERS, full] = FULL  # (counts that saturated: these members read their rows)
         part = np.zeros((2, N_K))
         for c, (lo, hi) in enumerate(((0, 1000), (1000, n))):  # two chunks, uneven batches
             act_chunk(c, lo, hi, d, st.seed, st.P, Z, part, g.indptr, g.indices, g.deg, F, B, I, U, ahead)
