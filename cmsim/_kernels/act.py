@@ -18,6 +18,7 @@ from numba import njit
 
 from cmsim._kernels import layout as L
 from cmsim._kernels import tally as T
+from cmsim._kernels.comebacks import POSTED
 from cmsim._kernels.members import warned
 from cmsim._kernels.quiet import (
     BATCH,
@@ -400,7 +401,7 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 n_active = 0
                 e0 = indptr[iu]
                 for e in range(e0, e0 + deg[iu]):
-                    if u_act_prev[np.uint64(indices[np.uint64(e)])] & (L.A_POSTED | L.A_FIRST | L.A_QUESTION):
+                    if u_act_prev[np.uint64(indices[np.uint64(e)])] & POSTED:
                         n_active += 1
                 if n_active > 0:
                     if uniform(k_reengage, i) < comeback_chance(P[L.P_REENGAGEMENT], n_active):
