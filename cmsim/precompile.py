@@ -1,17 +1,27 @@
-"""Compile step kernels on a second core while the first run of a session compiles the rest.
+"""Compile kernels on a second core while the first run of a session compiles the rest.
 
 Numba compiles a kernel the first time it is called, one function after another on one core, and
 keeps the machine code in its on-disk cache. With an empty cache (a fresh install, an upgrade, an
-edited kernel) the first run spends most of ten seconds compiling. :func:`start`, called first
+edited kernel) the first run spends most of its time compiling. :func:`start`, called first
 thing when ``cmsim`` is imported, launches once per cache a helper process that compiles
-``HELPER_KERNELS`` (``day_scalars``, ``resolve_chunk`` and ``community_changes``, about half of
-the step's compile work) into that cache. The first run, once it has built its graph, compiles
-``act_chunk`` itself and then waits for the helper's kernels (:func:`ready`), so the two processes
-never compile the same kernel; the daily step that calls them all is compiled last, from what the
-cache then holds (``benchmarks/README.md`` has the figures).
+``HELPER_KERNELS`` into that cache, while the first run imports ``cmsim`` (compiling the kernels
+that declare their signatures), builds its graph and draws its start:
+
+- first the graph's ``degree_counts`` and ``fill_csr``, which the first run needs soonest;
+- then ``day_scalars`` and ``resolve_chunk``, whose modules do not import ``members`` (the
+  bulk of the import's compiling): the helper does not compile it a second time while the
+  first run's import does;
+- then ``community_changes``, once that import has put ``members`` in the cache;
+- last ``count_posters``, the kernel whose absence from the cache means it is cold (its module
+  imports no other kernel, so :func:`start` finds out without compiling anything).
+
+The first run, once it has drawn its start, compiles ``act_chunk`` itself and then waits for the
+helper's kernels (:func:`ready`), so the two processes never compile the same step kernel; the
+daily step that calls them all is compiled last, from what the cache then holds
+(``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
-kernels itself, with the same results. It starts only when the cache holds no ``community_changes``
+kernels itself, with the same results. It starts only when the cache holds no ``count_posters``
 yet, on a machine with more than one core, and not when ``CMSIM_PRECOMPILE=0``.
 :func:`compile_ahead` does the helper's work in the foreground.
 """
@@ -26,25 +36,52 @@ from pathlib import Path
 
 from numba import types as nt
 
-__all__ = ["HELPER_KERNELS", "SIGNATURES", "cache_is_cold", "compile_ahead", "ready", "start"]
+__all__ = [
+    "HELPER_KERNELS",
+    "MARKER",
+    "MODULES",
+    "SIGNATURES",
+    "cache_is_cold",
+    "compile_ahead",
+    "ready",
+    "start",
+]
 
 _F1, _F2 = nt.float64[::1], nt.float64[:, ::1]
 _MEMBERS = (nt.float32[:, ::1], nt.int8[:, ::1], nt.int32[:, ::1], nt.uint8[:, ::1])  # F, B, I, U
 _GRAPH = (nt.int64[::1], nt.int32[::1], nt.int32[::1])  # indptr, indices, deg
 _I = nt.int64
 
-#: The argument types ``run_days_ser`` and ``run_days_par`` call these kernels with (checked
-#: against a real first run in ``tests/test_precompile.py``).
+_EDGES = (nt.int32[::1], nt.int32[::1])  # src, dst
+#: The argument types a run calls these kernels with: ``run_days_ser`` and ``run_days_par`` the
+#: step's, ``cmsim.graphs`` the graph's (checked against a real first run in
+#: ``tests/test_precompile.py``).
 SIGNATURES: dict[str, tuple] = {
     "act_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_GRAPH, *_MEMBERS, nt.literal(True)),
     "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
+    "count_posters": (_I, *_GRAPH, nt.int8[::1], nt.uint8[::1], nt.uint8[::1]),
     "day_scalars": (_I, _F1, _F2, _F1, _F1, _F1),
+    "degree_counts": (_I, *_EDGES),
+    "fill_csr": (_I, *_EDGES, *_GRAPH),
     "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
 }
-#: The helper compiles these, in this order (``day_scalars`` first: the first run's step needs
-#: it first); the first run compiles the others itself, then waits for these (:func:`ready`).
-#: Measured on 2 cores: the first run's ``act_chunk`` and the helper's three end within 0.2 s.
-HELPER_KERNELS = ("day_scalars", "resolve_chunk", "community_changes")
+#: Where each kernel lives (the helper imports only the modules of the kernel at hand).
+MODULES = {
+    "act_chunk": "act", "community_changes": "community", "count_posters": "comebacks", "day_scalars": "levers",
+    "degree_counts": "graphs", "fill_csr": "graphs", "resolve_chunk": "resolve",
+}  # fmt: skip
+#: The helper compiles these, in this order (see the module doc); the first run compiles the
+#: others itself, then waits for these (:func:`ready`).
+HELPER_KERNELS = (
+    "degree_counts",
+    "fill_csr",
+    "day_scalars",
+    "resolve_chunk",
+    "community_changes",
+    "count_posters",
+)
+#: The kernel whose compiled copy in the cache means it is warm (the helper's last).
+MARKER = "count_posters"
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
 #: imports the public API, time it need not wait: the kernels import only numba and each other),
 #: then compiles.
@@ -55,20 +92,17 @@ _HELPER = (
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
 #: The longest the first run waits for the helper (seconds); it then compiles what is missing
-#: (the helper takes about 5 s on 2 cores here).
+#: (the helper ends 9-18 s after the start on 2 cores here, 1-2 s before the first run needs it).
 WAIT_S = 30.0
 _started = False
 _helper: subprocess.Popen | None = None
 
 
-def _kernels() -> dict:
-    from cmsim._kernels.act import act_chunk
-    from cmsim._kernels.community import community_changes
-    from cmsim._kernels.levers import day_scalars
-    from cmsim._kernels.resolve import resolve_chunk
+def _kernels(names: tuple[str, ...] = tuple(SIGNATURES)) -> dict:
+    """The dispatchers of ``names``, importing their modules only."""
+    import importlib
 
-    return {"act_chunk": act_chunk, "community_changes": community_changes, "day_scalars": day_scalars,
-            "resolve_chunk": resolve_chunk}  # fmt: skip
+    return {n: getattr(importlib.import_module(f"cmsim._kernels.{MODULES[n]}"), n) for n in names}
 
 
 def _index_path(dispatcher) -> Path | None:
@@ -79,16 +113,15 @@ def _index_path(dispatcher) -> Path | None:
 
 
 def cache_is_cold() -> bool:
-    """True when numba's cache holds no compiled ``community_changes`` (nor a known location)."""
-    path = _index_path(_kernels()["community_changes"])
+    """True when numba's cache holds no compiled ``MARKER`` (nor a known location)."""
+    path = _index_path(_kernels((MARKER,))[MARKER])
     return path is not None and not path.exists()
 
 
 def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:
     """Compile (into the on-disk cache) the kernels ``names`` of :data:`SIGNATURES`, in that order."""
-    kernels = _kernels()
-    for name in names:
-        kernels[name].compile(SIGNATURES[name])
+    for name in names:  # (each module imported when its first kernel's turn comes)
+        _kernels((name,))[name].compile(SIGNATURES[name])
 
 
 def ready(wait_s: float = WAIT_S) -> bool:
@@ -125,7 +158,7 @@ def start() -> bool:
     try:
         if not cache_is_cold():
             return False
-        index = _index_path(_kernels()["community_changes"])
+        index = _index_path(_kernels((MARKER,))[MARKER])
         lock = index.parent / "cmsim-precompile.lock"  # type: ignore[union-attr]
         lock.parent.mkdir(parents=True, exist_ok=True)
         try:

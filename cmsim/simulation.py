@@ -19,7 +19,6 @@ import numpy as np
 
 from cmsim import precompile
 from cmsim._kernels import layout as L
-from cmsim._kernels.members import start_members
 from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_par, run_days_ser
 from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
@@ -30,7 +29,7 @@ from cmsim.plan import Plan, event_labels
 from cmsim.room import GIVE_BACK_FROM, give_back_scratch
 from cmsim.run import Run, daily_frame, members_table, summarize
 from cmsim.scenario import Scenario
-from cmsim.state import PARALLEL_MIN_MEMBERS, State, arrivals_bound, new_state
+from cmsim.state import PARALLEL_MIN_MEMBERS, START_THREADS_MIN, State, arrivals_bound, new_state, ready_start
 from cmsim.steady import start_scalars
 from cmsim.strategies import Observation, StrategyLike, observe
 from cmsim.timeline import Intervention, as_interventions, build_timeline
@@ -54,6 +53,14 @@ def _threaded(members: int, threads: int | None) -> bool:
     asked, or automatically (``None``) from ``PARALLEL_MIN_MEMBERS`` members on (results are
     the same either way)."""
     return threads > 1 if threads is not None else members >= PARALLEL_MIN_MEMBERS
+
+
+def _start_workers(members: int, threads: int | None) -> int:
+    """Threads that draw the steady start of a run that steps on one (``threads`` not given, from
+    ``START_THREADS_MIN`` members on: every core numba may use here; else one)."""
+    if threads is None and members >= START_THREADS_MIN:
+        return int(numba.get_num_threads())
+    return 1
 
 
 def _thread_count(threads: int | None) -> AbstractContextManager[Any]:
@@ -160,7 +167,8 @@ class Simulation:
         g = run_graph(v, seed, graph, capacity)
         S = start_scalars(v, P)
         origin = graph_origin(v, seed) if graph is None else None  # (names the start's graph)
-        self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads), origin)
+        self.state: State = new_state(seed, P, TL, g, _manager_state(P), S, _threaded(n, threads), origin,
+                                      _start_workers(n, threads))  # fmt: skip
         if n >= GIVE_BACK_FROM:
             give_back_scratch()  # the start's scratch arrays, kept by the C library otherwise
         self.day = 0
@@ -258,14 +266,11 @@ class Simulation:
         precompile.ready()  # (first run after `import cmsim` started a helper: share the compiling)
         if threaded and not _serial_ready:
             # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
-            # cache, or compiled), so the first small run after a big one does not pay ~20 ms.
-            # (``start_members``: the one-thread start's kernel since the one-pass start, not
-            # ``init_members``, which readied nothing a small run calls: the first 2,000-member run
-            # after a big one paid 23 ms loading it, tripling its time)
+            # cache, or compiled), so the first small run after a big one does not pay ~20 ms:
+            # the one-thread step and every kernel of a small run's start (``ready_start``; the
+            # first 2,000-member run after a big one paid 23 ms when the start's were not readied)
             run_days_ser(d0, d0, *args)
-            start_members(
-                st.seed, 0, 0, st.P, np.zeros(L.N_ST), g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U
-            )
+            ready_start(st.P, g, st.F, st.B, st.I, st.U)
             _serial_ready = True
         if threaded:
             with _thread_count(self.threads):

@@ -7,23 +7,44 @@ multiprocessing) and can be copied to branch a run.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.community import growing_arrivals_bound
-from cmsim._kernels.members import init_members_par, start_comebacks_par, start_members
+from cmsim._kernels.members import (
+    contacts_bring_back,
+    init_members_par,
+    start_again,
+    start_comebacks_par,
+    start_first,
+    start_members,
+)
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
 from cmsim.room import zeros
 from cmsim.start_cache import recall, remember, start_key
 
-__all__ = ["State", "new_state", "PARALLEL_MIN_MEMBERS", "CHUNK_MEMBERS"]
+__all__ = [
+    "State",
+    "new_state",
+    "draw_start",
+    "ready_start",
+    "PARALLEL_MIN_MEMBERS",
+    "CHUNK_MEMBERS",
+    "START_THREADS_MIN",
+]
 
 #: From this many members a run steps on every core (two chunks; below, threads cost more than
 #: they save: measured in ``benchmarks/README.md``).
 PARALLEL_MIN_MEMBERS = 8_000
+#: From this many members (and below ``PARALLEL_MIN_MEMBERS``) a run that may use every core
+#: (``threads=None``) draws its steady start on them (:func:`draw_start`), though it steps on one:
+#: a 2,000-member start takes 2.7 ms on 2 threads against 5.5 ms on one (``benchmarks/README.md``).
+START_THREADS_MIN = 1_000
 #: Target members per chunk of the parallel split (chunks are balanced by expected work).
 CHUNK_MEMBERS = 4_000
 #: Work of one member's day, in contacts read (for balancing chunks). Measured at 1M members,
@@ -102,6 +123,82 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+#: The threads of :func:`draw_start` in this process: ``(pid, threads, pool)`` (a forked child
+#: makes its own).
+_POOL: tuple[int, int, ThreadPoolExecutor] | None = None
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cmsim-start")
+        _POOL = (os.getpid(), workers, pool)
+    return _POOL[2]
+
+
+def draw_start(
+    seed: int,
+    n: int,
+    n_hubs: int,
+    P: np.ndarray,
+    S: np.ndarray,
+    graph: Graph,
+    F: np.ndarray,
+    B: np.ndarray,
+    I: np.ndarray,  # noqa: E741
+    U: np.ndarray,
+    workers: int = 1,
+) -> None:
+    """Place the ``n`` initial members at the steady start ``S`` in slots ``0..n-1`` of ``F``,
+    ``B``, ``I``, ``U``, on ``workers`` threads: the three steps of
+    :func:`cmsim._kernels.members.start_members` (every member drawn with the mean comeback chance;
+    each one's chance from its contacts' posts; the lapsed pasts drawn again with it), each
+    member's draws its own, so the members are the same whatever ``workers`` (one: the compiled
+    ``start_members`` itself). The kernels release the GIL, so the threads run at once."""
+    if workers <= 1 or n < 2 * workers:
+        start_members(seed, n, n_hubs, P, S, graph.indptr, graph.indices, graph.deg, F, B, I, U)
+        return
+    post = np.zeros(n)
+    redo = np.empty((n, 5), np.int64)
+    back = np.empty(n)
+    cuts = [n * c // workers for c in range(workers + 1)]
+    parts = list(zip(cuts[:-1], cuts[1:], strict=True))
+    pool = _pool(workers - 1)
+    r = float(P[L.P_REENGAGEMENT])
+    g = graph
+    steps = (
+        lambda lo, hi: start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi),
+        lambda lo, hi: contacts_bring_back(r, post, g.indptr, g.indices, g.deg, back, lo, hi),
+        lambda lo, hi: start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, hi),
+    )
+    for step in steps:  # each step on every member before the next; this thread takes a part too
+        others = [pool.submit(step, lo, hi) for lo, hi in parts[1:]]
+        step(*parts[0])
+        for f in others:
+            f.result()
+
+
+def ready_start(
+    P: np.ndarray,
+    graph: Graph,
+    F: np.ndarray,
+    B: np.ndarray,
+    I: np.ndarray,  # noqa: E741
+    U: np.ndarray,
+) -> None:
+    """Call every kernel of :func:`draw_start` on no member, typed as a start calls them, so a
+    process's first start of each kind loads nothing from numba's cache (``Simulation`` readies
+    them after its first run on every core: the first small run after a big one then pays no
+    load, 10 ms and more)."""
+    S = np.zeros(L.N_ST)
+    g = graph
+    start_members(0, 0, 0, P, S, g.indptr, g.indices, g.deg, F, B, I, U)
+    post, back, redo = np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64)
+    start_first(0, 0, P, S, F, B, I, U, post, redo, 0, 0)
+    contacts_bring_back(0.0, post, g.indptr, g.indices, g.deg, back, 0, 0)
+    start_again(0, 0, P, S, F, B, I, U, back, redo, 0, 0)
+
+
 def new_state(
     seed: int,
     P: np.ndarray,
@@ -111,10 +208,11 @@ def new_state(
     S: np.ndarray,
     threads: bool = False,
     origin: tuple | None = None,
+    start_workers: int = 1,
 ) -> State:
     """Create the state of a run at day 0 with ``graph.n`` initial members at the steady start
-    ``S`` (``cmsim.steady.start_scalars``; on every core if ``threads``; the same members either
-    way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`; ``origin``:
+    ``S`` (``cmsim.steady.start_scalars``; on every core if ``threads``, else on
+    ``start_workers`` threads (:func:`draw_start`); the same members every way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`; ``origin``:
     the generator's arguments of ``graph``, as built, else None: its rows are hashed)."""
     n = graph.n
     cap = graph.capacity
@@ -132,7 +230,7 @@ def new_state(
             back = start_comebacks_par(seed, n, g.n_hubs, P, S, g.indptr, g.indices, g.deg)
             init_members_par(seed, n, g.n_hubs, P, S, F, B, I, U, back)
         else:
-            start_members(seed, n, g.n_hubs, P, S, g.indptr, g.indices, g.deg, F, B, I, U)
+            draw_start(seed, n, g.n_hubs, P, S, g, F, B, I, U, start_workers)
         remember(key, (F[:, :n], B[:, :n], I[:, :n], U[:, :n]))
     days = TL.shape[0]
     meta = np.array([n, cap], np.int64)

@@ -24,6 +24,13 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
         return real(d0, d1, *args)
 
     monkeypatch.setattr(cmsim.simulation, "run_days_ser", capture)
+    from cmsim._kernels import graphs as kg
+    from cmsim._kernels import layout as L
+
+    for name in ("degree_counts", "fill_csr"):  # called from cmsim.graphs, as ``_g.<name>``
+        real_kernel = getattr(kg, name)
+        monkeypatch.setattr(kg, name, lambda *a, _k=real_kernel, _n=name: seen.setdefault(_n, a) and _k(*a))
+    cmsim.start_cache.clear()
     cmsim.simulate("forum", "balanced", seed=1, members=300, days=3)
     d0, _, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U = seen["args"]  # noqa: E741
     t = numba.typeof
@@ -38,7 +45,11 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
                               *members),
         "day_scalars": (i64, t(P), t(TL), t(M), t(H), z),
         "resolve_chunk": (i64, i64, i64, i64, i64, t(P), z, t(part), *members),
+        "count_posters": (i64, *graph, t(B[L.B_STATUS]), t(U[L.U_ACT]), t(U[L.U_POSTERS])),
+        "degree_counts": tuple(map(t, seen["degree_counts"])),
+        "fill_csr": tuple(map(t, seen["fill_csr"])),
     }  # fmt: skip
+    assert expected["fill_csr"][3:] == graph  # (the rows the run then reads)
     assert precompile.SIGNATURES == expected
     # the helper's share and the first run's cover every kernel, none twice
     mine = [n for n in precompile.SIGNATURES if n not in precompile.HELPER_KERNELS]
@@ -63,11 +74,15 @@ def test_the_parallel_step_calls_the_kernels_with_the_one_thread_signatures(monk
     # a new dispatcher of the same function (no cache): typing it asks for its callees' copies
     fresh = numba.njit(parallel=True)(step.run_days_par.py_func)
     fresh.compile(tuple(numba.typeof(a) for a in seen["args"]))
-    for name, kernel in (("act_chunk", act.act_chunk), ("resolve_chunk", resolve.resolve_chunk)):
+    from cmsim._kernels import comebacks
+
+    kernels = (("act_chunk", act.act_chunk), ("resolve_chunk", resolve.resolve_chunk),
+               ("count_posters", comebacks.count_posters))  # fmt: skip
+    for name, kernel in kernels:
         sigs = [tuple(sig) for sig in kernel.signatures]  # (other tests may call them from Python)
         assert precompile.SIGNATURES[name] in sigs, name
         for sig in sigs:  # the chunk index an int64, no literal integer
-            assert sig[0] == numba.int64 and not any(
+            assert sig[0] == numba.int64 and not any(  # (count_posters: the member count)
                 isinstance(a, numba.types.IntegerLiteral) for a in sig
             ), sig
 
@@ -87,9 +102,31 @@ def _fake_cache(monkeypatch, tmp_path) -> tuple[list, dict]:
     compiled: list = []
     monkeypatch.setattr(precompile, "compile_ahead", lambda names: compiled.append(names))
     paths = {n: tmp_path / f"{n}.nbi" for n in precompile.SIGNATURES}
-    monkeypatch.setattr(precompile, "_kernels", lambda: {n: n for n in precompile.SIGNATURES})
+    monkeypatch.setattr(precompile, "_kernels", lambda *a: {n: n for n in precompile.SIGNATURES})
     monkeypatch.setattr(precompile, "_index_path", lambda name: paths[name])
     return compiled, paths
+
+
+def test_the_helpers_first_kernels_import_no_members_and_its_last_is_the_marker() -> None:
+    """The helper compiles the graph's kernels, ``day_scalars`` and ``resolve_chunk`` while the
+    first run's import compiles ``members``: their modules must not import it (the helper would
+    compile it a second time). ``start`` asks for the marker only, whose module imports no
+    compiled kernel, so the helper starts before anything compiles."""
+    package = os.path.dirname(precompile.__file__)
+    code = (
+        f"import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m\n"
+        "from cmsim import precompile\n"
+        "precompile._kernels((precompile.MARKER,))\n"
+        "marker = sorted(k for k in sys.modules if k.startswith('cmsim._kernels.'))\n"
+        "precompile._kernels(precompile.HELPER_KERNELS[:4])\n"
+        "print(marker, 'cmsim._kernels.members' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['cmsim._kernels.comebacks',", "'cmsim._kernels.layout',",
+                                   "'cmsim._kernels.prefetch']", "False"]  # fmt: skip
+    assert precompile.HELPER_KERNELS[:4] == ("degree_counts", "fill_csr", "day_scalars", "resolve_chunk")
+    assert precompile.HELPER_KERNELS[-1] == precompile.MARKER
 
 
 def test_ready_compiles_the_first_runs_share_then_waits_for_the_helpers(monkeypatch, tmp_path) -> None:

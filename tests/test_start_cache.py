@@ -19,8 +19,8 @@ def _fresh_cache():
 
 def _count_draws(monkeypatch) -> list[int]:
     calls: list[int] = []
-    real = state.start_members
-    monkeypatch.setattr(state, "start_members", lambda *a: calls.append(a[1]) or real(*a))
+    real = state.draw_start
+    monkeypatch.setattr(state, "draw_start", lambda *a: calls.append(a[1]) or real(*a))
     return calls
 
 
@@ -176,3 +176,44 @@ def test_a_past_drawn_again_from_its_first_lapse_is_the_past_drawn_from_the_star
                 == _initial_member(3, i, False, st.P, S, back, NO_RESUME)[0]
             )
     assert later > 20 and mid > 100  # it skips earlier tries and resumes inside one
+
+
+@pytest.mark.parametrize(("name", "n"), [("forum", 0), ("forum", 1), ("forum", 7), ("internal", 1500),
+                                         ("customer", 1200), ("social_media", 700)])  # fmt: skip
+def test_the_start_on_several_threads_places_the_members_one_thread_does(name: str, n: int) -> None:
+    # each member's draws are its own and each step ends on every member before the next begins,
+    # so the split between threads changes nothing (internal: many lapsed pasts drawn again;
+    # customer: hubs; 0, 1 and 7 members: fewer members than parts)
+    from cmsim._kernels import layout as L
+    from cmsim._kernels.members import start_members
+    from cmsim.steady import start_scalars
+
+    sim = Simulation(name, "balanced", seed=8, members=max(n, 2), days=5)
+    st, g = sim.state, sim.state.graph
+    S = start_scalars(sim.scenario.values, st.P)
+
+    def blank() -> list[np.ndarray]:
+        return [np.zeros_like(a) for a in (st.F, st.B, st.I, st.U)]
+
+    ref = blank()
+    start_members(8, n, g.n_hubs, st.P, S, g.indptr, g.indices, g.deg, *ref)
+    if n >= 1000:
+        assert (ref[1][L.B_STATUS, :n] == L.LAPSED).sum() > 50  # pasts drawn again
+    for workers in (2, 3, 5):
+        got = blank()
+        state.draw_start(8, n, g.n_hubs, st.P, S, g, *got, workers)
+        for x, y in zip(ref, got, strict=True):
+            assert np.array_equal(x, y)
+
+
+def test_a_small_run_draws_its_start_on_every_core_unless_told_one_thread() -> None:
+    import numba
+
+    from cmsim.simulation import _start_workers
+
+    cores = numba.get_num_threads()
+    assert _start_workers(state.START_THREADS_MIN, None) == cores
+    assert _start_workers(state.START_THREADS_MIN - 1, None) == 1  # threads cost more than they save
+    assert _start_workers(5000, 1) == 1  # a batch's run: its siblings use the other cores
+    # (asked for several threads, a run steps on them and draws its start on them as a big run does)
+    assert _start_workers(5000, 2) == 1

@@ -119,7 +119,7 @@ def count_posters(n, indptr, indices, deg, b_status, u_act_prev, u_posters):
     [2, 0, 0]
     """
     js = np.empty(WALK, np.int64)
-    m = 0
+    m = np.int64(0)  # (not a literal 0: one compiled copy of _walk)
     for c0 in range(0, n, 64):
         c1 = min(c0 + 64, n)
         seen = np.uint8(0)
@@ -133,5 +133,5 @@ def count_posters(n, indptr, indices, deg, b_status, u_act_prev, u_posters):
                 m += 1
                 if m == WALK:
                     _walk(js, m, indptr, indices, deg, b_status, u_posters)
-                    m = 0
+                    m = np.int64(0)
     _walk(js, m, indptr, indices, deg, b_status, u_posters)

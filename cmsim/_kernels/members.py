@@ -414,8 +414,8 @@ def _start_day(a, eng, t, e, P, S):
     return p, p * min(1.0, P[L.P_POST_RATE] * a * eng), min(1.0, toxic_rate(t, e, P, S))
 
 
-@njit(cache=True)
-def _contacts_bring_back(r, post, indptr, indices, deg, back, lo, hi):
+@njit(cache=True, nogil=True)
+def contacts_bring_back(r, post, indptr, indices, deg, back, lo, hi):
     """``back[i]`` for members ``lo..hi-1`` from their contacts' ``post`` (:func:`start_comebacks`)."""
     n = len(post)
     for i in range(lo, hi):
@@ -440,7 +440,7 @@ def start_comebacks(seed, n, n_hubs, P, S, indptr, indices, deg):
     back = np.full(n, S[L.ST_REENGAGE])
     for _ in range(COMEBACK_ROUNDS):
         _member_posts(seed, n_hubs, P, S, back, post, 0, n)
-        _contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, 0, n)
+        contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, 0, n)
     return back
 
 
@@ -454,7 +454,7 @@ def start_comebacks_par(seed, n, n_hubs, P, S, indptr, indices, deg):
         for c in prange(nc):
             _member_posts(seed, n_hubs, P, S, back, post, n * c // nc, n * (c + 1) // nc)
         for c in prange(nc):
-            _contacts_bring_back(
+            contacts_bring_back(
                 P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, n * c // nc, n * (c + 1) // nc
             )
     return back
@@ -465,10 +465,24 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
     """:func:`start_comebacks` then :func:`init_members` (one thread), drawing each past once
     where it can: a past that never lapsed did not read the comeback chance, so the first
     round's draw stands and only the members whose past lapsed are drawn again with their own
-    comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``)."""
+    comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``).
+    ``cmsim.state`` runs the same three steps (:func:`start_first`, :func:`contacts_bring_back`,
+    :func:`start_again`) on several threads, each on its own members."""
     post = np.zeros(n)
     redo = np.empty((n, 5), np.int64)  # where each past first read ``back`` (k = -1: never)
-    for i in range(n):
+    lo = np.int64(0)  # (not a literal 0: the steps' one compiled copy, the one threads call)
+    start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, n)
+    back = np.empty(n)
+    contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, lo, n)
+    start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, n)
+
+
+@njit(cache=True, nogil=True)
+def start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi):
+    """The first step of :func:`start_members` for members ``lo..hi-1``: each drawn with the
+    community's mean comeback chance, its daily posts in ``post[i]`` and, in ``redo[i]``, where
+    its past first read the chance (``redo[i, 1] = -1``: never, and the member is placed)."""
+    for i in range(lo, hi):
         (role, join, last, status, a, x, t, g, e), first = _initial_member(
             seed, i, i < n_hubs, P, S, S[L.ST_REENGAGE], no_resume()
         )
@@ -478,10 +492,15 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
         if first[1] < 0:
             place_member(i, role, a, x, t, g, join, last, status, P, F, B, I, U)
             F[L.F_EXPOSURE, i] = e
-    back = np.empty(n)
-    _contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, 0, n)
-    for i in range(n):
-        if redo[i, 1] >= 0:  # drawn again from its first lapse, with its own comeback chance
+
+
+@njit(cache=True, nogil=True)
+def start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, hi):
+    """The last step of :func:`start_members` for members ``lo..hi-1``: each whose past read
+    the comeback chance drawn again from there (``redo[i]``) with its own chance ``back[i]``,
+    and placed."""
+    for i in range(lo, hi):
+        if redo[i, 1] >= 0:
             at = (redo[i, 0], redo[i, 1], redo[i, 2], redo[i, 3], redo[i, 4])
             (role, join, last, status, a, x, t, g, e), _ = _initial_member(
                 seed, i, i < n_hubs, P, S, back[i], at
