@@ -15,14 +15,7 @@ import numpy as np
 
 from cmsim._kernels import layout as L
 from cmsim._kernels.community import growing_arrivals_bound
-from cmsim._kernels.members import (
-    contacts_bring_back,
-    init_members_par,
-    start_again,
-    start_comebacks_par,
-    start_first,
-    start_members,
-)
+from cmsim._kernels.members import START_STEPS, init_members_par, start_comebacks_par, start_step
 from cmsim._kernels.step import N_K, chunk_starts
 from cmsim.graphs import Graph
 from cmsim.room import zeros
@@ -150,30 +143,22 @@ def draw_start(
     workers: int = 1,
 ) -> None:
     """Place the ``n`` initial members at the steady start ``S`` in slots ``0..n-1`` of ``F``,
-    ``B``, ``I``, ``U``, on ``workers`` threads: the three steps of
-    :func:`cmsim._kernels.members.start_members` (every member drawn with the mean comeback chance;
-    each one's chance from its contacts' posts; the lapsed pasts drawn again with it), each
-    member's draws its own, so the members are the same whatever ``workers`` (one: the compiled
-    ``start_members`` itself). The kernels release the GIL, so the threads run at once."""
-    if workers <= 1 or n < 2 * workers:
-        start_members(seed, n, n_hubs, P, S, graph.indptr, graph.indices, graph.deg, F, B, I, U)
-        return
-    post = np.zeros(n)
-    redo = np.empty((n, 5), np.int64)
-    back = np.empty(n)
+    ``B``, ``I``, ``U``, on ``workers`` threads: the steps of
+    :func:`cmsim._kernels.members.start_members` (:func:`~cmsim._kernels.members.start_step`:
+    every member drawn with the mean comeback chance; each one's chance from its contacts' posts;
+    the lapsed pasts drawn again with it), each on every member before the next. Each member's
+    draws are its own, so the members are the same whatever ``workers``. The kernel releases the
+    GIL, so the threads run at once (this thread takes the first part)."""
+    g = graph
+    post, redo, back = np.zeros(n), np.empty((n, 5), np.int64), np.empty(n)
+    workers = max(1, min(workers, n))
     cuts = [n * c // workers for c in range(workers + 1)]
     parts = list(zip(cuts[:-1], cuts[1:], strict=True))
-    pool = _pool(workers - 1)
-    r = float(P[L.P_REENGAGEMENT])
-    g = graph
-    steps = (
-        lambda lo, hi: start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi),
-        lambda lo, hi: contacts_bring_back(r, post, g.indptr, g.indices, g.deg, back, lo, hi),
-        lambda lo, hi: start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, hi),
-    )
-    for step in steps:  # each step on every member before the next; this thread takes a part too
-        others = [pool.submit(step, lo, hi) for lo, hi in parts[1:]]
-        step(*parts[0])
+    pool = _pool(workers - 1) if workers > 1 else None
+    for step in range(START_STEPS):
+        args = (step, seed, n_hubs, P, S, g.indptr, g.indices, g.deg, F, B, I, U, post, redo, back)
+        others = [pool.submit(start_step, *args, lo, hi) for lo, hi in parts[1:]] if pool else []
+        start_step(*args, *parts[0])
         for f in others:
             f.result()
 
@@ -186,17 +171,10 @@ def ready_start(
     I: np.ndarray,  # noqa: E741
     U: np.ndarray,
 ) -> None:
-    """Call every kernel of :func:`draw_start` on no member, typed as a start calls them, so a
-    process's first start of each kind loads nothing from numba's cache (``Simulation`` readies
-    them after its first run on every core: the first small run after a big one then pays no
-    load, 10 ms and more)."""
-    S = np.zeros(L.N_ST)
-    g = graph
-    start_members(0, 0, 0, P, S, g.indptr, g.indices, g.deg, F, B, I, U)
-    post, back, redo = np.zeros(0), np.zeros(0), np.zeros((0, 5), np.int64)
-    start_first(0, 0, P, S, F, B, I, U, post, redo, 0, 0)
-    contacts_bring_back(0.0, post, g.indptr, g.indices, g.deg, back, 0, 0)
-    start_again(0, 0, P, S, F, B, I, U, back, redo, 0, 0)
+    """Call the start's kernel on no member, typed as :func:`draw_start` calls it, so a process's
+    first small run loads nothing from numba's cache (``Simulation`` readies it after its first
+    run on every core: the first small run after a big one then pays no load, 10 ms and more)."""
+    draw_start(0, 0, 0, P, np.zeros(L.N_ST), graph, F, B, I, U)
 
 
 def new_state(
@@ -212,8 +190,9 @@ def new_state(
 ) -> State:
     """Create the state of a run at day 0 with ``graph.n`` initial members at the steady start
     ``S`` (``cmsim.steady.start_scalars``; on every core if ``threads``, else on
-    ``start_workers`` threads (:func:`draw_start`); the same members every way). A start drawn before in this process is copied (:mod:`cmsim.start_cache`; ``origin``:
-    the generator's arguments of ``graph``, as built, else None: its rows are hashed)."""
+    ``start_workers`` threads (:func:`draw_start`); the same members every way). A start drawn
+    before in this process is copied (:mod:`cmsim.start_cache`; ``origin``: the generator's
+    arguments of ``graph``, as built, else None: its rows are hashed)."""
     n = graph.n
     cap = graph.capacity
     F = zeros((L.N_F, cap), L.F_DTYPE)

@@ -377,37 +377,31 @@ def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monke
 
 
 def test_first_threaded_run_readies_the_small_runs_start(monkeypatch) -> None:
-    """The readying calls type their arguments as a small run's start does (on one thread, and on
-    several: ``draw_start``), so the first small run after a big one loads no kernel (it paid
-    23 ms when the readying called another kernel)."""
+    """The readying call types its arguments as a small run's start does (on one thread, and on
+    several: ``draw_start`` calls one kernel either way), so the first small run after a big one
+    loads no kernel (it paid 23 ms when the readying called another kernel)."""
     import numba
 
-    names = ("start_members", "start_first", "contacts_bring_back", "start_again")
     calls: list = []
+    real = cmsim.state.start_step
 
-    def spy(name: str):  # noqa: ANN202
-        real = getattr(cmsim.state, name)
+    def spy(*a):  # noqa: ANN002, ANN202
+        calls.append(tuple(numba.typeof(x) for x in a))
+        return real(*a)
 
-        def call(*a):  # noqa: ANN002, ANN202
-            calls.append((name, tuple(numba.typeof(x) for x in a)))
-            return real(*a)
-
-        return call
-
-    for name in names:
-        monkeypatch.setattr(cmsim.state, name, spy(name))
+    monkeypatch.setattr(cmsim.state, "start_step", spy)
     monkeypatch.setattr(cmsim.simulation, "_serial_ready", False)
     cmsim.start_cache.clear()
     cmsim.run_spec("forum", seed=5, members=500, days=3, threads=2).run()  # readies
     readied = set(calls)
-    assert {n for n, _ in readied} == set(names) and len(calls) == len(names)
+    assert len(readied) == 1 and len(calls) == 3  # the three steps, on no member
     calls.clear()
     cmsim.run_spec("forum", seed=6, members=500, days=3, threads=1).run()  # starts on one thread
-    assert [n for n, _ in calls] == ["start_members"] and set(calls) <= readied
+    assert len(calls) == 3 and set(calls) == readied
     calls.clear()
     monkeypatch.setattr(cmsim.simulation, "_start_workers", lambda n, threads: 2)
     cmsim.run_spec("forum", seed=7, members=1500, days=3).run()  # starts on two threads
-    assert {n for n, _ in calls} == set(names[1:]) and set(calls) <= readied
+    assert len(calls) == 6 and set(calls) == readied
 
 
 def _expected_starts(deg: np.ndarray, nc: int, member_work: float, share: float) -> np.ndarray:
@@ -544,8 +538,7 @@ def test_every_kernel_a_run_calls_from_python_releases_the_gil() -> None:
     from cmsim._kernels import graphs as kg
     from cmsim._kernels import members as km
 
-    kernels = [step.run_days_ser, step.chunk_starts, km.start_members, km.start_first, km.contacts_bring_back,
-               km.start_again, kg.social_edges, kg.block_edges,
+    kernels = [step.run_days_ser, step.chunk_starts, km.start_members, km.start_step, kg.social_edges, kg.block_edges,
                kg.hub_edges, kg.smallworld_edges, kg.fill_csr, kg.fill_csr_sorting, kg.degree_counts]  # fmt: skip
     held = [k.py_func.__name__ for k in kernels if not k.targetoptions.get("nogil")]
     assert held == []

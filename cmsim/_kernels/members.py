@@ -465,16 +465,31 @@ def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
     """:func:`start_comebacks` then :func:`init_members` (one thread), drawing each past once
     where it can: a past that never lapsed did not read the comeback chance, so the first
     round's draw stands and only the members whose past lapsed are drawn again with their own
-    comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``).
-    ``cmsim.state`` runs the same three steps (:func:`start_first`, :func:`contacts_bring_back`,
-    :func:`start_again`) on several threads, each on its own members."""
-    post = np.zeros(n)
-    redo = np.empty((n, 5), np.int64)  # where each past first read ``back`` (k = -1: never)
-    lo = np.int64(0)  # (not a literal 0: the steps' one compiled copy, the one threads call)
-    start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, n)
-    back = np.empty(n)
-    contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, lo, n)
-    start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, n)
+    comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``), in the
+    three steps of :func:`start_step`, which ``cmsim.state.draw_start`` runs on one thread or
+    several."""
+    post, redo, back = np.zeros(n), np.empty((n, 5), np.int64), np.empty(n)
+    lo = np.int64(0)  # (not a literal 0: the steps' one compiled copy)
+    for step in range(START_STEPS):
+        start_step(step, seed, n_hubs, P, S, indptr, indices, deg, F, B, I, U, post, redo, back, lo, n)
+
+
+#: The steps of the start (:func:`start_step`), each done on every member before the next.
+START_STEPS = 3
+
+
+@njit(cache=True, nogil=True)
+def start_step(step, seed, n_hubs, P, S, indptr, indices, deg, F, B, I, U, post, redo, back, lo, hi):
+    """Step ``step`` of :func:`start_members` for members ``lo..hi-1`` (``post``, ``back``:
+    float64[n]; ``redo``: int64[n, 5], where each past first read the comeback chance):
+    0, :func:`start_first`; 1, :func:`contacts_bring_back` (``back`` from every member's ``post``);
+    2, :func:`start_again`. One kernel for the three, so a process loads one from numba's cache."""
+    if step == 0:
+        start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi)
+    elif step == 1:
+        contacts_bring_back(P[L.P_REENGAGEMENT], post, indptr, indices, deg, back, lo, hi)
+    else:
+        start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, hi)
 
 
 @njit(cache=True, nogil=True)
