@@ -12,8 +12,14 @@ that declare their signatures), builds its graph and draws its start:
   bulk of the import's compiling): the helper does not compile it a second time while the
   first run's import does;
 - then ``community_changes``, once that import has put ``members`` in the cache;
-- last ``count_posters``, the kernel whose absence from the cache means it is cold (its module
-  imports no other kernel, so :func:`start` finds out without compiling anything).
+- last ``count_posters``.
+
+The helper then leaves a file (``DONE``) in the cache's folder: its absence means the cache is
+cold. :func:`start` finds the folder through ``count_posters`` (``PROBE``), whose module imports
+no other compiled kernel, so it asks without compiling anything and the helper starts before the
+first run's import compiles. The order above is what the timing usually gives, not a guarantee:
+a kernel the helper has not finished when the first run needs it is compiled by the run too (the
+same code, so the same results), and both processes compile ``rng``'s few kernels at import.
 
 The first run, once it has drawn its start, compiles ``act_chunk`` itself and then waits for the
 helper's kernels (:func:`ready`), so the two processes never compile the same step kernel; the
@@ -21,8 +27,7 @@ daily step that calls them all is compiled last, from what the cache then holds
 (``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
-kernels itself, with the same results. It starts only when the cache holds no ``count_posters``
-yet, on a machine with more than one core, and not when ``CMSIM_PRECOMPILE=0``.
+kernels itself, with the same results. It starts only when the cache holds no ``DONE`` yet, on a machine with more than one core, and not when ``CMSIM_PRECOMPILE=0``.
 :func:`compile_ahead` does the helper's work in the foreground.
 """
 
@@ -38,11 +43,13 @@ from numba import types as nt
 
 __all__ = [
     "HELPER_KERNELS",
-    "MARKER",
+    "DONE",
+    "PROBE",
     "MODULES",
     "SIGNATURES",
     "cache_is_cold",
     "compile_ahead",
+    "mark_done",
     "ready",
     "start",
 ]
@@ -80,14 +87,16 @@ HELPER_KERNELS = (
     "community_changes",
     "count_posters",
 )
-#: The kernel whose compiled copy in the cache means it is warm (the helper's last).
-MARKER = "count_posters"
+#: The kernel whose cache folder :func:`start` looks in (its module imports no compiled kernel).
+PROBE = "count_posters"
+#: The file the helper leaves in that folder when it has compiled ``HELPER_KERNELS``.
+DONE = "cmsim-precompile.done"
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
 #: imports the public API, time it need not wait: the kernels import only numba and each other),
 #: then compiles.
 _HELPER = (
     "import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m; "
-    "from cmsim.precompile import compile_ahead; compile_ahead()"
+    "from cmsim.precompile import compile_ahead, mark_done; compile_ahead(); mark_done()"
 )
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
@@ -112,10 +121,25 @@ def _index_path(dispatcher) -> Path | None:
         return None
 
 
+def _folder() -> Path | None:
+    """The folder of numba's cache for the kernels (``PROBE``'s), None where numba keeps none."""
+    path = _index_path(_kernels((PROBE,))[PROBE])
+    return None if path is None else path.parent
+
+
 def cache_is_cold() -> bool:
-    """True when numba's cache holds no compiled ``MARKER`` (nor a known location)."""
-    path = _index_path(_kernels((MARKER,))[MARKER])
-    return path is not None and not path.exists()
+    """True when no helper has filled numba's cache yet (no ``DONE`` in its folder; False where
+    the folder is not known)."""
+    folder = _folder()
+    return folder is not None and not (folder / DONE).exists()
+
+
+def mark_done() -> None:
+    """Leave ``DONE`` in the cache's folder: the helper has compiled its kernels there."""
+    folder = _folder()
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / DONE).touch()
 
 
 def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:
@@ -158,8 +182,7 @@ def start() -> bool:
     try:
         if not cache_is_cold():
             return False
-        index = _index_path(_kernels((MARKER,))[MARKER])
-        lock = index.parent / "cmsim-precompile.lock"  # type: ignore[union-attr]
+        lock = _folder() / "cmsim-precompile.lock"  # type: ignore[operator]
         lock.parent.mkdir(parents=True, exist_ok=True)
         try:
             if time.time() - lock.stat().st_mtime < LOCK_FRESH_S:

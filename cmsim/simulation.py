@@ -29,7 +29,15 @@ from cmsim.plan import Plan, event_labels
 from cmsim.room import GIVE_BACK_FROM, give_back_scratch
 from cmsim.run import Run, daily_frame, members_table, summarize
 from cmsim.scenario import Scenario
-from cmsim.state import PARALLEL_MIN_MEMBERS, START_THREADS_MIN, State, arrivals_bound, new_state, ready_start
+from cmsim.state import (
+    PARALLEL_MIN_MEMBERS,
+    START_THREAD_MEMBERS,
+    START_THREADS_MIN,
+    State,
+    arrivals_bound,
+    new_state,
+    ready_start,
+)
 from cmsim.steady import start_scalars
 from cmsim.strategies import Observation, StrategyLike, observe
 from cmsim.timeline import Intervention, as_interventions, build_timeline
@@ -57,10 +65,23 @@ def _threaded(members: int, threads: int | None) -> bool:
 
 def _start_workers(members: int, threads: int | None) -> int:
     """Threads that draw the steady start of a run that steps on one (``threads`` not given, from
-    ``START_THREADS_MIN`` members on: every core numba may use here; else one)."""
-    if threads is None and members >= START_THREADS_MIN:
-        return int(numba.get_num_threads())
-    return 1
+    ``START_THREADS_MIN`` members on: the threads numba's kernels may use here, at most one per
+    ``START_THREAD_MEMBERS`` members; else one). Asks without starting numba's threads (a
+    process that started them cannot fork safely): their count as set once they run, else the
+    count they would start with."""
+    if threads is not None or members < START_THREADS_MIN:
+        return 1
+    cores = int(numba.get_num_threads()) if _numba_threads_started() else int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    return max(1, min(cores, members // START_THREAD_MEMBERS))
+
+
+def _numba_threads_started() -> bool:
+    """Whether numba's threading layer has started in this process (asked without starting it)."""
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:  # pragma: no cover - numba moved it
+        return True
+    return bool(getattr(parallel, "_is_initialized", True))
 
 
 def _thread_count(threads: int | None) -> AbstractContextManager[Any]:

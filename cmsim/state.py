@@ -7,7 +7,6 @@ multiprocessing) and can be copied to branch a run.
 from __future__ import annotations
 
 import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -38,6 +37,9 @@ PARALLEL_MIN_MEMBERS = 8_000
 #: (``threads=None``) draws its steady start on them (:func:`draw_start`), though it steps on one:
 #: a 2,000-member start takes 2.7 ms on 2 threads against 5.5 ms on one (``benchmarks/README.md``).
 START_THREADS_MIN = 1_000
+#: Members a start's thread draws at the least (a thread more costs about 0.1 ms to start and to
+#: hand each step to: below this many members a part is not worth it).
+START_THREAD_MEMBERS = 500
 #: Target members per chunk of the parallel split (chunks are balanced by expected work).
 CHUNK_MEMBERS = 4_000
 #: Work of one member's day, in contacts read (for balancing chunks). Measured at 1M members,
@@ -116,19 +118,6 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-#: The threads of :func:`draw_start` in this process: ``(pid, threads, pool)`` (a forked child
-#: makes its own).
-_POOL: tuple[int, int, ThreadPoolExecutor] | None = None
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None or _POOL[0] != os.getpid() or _POOL[1] < workers:
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cmsim-start")
-        _POOL = (os.getpid(), workers, pool)
-    return _POOL[2]
-
-
 def draw_start(
     seed: int,
     n: int,
@@ -148,19 +137,29 @@ def draw_start(
     every member drawn with the mean comeback chance; each one's chance from its contacts' posts;
     the lapsed pasts drawn again with it), each on every member before the next. Each member's
     draws are its own, so the members are the same whatever ``workers``. The kernel releases the
-    GIL, so the threads run at once (this thread takes the first part)."""
+    GIL, so the threads run at once: this one takes the first part, ``workers - 1`` Python threads
+    of this call the others (numba's own threads are not started: a process that used them could
+    not fork safely), and the call ends when every part has, whatever fails."""
     g = graph
     post, redo, back = np.zeros(n), np.empty((n, 5), np.int64), np.empty(n)
     workers = max(1, min(workers, n))
     cuts = [n * c // workers for c in range(workers + 1)]
     parts = list(zip(cuts[:-1], cuts[1:], strict=True))
-    pool = _pool(workers - 1) if workers > 1 else None
-    for step in range(START_STEPS):
-        args = (step, seed, n_hubs, P, S, g.indptr, g.indices, g.deg, F, B, I, U, post, redo, back)
-        others = [pool.submit(start_step, *args, lo, hi) for lo, hi in parts[1:]] if pool else []
-        start_step(*args, *parts[0])
-        for f in others:
-            f.result()
+    if workers == 1:
+        for step in range(START_STEPS):
+            start_step(
+                step, seed, n_hubs, P, S, g.indptr, g.indices, g.deg, F, B, I, U, post, redo, back, 0, n
+            )
+        return
+    with ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="cmsim-start") as pool:
+        for step in range(START_STEPS):
+            args = (step, seed, n_hubs, P, S, g.indptr, g.indices, g.deg, F, B, I, U, post, redo, back)
+            others = [pool.submit(start_step, *args, lo, hi) for lo, hi in parts[1:]]
+            try:
+                start_step(*args, *parts[0])
+            finally:
+                for f in others:
+                    f.result()  # (each part's end awaited, even when this one failed)
 
 
 def ready_start(

@@ -107,16 +107,16 @@ def _fake_cache(monkeypatch, tmp_path) -> tuple[list, dict]:
     return compiled, paths
 
 
-def test_the_helpers_first_kernels_import_no_members_and_its_last_is_the_marker() -> None:
+def test_the_helpers_first_kernels_import_no_members_and_the_cold_probe_compiles_nothing() -> None:
     """The helper compiles the graph's kernels, ``day_scalars`` and ``resolve_chunk`` while the
     first run's import compiles ``members``: their modules must not import it (the helper would
-    compile it a second time). ``start`` asks for the marker only, whose module imports no
-    compiled kernel, so the helper starts before anything compiles."""
+    compile it a second time). ``start`` asks whether the cache is cold through ``PROBE``, whose
+    module imports no compiled kernel, so the helper starts before anything compiles."""
     package = os.path.dirname(precompile.__file__)
     code = (
         f"import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m\n"
         "from cmsim import precompile\n"
-        "precompile._kernels((precompile.MARKER,))\n"
+        "precompile.cache_is_cold()\n"
         "marker = sorted(k for k in sys.modules if k.startswith('cmsim._kernels.'))\n"
         "precompile._kernels(precompile.HELPER_KERNELS[:4])\n"
         "print(marker, 'cmsim._kernels.members' in sys.modules)\n"
@@ -126,7 +126,7 @@ def test_the_helpers_first_kernels_import_no_members_and_its_last_is_the_marker(
     assert done.stdout.split() == ["['cmsim._kernels.comebacks',", "'cmsim._kernels.layout',",
                                    "'cmsim._kernels.prefetch']", "False"]  # fmt: skip
     assert precompile.HELPER_KERNELS[:4] == ("degree_counts", "fill_csr", "day_scalars", "resolve_chunk")
-    assert precompile.HELPER_KERNELS[-1] == precompile.MARKER
+    assert precompile.PROBE in precompile.HELPER_KERNELS
 
 
 def test_ready_compiles_the_first_runs_share_then_waits_for_the_helpers(monkeypatch, tmp_path) -> None:
@@ -166,14 +166,16 @@ def test_ready_stops_waiting_when_the_helper_ends_or_takes_too_long(monkeypatch,
 
 
 def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
-    """``import cmsim`` launches the helper before the public API (the engine, the tables) is
-    imported; pandas and the many-run API wait for their first use."""
+    """``import cmsim`` launches the helper before the public API (the engine, the tables) and any
+    module with kernels compiled at import (``rng``, ``members``) is imported; pandas and the
+    many-run API wait for their first use."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("the helper runs only on machines with more than one core")
     code = (
         "import subprocess, sys\n"
         "seen = []\n"
-        "subprocess.Popen = lambda *a, **k: seen.append('cmsim.simulation' in sys.modules)\n"
+        "heavy = ('cmsim.simulation', 'cmsim._kernels.rng', 'cmsim._kernels.graphs', 'cmsim._kernels.members')\n"
+        "subprocess.Popen = lambda *a, **k: seen.append(any(m in sys.modules for m in heavy))\n"
         "import cmsim\n"
         "print(seen, 'cmsim.simulation' in sys.modules, 'pandas' in sys.modules, 'cmsim.batch' in sys.modules)\n"
         "cmsim.compare\n"
@@ -204,7 +206,7 @@ def test_the_many_run_subpackages_are_found_after_a_plain_import() -> None:
 def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_path) -> None:
     launched = []
     monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: launched.append((a, k)))
-    index = tmp_path / "step" / "community_changes.nbi"
+    index = tmp_path / "step" / "count_posters.nbi"  # (the probe's: its folder is the cache's)
     monkeypatch.setattr(precompile, "_index_path", lambda dispatcher: index)
     monkeypatch.setenv("CMSIM_PRECOMPILE", "1")
 
@@ -222,10 +224,15 @@ def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_
     os.utime(lock, (old, old))
     assert again() and len(launched) == 2  # a stale lock does not block
     index.write_bytes(b"")
-    assert not again() and len(launched) == 2  # warm cache: nothing to do
-    index.unlink()
+    os.utime(lock, (old, old))
+    assert again() and len(launched) == 3  # the probe compiled (by a run, a doctest): still cold
+    precompile.mark_done()  # what the helper does last
+    assert (index.parent / precompile.DONE).exists()
+    os.utime(lock, (old, old))
+    assert not again() and len(launched) == 3  # warm cache: nothing to do
+    (index.parent / precompile.DONE).unlink()
     monkeypatch.setenv("CMSIM_PRECOMPILE", "0")
-    assert not again() and len(launched) == 2  # switched off
+    assert not again() and len(launched) == 3  # switched off
 
 
 @pytest.mark.slow

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -206,14 +210,35 @@ def test_the_start_on_several_threads_places_the_members_one_thread_does(name: s
             assert np.array_equal(x, y)
 
 
-def test_a_small_run_draws_its_start_on_every_core_unless_told_one_thread() -> None:
+def test_a_small_run_draws_its_start_on_every_core_unless_told_one_thread(monkeypatch) -> None:
     import numba
 
+    from cmsim import simulation
     from cmsim.simulation import _start_workers
 
-    cores = numba.get_num_threads()
-    assert _start_workers(state.START_THREADS_MIN, None) == cores
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 16)  # (numba's threads not started)
+    monkeypatch.setattr(simulation, "_numba_threads_started", lambda: False)
+    assert _start_workers(state.START_THREADS_MIN, None) == 2  # a thread per 500 members at most
+    assert _start_workers(7999, None) == 15
     assert _start_workers(state.START_THREADS_MIN - 1, None) == 1  # threads cost more than they save
     assert _start_workers(5000, 1) == 1  # a batch's run: its siblings use the other cores
     # (asked for several threads, a run steps on them and draws its start on them as a big run does)
     assert _start_workers(5000, 2) == 1
+    monkeypatch.setattr(numba.config, "NUMBA_NUM_THREADS", 1)
+    assert _start_workers(5000, None) == 1
+
+
+def test_a_small_runs_start_does_not_start_numbas_threads() -> None:
+    # a process that started numba's OpenMP threads is killed when a child it forks runs a
+    # parallel kernel: a small run on several threads must use Python's, not numba's
+    code = (
+        "import cmsim\n"
+        "from numba.np.ufunc import parallel\n"
+        "from cmsim.simulation import _start_workers\n"
+        "cmsim.simulate('forum', 'balanced', seed=1, members=2000, days=3)\n"
+        "print(_start_workers(2000, None), parallel._is_initialized)\n"
+    )
+    env = {**os.environ, "NUMBA_NUM_THREADS": "2", "CMSIM_PRECOMPILE": "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "False"]
