@@ -14,10 +14,12 @@ that declare their signatures), builds its graph and draws its start:
 - then ``community_changes``, once that import has put ``members`` in the cache;
 - last ``count_posters``.
 
-The helper then leaves a file (``DONE``) in the cache's folder: its absence means the cache is
-cold. :func:`start` finds the folder through ``count_posters`` (``PROBE``), whose module imports
-no other compiled kernel, so it asks without compiling anything and the helper starts before the
-first run's import compiles. The order above is what the timing usually gives, not a guarantee:
+The cache is cold while its folder lacks a compiled copy of any of ``HELPER_KERNELS`` (whoever
+compiled them: the helper, or runs and tests without it; one kernel alone, say ``count_posters``
+called by its doctest, does not make it warm). :func:`start` finds the folder through
+``count_posters`` (``PROBE``), whose module imports no other compiled kernel, and looks for the
+kernels' index files by name, so it asks without compiling anything and the helper starts before
+the first run's import compiles. The order above is what the timing usually gives, not a guarantee:
 a kernel the helper has not finished when the first run needs it is compiled by the run too (the
 same code, so the same results), and both processes compile ``rng``'s few kernels at import.
 
@@ -27,7 +29,7 @@ daily step that calls them all is compiled last, from what the cache then holds
 (``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
-kernels itself, with the same results. It starts only when the cache holds no ``DONE`` yet, on a machine with more than one core, and not when ``CMSIM_PRECOMPILE=0``.
+kernels itself, with the same results. It starts only when the cache is cold, on a machine with more than one core, and not when ``CMSIM_PRECOMPILE=0``.
 :func:`compile_ahead` does the helper's work in the foreground.
 """
 
@@ -43,13 +45,11 @@ from numba import types as nt
 
 __all__ = [
     "HELPER_KERNELS",
-    "DONE",
     "PROBE",
     "MODULES",
     "SIGNATURES",
     "cache_is_cold",
     "compile_ahead",
-    "mark_done",
     "ready",
     "start",
 ]
@@ -89,14 +89,12 @@ HELPER_KERNELS = (
 )
 #: The kernel whose cache folder :func:`start` looks in (its module imports no compiled kernel).
 PROBE = "count_posters"
-#: The file the helper leaves in that folder when it has compiled ``HELPER_KERNELS``.
-DONE = "cmsim-precompile.done"
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
 #: imports the public API, time it need not wait: the kernels import only numba and each other),
 #: then compiles.
 _HELPER = (
     "import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m; "
-    "from cmsim.precompile import compile_ahead, mark_done; compile_ahead(); mark_done()"
+    "from cmsim.precompile import compile_ahead; compile_ahead()"
 )
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
@@ -128,18 +126,13 @@ def _folder() -> Path | None:
 
 
 def cache_is_cold() -> bool:
-    """True when no helper has filled numba's cache yet (no ``DONE`` in its folder; False where
-    the folder is not known)."""
+    """True when numba's cache lacks a compiled copy of any of ``HELPER_KERNELS`` (False where its
+    folder is not known). Looks for their index files by numba's naming, ``module.kernel-line.pyXY.nbi``
+    (private, as ``_index_path``), without importing their modules."""
     folder = _folder()
-    return folder is not None and not (folder / DONE).exists()
-
-
-def mark_done() -> None:
-    """Leave ``DONE`` in the cache's folder: the helper has compiled its kernels there."""
-    folder = _folder()
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / DONE).touch()
+    if folder is None:
+        return False
+    return not all(any(folder.glob(f"{MODULES[n]}.{n}-*.nbi")) for n in HELPER_KERNELS)
 
 
 def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:

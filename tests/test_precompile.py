@@ -223,16 +223,26 @@ def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_
     old = time.time() - 2 * precompile.LOCK_FRESH_S
     os.utime(lock, (old, old))
     assert again() and len(launched) == 2  # a stale lock does not block
-    index.write_bytes(b"")
+    folder = index.parent
+    (folder / "comebacks.count_posters-102.py311.nbi").write_bytes(b"")  # numba's index names
     os.utime(lock, (old, old))
-    assert again() and len(launched) == 3  # the probe compiled (by a run, a doctest): still cold
-    precompile.mark_done()  # what the helper does last
-    assert (index.parent / precompile.DONE).exists()
+    assert again() and len(launched) == 3  # the probe compiled (by its doctest, say): still cold
+    for name in precompile.HELPER_KERNELS:
+        (folder / f"{precompile.MODULES[name]}.{name}-7.py311.nbi").write_bytes(b"")
+    (folder / "community.community_changes-7.py311.nbi").unlink()
     os.utime(lock, (old, old))
-    assert not again() and len(launched) == 3  # warm cache: nothing to do
-    (index.parent / precompile.DONE).unlink()
+    assert again() and len(launched) == 4  # one helper kernel missing: cold
+    (folder / "community.community_changes-9.py311.nbi").write_bytes(b"")
+    (folder / "graphs.fill_csr-7.py311.nbi").unlink()
+    (folder / "graphs.fill_csr_sorting-7.py311.nbi").write_bytes(b"")  # another kernel, not fill_csr
+    os.utime(lock, (old, old))
+    assert again() and len(launched) == 5
+    (folder / "graphs.fill_csr-8.py311.nbi").write_bytes(b"")
+    os.utime(lock, (old, old))
+    assert not again() and len(launched) == 5  # warm (filled by the helper or by runs without it)
     monkeypatch.setenv("CMSIM_PRECOMPILE", "0")
-    assert not again() and len(launched) == 3  # switched off
+    (folder / "community.community_changes-9.py311.nbi").unlink()
+    assert not again() and len(launched) == 5  # switched off
 
 
 @pytest.mark.slow
