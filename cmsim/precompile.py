@@ -19,8 +19,8 @@ compiled them: the helper, or runs and tests without it; one kernel alone, say `
 called by its doctest, does not make it warm). :func:`start` finds the folder through
 ``count_posters`` (``PROBE``), whose module imports no other compiled kernel, and looks for the
 kernels' index files by name, so it asks without compiling anything and the helper starts before
-the first run's import compiles. The order above is what the timing usually gives, not a guarantee:
-a kernel the helper has not finished when the first run needs it is compiled by the run too (the
+the first run's import compiles. The order above is what the timing usually gives, not a
+guarantee: a kernel the helper has not finished when the first run needs it is compiled by the run too (the
 same code, so the same results), and both processes compile ``rng``'s few kernels at import.
 
 The first run, once it has drawn its start, compiles ``act_chunk`` itself and then waits for the
@@ -29,8 +29,9 @@ daily step that calls them all is compiled last, from what the cache then holds
 (``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
-kernels itself, with the same results. It starts only when the cache is cold, on a machine with more than one core, and not when ``CMSIM_PRECOMPILE=0``.
-:func:`compile_ahead` does the helper's work in the foreground.
+kernels itself, with the same results. It starts only when the cache is cold, on a machine with
+more than one core, and not when ``CMSIM_PRECOMPILE=0``. :func:`compile_ahead` does the helper's
+work in the foreground.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ def _folder() -> Path | None:
 
 def cache_is_cold() -> bool:
     """True when numba's cache lacks a compiled copy of any of ``HELPER_KERNELS`` (False where its
-    folder is not known). Looks for their index files by numba's naming, ``module.kernel-line.pyXY.nbi``
-    (private, as ``_index_path``), without importing their modules."""
+    folder is not known). Looks for their index files by numba's naming,
+    ``module.kernel-line.pyXY.nbi`` (private, as ``_index_path``), without importing their modules."""
     folder = _folder()
     if folder is None:
         return False

@@ -71,7 +71,10 @@ def _start_workers(members: int, threads: int | None) -> int:
     count they would start with."""
     if threads is not None or members < START_THREADS_MIN:
         return 1
-    cores = int(numba.get_num_threads()) if _numba_threads_started() else int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if _numba_threads_started():
+        cores = int(numba.get_num_threads())
+    else:
+        cores = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     return max(1, min(cores, members // START_THREAD_MEMBERS))
 
 
@@ -79,9 +82,9 @@ def _numba_threads_started() -> bool:
     """Whether numba's threading layer has started in this process (asked without starting it)."""
     try:
         from numba.np.ufunc import parallel
-    except ImportError:  # pragma: no cover - numba moved it
-        return True
-    return bool(getattr(parallel, "_is_initialized", True))
+    except ImportError:  # pragma: no cover - numba moved it: ask as if not started (no fork risk)
+        return False
+    return bool(getattr(parallel, "_is_initialized", False))
 
 
 def _thread_count(threads: int | None) -> AbstractContextManager[Any]:
@@ -288,8 +291,8 @@ class Simulation:
         if threaded and not _serial_ready:
             # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
             # cache, or compiled), so the first small run after a big one does not pay ~20 ms:
-            # the one-thread step and every kernel of a small run's start (``ready_start``; the
-            # first 2,000-member run after a big one paid 23 ms when the start's were not readied)
+            # the one-thread step and a small run's start kernel (``ready_start``; the first
+            # 2,000-member run after a big one paid 23 ms when the start's was not readied)
             run_days_ser(d0, d0, *args)
             ready_start(st.P, g, st.F, st.B, st.I, st.U)
             _serial_ready = True
