@@ -133,9 +133,9 @@ def draw_start(
 ) -> None:
     """Place the ``n`` initial members at the steady start ``S`` in slots ``0..n-1`` of ``F``,
     ``B``, ``I``, ``U``, on ``workers`` threads: the steps of
-    :func:`cmsim._kernels.members.start_members` (:func:`~cmsim._kernels.members.start_step`:
-    every member drawn with the mean comeback chance; each one's chance from its contacts' posts;
-    the lapsed pasts drawn again with it), each on every member before the next. Each member's
+    :func:`~cmsim._kernels.members.start_step` (every member drawn with the mean comeback chance;
+    each one's chance from its contacts' posts; the lapsed pasts drawn again with it), each on
+    every member before the next. Each member's
     draws are its own, so the members are the same whatever ``workers``. The kernel releases the
     GIL, so the threads run at once: this one takes the first part, ``workers - 1`` Python threads
     of this call the others (numba's own threads are not started: a process that used them could

@@ -538,7 +538,7 @@ def test_every_kernel_a_run_calls_from_python_releases_the_gil() -> None:
     from cmsim._kernels import graphs as kg
     from cmsim._kernels import members as km
 
-    kernels = [step.run_days_ser, step.chunk_starts, km.start_members, km.start_step, kg.social_edges, kg.block_edges,
+    kernels = [step.run_days_ser, step.chunk_starts, km.start_step, kg.social_edges, kg.block_edges,
                kg.hub_edges, kg.smallworld_edges, kg.fill_csr, kg.fill_csr_sorting, kg.degree_counts]  # fmt: skip
     held = [k.py_func.__name__ for k in kernels if not k.targetoptions.get("nogil")]
     assert held == []

@@ -127,9 +127,10 @@ def test_the_start_names_a_generated_graph_by_its_origin_and_hashes_a_given_one(
 
 
 def test_one_thread_start_draws_the_same_members_as_comebacks_then_members() -> None:
-    # start_members draws a past once where it never lapsed; the two-step reference draws all twice
+    # the one-pass start (draw_start) draws a past once where it never lapsed; the two-step
+    # reference draws all twice
     from cmsim._kernels import layout as L
-    from cmsim._kernels.members import init_members, start_comebacks, start_members
+    from cmsim._kernels.members import init_members, start_comebacks
     from cmsim.steady import start_scalars
 
     sim = Simulation("internal", "balanced", seed=6, members=1500, days=10)  # many lapsed members
@@ -143,7 +144,7 @@ def test_one_thread_start_draws_the_same_members_as_comebacks_then_members() -> 
     back = start_comebacks(6, n, g.n_hubs, st.P, S, g.indptr, g.indices, g.deg)
     init_members(6, n, g.n_hubs, st.P, S, *ref, 0, -1, back)
     got = [np.zeros_like(a) for a in ref]
-    start_members(6, n, g.n_hubs, st.P, S, g.indptr, g.indices, g.deg, *got)
+    state.draw_start(6, n, g.n_hubs, st.P, S, g, *got)
     assert (st.B[L.B_STATUS, :n] == L.LAPSED).sum() > 300
     for x, y in zip(ref, got, strict=True):
         assert np.array_equal(x, y)
@@ -151,7 +152,7 @@ def test_one_thread_start_draws_the_same_members_as_comebacks_then_members() -> 
 
 @pytest.mark.parametrize("name", ["forum", "social_media", "warned"])
 def test_a_past_drawn_again_from_its_first_lapse_is_the_past_drawn_from_the_start(name: str) -> None:
-    # start_members draws a lapsed past again from where it first read the comeback chance: every
+    # the one-pass start draws a lapsed past again from where it first read the comeback chance: every
     # earlier try, and that try up to there, did not read it, so the member is the same as drawn
     # from the start, whatever the comeback chance (0, the mean, its own, 1). "warned": a forum
     # whose members post toxic posts on most visits and are always caught, so a member's temper
@@ -189,7 +190,6 @@ def test_the_start_on_several_threads_places_the_members_one_thread_does(name: s
     # so the split between threads changes nothing (internal: many lapsed pasts drawn again;
     # customer: hubs; 0, 1 and 7 members: fewer members than parts)
     from cmsim._kernels import layout as L
-    from cmsim._kernels.members import start_members
     from cmsim.steady import start_scalars
 
     sim = Simulation(name, "balanced", seed=8, members=max(n, 2), days=5)
@@ -200,10 +200,10 @@ def test_the_start_on_several_threads_places_the_members_one_thread_does(name: s
         return [np.zeros_like(a) for a in (st.F, st.B, st.I, st.U)]
 
     ref = blank()
-    start_members(8, n, g.n_hubs, st.P, S, g.indptr, g.indices, g.deg, *ref)
+    state.draw_start(8, n, g.n_hubs, st.P, S, g, *ref)  # one thread
     if n >= 1000:
         assert (ref[1][L.B_STATUS, :n] == L.LAPSED).sum() > 50  # pasts drawn again
-    for workers in (1, 2, 3, 5):
+    for workers in (2, 3, 5):
         got = blank()
         state.draw_start(8, n, g.n_hubs, st.P, S, g, *got, workers)
         for x, y in zip(ref, got, strict=True):

@@ -60,7 +60,7 @@ HISTORY_DRAWS = 1 << 20
 #: before gave them (the first with the community's mean) and gives each its contacts' posts. A
 #: second round moved week 1's lapsed share by less than 0.003 in every scenario tried (internal,
 #: customer, social media, forum; 10 seeds) at twice the cost.
-COMEBACK_ROUNDS = 1  # (start_members assumes one)
+COMEBACK_ROUNDS = 1  # (start_step assumes one)
 
 
 @njit("float64(float64)", cache=True)
@@ -189,7 +189,7 @@ def _initial_member(seed, i, is_hub, P, S, back, resume):
     never lapsed, so it is the same whatever ``back``). Given that point as ``resume``, the draw
     starts there: every earlier try ended without reading ``back``, and so did that try up to
     there, so the member is the one a draw from the start would give with this ``back``
-    (:func:`start_members` draws again only from there). ``NO_RESUME``: from the start."""
+    (:func:`start_again` draws again only from there). ``NO_RESUME``: from the start."""
     kr = key(seed, L.S_TRAIT_ROLE, -1)
     u = uniform(kr, i)
     sigma, xs, tm = P[L.P_ACTIVITY_SIGMA], P[L.P_EXPERT_SHARE], P[L.P_TEMPER_MEAN]
@@ -460,30 +460,22 @@ def start_comebacks_par(seed, n, n_hubs, P, S, indptr, indices, deg):
     return back
 
 
-@njit(cache=True, nogil=True)
-def start_members(seed, n, n_hubs, P, S, indptr, indices, deg, F, B, I, U):
-    """:func:`start_comebacks` then :func:`init_members` (one thread), drawing each past once
-    where it can: a past that never lapsed did not read the comeback chance, so the first
-    round's draw stands and only the members whose past lapsed are drawn again with their own
-    comeback chance. The same members as the two calls (one round: ``COMEBACK_ROUNDS``), in the
-    three steps of :func:`start_step`, which ``cmsim.state.draw_start`` runs on one thread or
-    several."""
-    post, redo, back = np.zeros(n), np.empty((n, 5), np.int64), np.empty(n)
-    lo = np.int64(0)  # (not a literal 0: the steps' one compiled copy)
-    for step in range(START_STEPS):
-        start_step(step, seed, n_hubs, P, S, indptr, indices, deg, F, B, I, U, post, redo, back, lo, n)
-
-
 #: The steps of the start (:func:`start_step`), each done on every member before the next.
 START_STEPS = 3
 
 
 @njit(cache=True, nogil=True)
 def start_step(step, seed, n_hubs, P, S, indptr, indices, deg, F, B, I, U, post, redo, back, lo, hi):
-    """Step ``step`` of :func:`start_members` for members ``lo..hi-1`` (``post``, ``back``:
+    """Step ``step`` of the one-pass start for members ``lo..hi-1`` (``post``, ``back``:
     float64[n]; ``redo``: int64[n, 5], where each past first read the comeback chance):
     0, :func:`start_first`; 1, :func:`contacts_bring_back` (``back`` from every member's ``post``);
-    2, :func:`start_again`. One kernel for the three, so a process loads one from numba's cache."""
+    2, :func:`start_again`. One kernel for the three, so a process loads one from numba's cache.
+
+    The three steps, each on every member before the next (``cmsim.state.draw_start``, on one
+    thread or several), give the members of :func:`start_comebacks` then :func:`init_members`
+    (one round: ``COMEBACK_ROUNDS``), drawing each past once where they can: a past that never
+    lapsed did not read the comeback chance, so the first step's draw stands, and only the
+    members whose past lapsed are drawn again, from their first lapse, with their own chance."""
     if step == 0:
         start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi)
     elif step == 1:
@@ -494,7 +486,7 @@ def start_step(step, seed, n_hubs, P, S, indptr, indices, deg, F, B, I, U, post,
 
 @njit(cache=True, nogil=True)
 def start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi):
-    """The first step of :func:`start_members` for members ``lo..hi-1``: each drawn with the
+    """The first step of :func:`start_step` for members ``lo..hi-1``: each drawn with the
     community's mean comeback chance, its daily posts in ``post[i]`` and, in ``redo[i]``, where
     its past first read the chance (``redo[i, 1] = -1``: never, and the member is placed)."""
     for i in range(lo, hi):
@@ -511,7 +503,7 @@ def start_first(seed, n_hubs, P, S, F, B, I, U, post, redo, lo, hi):
 
 @njit(cache=True, nogil=True)
 def start_again(seed, n_hubs, P, S, F, B, I, U, back, redo, lo, hi):
-    """The last step of :func:`start_members` for members ``lo..hi-1``: each whose past read
+    """The last step of :func:`start_step` for members ``lo..hi-1``: each whose past read
     the comeback chance drawn again from there (``redo[i]``) with its own chance ``back[i]``,
     and placed."""
     for i in range(lo, hi):
