@@ -24,7 +24,7 @@ from cmsim._kernels.quiet import (
     BATCH,
     OTHER,
     VISITS,
-    comes_back,
+    comeback_chance,
     drift,
     fade,
     leaves,
@@ -403,10 +403,12 @@ def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, 
                 for e in range(e0, e0 + deg[iu]):
                     if u_act_prev[np.uint64(indices[np.uint64(e)])] & POSTED:
                         n_active += 1
-                if comes_back(
-                    k_reengage, i, iu, n_active, d, P[L.P_REENGAGEMENT], b_status, i_last_visit, f_eng
-                ):
-                    pc[T.K_REENGAGED] += 1.0
+                if n_active > 0:
+                    if uniform(k_reengage, i) < comeback_chance(P[L.P_REENGAGEMENT], n_active):
+                        b_status[iu] = L.ACTIVE
+                        i_last_visit[iu] = d
+                        f_eng[iu] = 1.0
+                        pc[T.K_REENGAGED] += 1.0
             elif st != L.EMPTY:
                 u_act_cur[iu] = 0
         if not ahead:  # (sorted ahead, sort_batch clears the counts it read)

@@ -84,20 +84,6 @@ def comeback_chance(reengagement, n):
 
 
 @njit(cache=True)
-def comes_back(k_reengage, i, iu, n, d, reengagement, b_status, i_last_visit, f_eng):
-    """Whether lapsed member ``i`` (slot ``iu``) comes back on day ``d``, ``n`` of its contacts
-    having posted yesterday (:func:`comeback_chance`); if so it is active again, seen today, at
-    engagement 1. Both passes call it: :func:`sort_batch` from the member's count, the main pass
-    from its row. Mesa: ``Member.stay_away_or_come_back``."""
-    if n > 0 and uniform(k_reengage, i) < comeback_chance(reengagement, n):
-        b_status[iu] = L.ACTIVE
-        i_last_visit[iu] = d
-        f_eng[iu] = 1.0
-        return True
-    return False
-
-
-@njit(cache=True)
 def leaves(k_churn, i, s, churn_base, churn_unhappy, churn_mult):
     """Whether active member ``i``, at satisfaction ``s`` at the end of its day, leaves for good
     (unhappy members leave sooner).
@@ -245,7 +231,10 @@ def sort_batch(b0, b1, off, todo, codes, d, P, Z, keys, indptr, indices, deg, b_
                 posted = np.int64(u_posters[iu])
                 if posted == FULL:
                     code = LAPSED_READS
-                elif comes_back(k_reengage, i, iu, posted, d, reengagement, b_status, i_last_visit, f_eng):
+                elif posted > 0 and uniform(k_reengage, i) < comeback_chance(reengagement, posted):
+                    b_status[iu] = L.ACTIVE
+                    i_last_visit[iu] = d
+                    f_eng[iu] = 1.0
                     back += 1
             if code >= 0:
                 todo[off + n] = i
