@@ -30,13 +30,21 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 #: Main just before issue 18's model changes (model 1.0: no steady start, capacity capped,
 #: peers answering contacts only): the "before" of issue 18 and 19's bench limits.
 BEFORE = "7ec5dcf"
+#: The code before issue 18 where the goals were set and met: `make bench` of round 8
+#: (2026-11-26, commit e9401e9, model 1.0 as ``BEFORE``, which only refactored it since) on a
+#: 2-core AMD EPYC (Zen 4) VM, LLVM's ``znver4`` (benchmarks/README.md, "Measured"). Used only
+#: to say what a ratio measured here, side by side, would give there.
+REFERENCE = {"engine_1m": 70.3e6, "ensemble_2core": 218.0, "start_cold": 8.8}
+REFERENCE_MACHINE = "round 8's 2-core AMD EPYC (Zen 4) VM"
 #: The name the earlier package is imported under.
 PACKAGE = "cmsim_before"
 
@@ -137,6 +145,36 @@ def paired_steps(
         del sims
         gc.collect()
     return out
+
+
+def alternate(calls: dict[str, Callable[[], object]], pairs: int) -> dict[str, list[float]]:
+    """Seconds of each call, per name, the calls taking turns ``pairs`` times (one pair is one
+    call of each, timed while the machine runs at one speed). Returns ``{name: [...]}``.
+
+    >>> seen = []
+    >>> out = alternate({"new": lambda: seen.append("n"), "old": lambda: seen.append("o")}, 2)
+    >>> seen, [len(v) for v in out.values()]
+    (['n', 'o', 'n', 'o'], [2, 2])
+    """
+    out: dict[str, list[float]] = {k: [] for k in calls}
+    for _ in range(pairs):
+        for name, call in calls.items():
+            t = time.perf_counter()
+            call()
+            out[name].append(time.perf_counter() - t)
+    return out
+
+
+def cold_start(code: str, pythonpath: str | None = None) -> None:
+    """Run ``code`` in a new Python process with an empty numba cache (``start_cold``'s
+    conditions); ``pythonpath`` put first on its path. Raises ``RuntimeError`` if it fails."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        if pythonpath is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, (pythonpath, env.get("PYTHONPATH"))))
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "child failed")
 
 
 def total_ratio(new: list[float], old: list[float]) -> float:

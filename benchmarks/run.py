@@ -547,12 +547,14 @@ def fig_before(cfg: Config) -> list[Row]:
     import before
 
     goal = ">= 0.85"
-    names = ("engine_vs_before", "small_step_vs_before", "small_run_vs_before")
+    names = ("engine_vs_before", "small_step_vs_before", "small_run_vs_before", "ensemble_vs_before",
+             "start_cold_vs_before")  # fmt: skip
     if cfg.quick:  # (compiles a second package from cold: a minute of CI for no check of the bench)
         return [Row(n, None, "x before", goal, None, "skipped in --quick (compiles the earlier package)")
                 for n in names]  # fmt: skip
     try:
-        before.load(before.export(ROOT, before.BEFORE, ROOT / "out" / "bench"))
+        folder = before.export(ROOT, before.BEFORE, ROOT / "out" / "bench")
+        before.load(folder)
         old_sim = importlib.import_module(before.PACKAGE + ".simulation").Simulation
     except Exception as exc:  # noqa: BLE001 - no git history, or the export fails to import
         return [_unavailable(n, goal, exc) for n in names]
@@ -581,16 +583,64 @@ def fig_before(cfg: Config) -> list[Row]:
     run, run_r = before.speed_ratio(whole, whole_old)
     ms = {k: 1e3 * statistics.median(small[k]["start"]) for k in ("new", "old")}
     when = f"before = {before.BEFORE} (model 1.0)"
+    ref, there = before.REFERENCE, before.REFERENCE_MACHINE
+    ens, ens_r, ens_rate = _ensemble_vs_before(cfg)
+    cold, cold_r, cold_s = _start_cold_vs_before(cfg, folder)
     return [
         Row(names[0], eng, "x before", goal, eng >= 0.85,
             f"engine_1m's runs (social_media, 1M members, mean degree 10, {days} days), stepping time summed over "
             f"{len(eng_r)} pairs of {span}-day spans; days 0-{days // 2 - 1} {halves[0]:.3f}, "
-            f"days {days // 2}-{days - 1} {halves[1]:.3f}; {when}", eng_r),
+            f"days {days // 2}-{days - 1} {halves[1]:.3f}; {when}; the code before read "
+            f"{ref['engine_1m'] / 1e6:.1f}M on {there}: x this ratio = {eng * ref['engine_1m'] / 1e6:.1f}M", eng_r),
         Row(names[1], step, "x before", goal, step >= 0.85,
             "forum, 2000 members x 180 days, stepping; median of 100 pairs", step_r),
         Row(names[2], run, "x before", "(report)", None,
             f"the same runs whole: start {ms['old']:.1f} -> {ms['new']:.1f} ms (the steady start)", run_r),
+        Row(names[3], ens, "x before", "(report)", None,
+            f"ensemble_2core's call (2 workers), runs/s now / before, median of {len(ens_r)} pairs: "
+            f"{ens_rate['old']:.0f} -> {ens_rate['new']:.0f} runs/s here; the code before ran "
+            f"{ref['ensemble_2core']:.0f} on {there}: x this ratio = {ens * ref['ensemble_2core']:.0f}", ens_r),
+        Row(names[4], cold, "x before", "(report)", None,
+            f"start_cold's child, seconds now / before, median of {len(cold_r)} pairs: "
+            f"{cold_s['old']:.1f} -> {cold_s['new']:.1f} s here; the code before took "
+            f"{ref['start_cold']:.1f} s on {there}: x this ratio = {cold * ref['start_cold']:.1f} s", cold_r),
     ]  # fmt: skip
+
+
+def _ensemble_vs_before(cfg: Config) -> tuple[float, list[float], dict[str, float]]:
+    """``fig_ensemble``'s 2-worker call of each code, in turn: the median over pairs of runs/s
+    now / before, the pairs' ratios and each code's median runs/s."""
+    import before
+
+    old_ensemble = importlib.import_module(before.PACKAGE).ensemble
+    runs_n = 200
+
+    def call(fn: Callable[..., Any], clear: Callable[[], None] | None) -> Callable[[], None]:
+        def once() -> None:
+            if clear is not None:
+                clear()
+            fn("forum", "balanced", seeds=runs_n, members=2_000, days=180, workers=2, progress=False)
+
+        return once
+
+    calls = {"new": call(cmsim.ensemble, start_cache.clear), "old": call(old_ensemble, None)}
+    before.alternate(calls, 1)  # (untimed: the workers' first runs)
+    secs = before.alternate(calls, noisy_reps(cfg))
+    ratio, ratios = before.speed_ratio(secs["new"], secs["old"])
+    return ratio, ratios, {k: runs_n / statistics.median(v) for k, v in secs.items()}
+
+
+def _start_cold_vs_before(cfg: Config, folder: Path) -> tuple[float, list[float], dict[str, float]]:
+    """``start_cold``'s child of each code, in turn: the median over pairs of seconds now /
+    before, the pairs' ratios and each code's median seconds."""
+    import before
+
+    code = _FIRST.format(n=2_000, days=180)
+    calls = {"new": lambda: before.cold_start(code),
+             "old": lambda: before.cold_start(before.rename(code), str(folder))}  # fmt: skip
+    secs = before.alternate(calls, cfg.reps)
+    ratios = [n / o for n, o in zip(secs["new"], secs["old"], strict=True)]
+    return statistics.median(ratios), ratios, {k: statistics.median(v) for k, v in secs.items()}
 
 
 # --- inside the model: one step of the notebook widget, picture redrawn -------------------------
@@ -634,8 +684,22 @@ FIGURES: dict[str, Callable[[Config], list[Row]]] = {
 }
 
 
+def _cpu_model() -> str:
+    """The processor's name as Linux gives it (``/proc/cpuinfo``), else what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, Any]:
-    """Where the figures were measured."""
+    """Where the figures were measured: the absolute goals were set on a 2-core AMD EPYC (Zen 4)
+    VM (``before.REFERENCE_MACHINE``); another processor moves every figure."""
+    import llvmlite.binding as llvm
     import numba
 
     try:
@@ -649,6 +713,8 @@ def machine() -> dict[str, Any]:
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
         "cpu": platform.processor() or platform.machine(),
+        "cpu_model": _cpu_model(),
+        "llvm_cpu": llvm.get_host_cpu_name(),
         "python": platform.python_version(),
         "numba": numba.__version__,
         "numpy": np.__version__,
@@ -718,7 +784,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     noisy = [n for n in names if n in NOISY_FIGURES and noisy_reps(cfg) > reps]
     more = f" ({noisy_reps(cfg)} for {' and '.join(noisy)})" if noisy else ""
-    print(f"cmsim bench{' --quick' if cfg.quick else ''}: {info['cores']} cores, numba {info['numba']}, "
+    print(f"cmsim bench{' --quick' if cfg.quick else ''}: {info['cores']} cores ({info['cpu_model']}, "
+          f"LLVM {info['llvm_cpu']}), numba {info['numba']}, "
           f"numpy {info['numpy']}, mesa {info['mesa']}, Python {info['python']}; median of {reps}{more}")  # fmt: skip
     print(table(rows))
     out = Path(args.out)

@@ -40,17 +40,14 @@ def test_quick_bench_measures_and_writes_every_figure(tmp_path: Path) -> None:
     assert {"ensemble_1core", "ensemble_2core", "ensemble_ratio", "calibrate_3p"} <= set(rows)
     assert {"sweep_10k_2w", "sweep_ratio", "sweep_dask_vs_local", "sweep_driver_peak_ratio"} <= set(rows)
     assert any(n.startswith("mesa_ratio_") for n in rows) and any(n.startswith("graph_") for n in rows)
-    assert {"engine_vs_before", "small_step_vs_before", "small_run_vs_before"} <= set(rows)
+    before = {"engine_vs_before", "small_step_vs_before", "small_run_vs_before", "ensemble_vs_before",
+              "start_cold_vs_before"}  # fmt: skip
+    assert before <= set(rows)
+    assert doc["machine"]["cpu_model"] and doc["machine"]["llvm_cpu"]  # (the goals were set on one processor)
     for name, row in rows.items():
         assert not row["note"].startswith(("FAILED", "unavailable")), row
         # skipped in --quick: a cold compile; a browser; the earlier package compiled from cold
-        if name in (
-            "start_cold",
-            "lab_browser",
-            "engine_vs_before",
-            "small_step_vs_before",
-            "small_run_vs_before",
-        ):
+        if name in ("start_cold", "lab_browser") or name in before:
             assert row["value"] is None and "skipped" in row["note"]
         else:
             assert isinstance(row["value"], (int, float)) and row["value"] > 0, row

@@ -50,10 +50,35 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
         "fill_csr": tuple(map(t, seen["fill_csr"])),
     }  # fmt: skip
     assert expected["fill_csr"][3:] == graph  # (the rows the run then reads)
+    expected["sort_batch"] = precompile.SIGNATURES["sort_batch"]  # (act_chunk's callee: next test)
     assert precompile.SIGNATURES == expected
     # the helper's share and the first run's cover every kernel, none twice
     mine = [n for n in precompile.SIGNATURES if n not in precompile.HELPER_KERNELS]
-    assert mine == ["act_chunk"] and set(precompile.HELPER_KERNELS) < set(precompile.SIGNATURES)
+    assert mine == ["act_chunk", "count_posters"]
+    assert set(precompile.HELPER_KERNELS) < set(precompile.SIGNATURES)
+
+
+def test_act_chunk_calls_its_first_pass_with_the_helpers_signature() -> None:
+    """The helper compiles ``quiet.sort_batch`` for the first run's ``act_chunk`` to link: typing
+    ``act_chunk`` with its signature must ask for exactly that copy (another would be compiled
+    again by the first run, and the helper's work lost)."""
+    from numba.core import compiler, typed_passes
+    from numba.core.registry import cpu_target
+
+    from cmsim._kernels import act, quiet
+
+    typed = typed_passes.type_inference_stage(
+        cpu_target.typing_context, cpu_target.target_context,
+        compiler.run_frontend(act.act_chunk.py_func), precompile.SIGNATURES["act_chunk"], None,
+    )  # fmt: skip
+    calls = {
+        tuple(sig.args)
+        for expr, sig in typed.calltypes.items()
+        if getattr(expr, "op", None) == "call"
+        and isinstance(ft := typed.typemap[expr.func.name], numba.types.Dispatcher)
+        and ft.dispatcher is quiet.sort_batch
+    }
+    assert calls == {precompile.SIGNATURES["sort_batch"]}
 
 
 def test_the_parallel_step_calls_the_kernels_with_the_one_thread_signatures(monkeypatch) -> None:
@@ -108,25 +133,27 @@ def _fake_cache(monkeypatch, tmp_path) -> tuple[list, dict]:
 
 
 def test_the_helpers_first_kernels_import_no_members_and_the_cold_probe_compiles_nothing() -> None:
-    """The helper compiles the graph's kernels, ``day_scalars`` and ``resolve_chunk`` while the
-    first run's import compiles ``members``: their modules must not import it (the helper would
-    compile it a second time). ``start`` asks whether the cache is cold through ``PROBE``, whose
-    module imports no compiled kernel, so the helper starts before anything compiles."""
+    """The helper compiles the graph's kernels, ``sort_batch``, ``day_scalars`` and
+    ``resolve_chunk`` while the first run's import compiles ``members``: their modules must not
+    import it (the helper would compile it a second time). ``start`` asks whether the cache is
+    cold through ``PROBE``, whose module imports no compiled kernel, so the helper starts before
+    anything compiles."""
     package = os.path.dirname(precompile.__file__)
     code = (
         f"import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m\n"
         "from cmsim import precompile\n"
         "precompile.cache_is_cold()\n"
         "marker = sorted(k for k in sys.modules if k.startswith('cmsim._kernels.'))\n"
-        "precompile._kernels(precompile.HELPER_KERNELS[:4])\n"
+        "precompile._kernels(precompile.HELPER_KERNELS[:5])\n"
         "print(marker, 'cmsim._kernels.members' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["['cmsim._kernels.comebacks',", "'cmsim._kernels.layout',",
                                    "'cmsim._kernels.prefetch']", "False"]  # fmt: skip
-    assert precompile.HELPER_KERNELS[:4] == ("degree_counts", "fill_csr", "day_scalars", "resolve_chunk")
-    assert precompile.PROBE in precompile.HELPER_KERNELS
+    assert precompile.HELPER_KERNELS[:5] == ("degree_counts", "fill_csr", "sort_batch", "day_scalars",
+                                             "resolve_chunk")  # fmt: skip
+    assert precompile.PROBE in precompile.SIGNATURES
 
 
 def test_ready_compiles_the_first_runs_share_then_waits_for_the_helpers(monkeypatch, tmp_path) -> None:
@@ -146,7 +173,9 @@ def test_ready_compiles_the_first_runs_share_then_waits_for_the_helpers(monkeypa
     t0 = time.monotonic()
     assert precompile.ready() is True
     assert time.monotonic() - t0 >= 0.14  # it waited for the last of the helper's kernels
-    assert compiled == [("act_chunk",)] and all(paths[n].exists() for n in precompile.HELPER_KERNELS)
+    assert compiled == [("act_chunk", "count_posters")] and all(
+        paths[n].exists() for n in precompile.HELPER_KERNELS
+    )
     assert precompile.ready() is False and len(compiled) == 1  # once a process
 
 
