@@ -7,7 +7,8 @@ earlier commit's package from git (``git archive``) into ``out/bench/before-<com
 package named ``cmsim_before`` (every ``cmsim`` name in its sources renamed, so both import in
 one process), and times the two engines' runs in one process, one pair at a time, alternating.
 Each pair's ratio is taken while the machine runs at one speed; the median of the ratios is
-the figure.
+the figure. Calls of each package's API (an ensemble) take turns the same way (:func:`alternate`),
+and so do cold starts, each a new process with an empty compile cache (:func:`cold_start`).
 
 The export is kept between runs (its numba cache with it): the first run compiles the earlier
 package once.
@@ -40,7 +41,8 @@ from typing import Any
 #: peers answering contacts only): the "before" of issue 18 and 19's bench limits.
 BEFORE = "7ec5dcf"
 #: The code before issue 18 where the goals were set and met: `make bench` of round 8
-#: (2026-11-26, commit e9401e9, model 1.0 as ``BEFORE``, which only refactored it since) on a
+#: (2026-11-26, recorded in commit f1f5e0e; model 1.0 as ``BEFORE``, which only refactored the
+#: kernels since, with the same results) on a
 #: 2-core AMD EPYC (Zen 4) VM, LLVM's ``znver4`` (benchmarks/README.md, "Measured"). Used only
 #: to say what a ratio measured here, side by side, would give there.
 REFERENCE = {"engine_1m": 70.3e6, "ensemble_2core": 218.0, "start_cold": 8.8}
@@ -168,7 +170,7 @@ def alternate(calls: dict[str, Callable[[], object]], pairs: int) -> dict[str, l
 def cold_start(code: str, pythonpath: str | None = None) -> None:
     """Run ``code`` in a new Python process with an empty numba cache (``start_cold``'s
     conditions); ``pythonpath`` put first on its path. Raises ``RuntimeError`` if it fails."""
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as cache:  # (a helper may linger)
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         if pythonpath is not None:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, (pythonpath, env.get("PYTHONPATH"))))

@@ -8,7 +8,7 @@ thing when ``cmsim`` is imported, launches once per cache a helper process that 
 that declare their signatures), builds its graph and draws its start:
 
 - first the graph's ``degree_counts`` and ``fill_csr``, which the first run needs soonest;
-- then ``sort_batch``, ``act_chunk``'s first pass (a quarter of its compiling): the first run's
+- then ``sort_batch``, ``act_chunk``'s first pass (a fifth of its compiling): the first run's
   ``act_chunk`` links the cached copy instead of compiling its own;
 - then ``day_scalars`` and ``resolve_chunk``: none of these modules imports ``members`` (the
   bulk of the import's compiling), so the helper does not compile it a second time while the
@@ -21,12 +21,14 @@ compiled them: the helper, or runs and tests without it). :func:`start` finds th
 kernels' index files by name, so it asks without compiling anything and the helper starts before
 the first run's import compiles. The order above is what the timing usually gives, not a
 guarantee: a kernel the helper has not finished when the first run needs it is compiled by the run too (the
-same code, so the same results), and both processes compile ``rng``'s few kernels at import.
+same code, so the same results), and both processes compile the few kernels of ``rng`` (and
+``quiet``) that declare their signatures, at import.
 
-The first run, once it has drawn its start, compiles ``act_chunk`` and ``count_posters`` itself
-and then waits for the helper's kernels (:func:`ready`), so the two processes never compile the
-same step kernel; the daily step that calls them all is compiled last, from what the cache then
-holds (``benchmarks/README.md`` has the figures).
+The first run, once it has drawn its start, compiles ``count_posters``, then ``act_chunk`` once
+the helper's ``sort_batch`` is in the cache, and then waits for the rest of the helper's kernels
+(:func:`ready`), so the two processes do not compile the same step kernel while the helper keeps
+up; the daily step that calls them all is compiled last, from what the cache then holds
+(``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
 kernels itself, with the same results. It starts only when the cache is cold, on a machine with
@@ -45,6 +47,7 @@ from pathlib import Path
 from numba import types as nt
 
 __all__ = [
+    "FIRST_RUN",
     "HELPER_KERNELS",
     "PROBE",
     "MODULES",
@@ -62,8 +65,9 @@ _I = nt.int64
 
 _EDGES = (nt.int32[::1], nt.int32[::1])  # src, dst
 #: The argument types a run calls these kernels with: ``run_days_ser`` and ``run_days_par`` the
-#: step's, ``cmsim.graphs`` the graph's (checked against a real first run in
-#: ``tests/test_precompile.py``).
+#: step's, ``cmsim.graphs`` the graph's, ``act_chunk`` its first pass ``sort_batch`` (checked in
+#: ``tests/test_precompile.py`` against a real first run, and ``sort_batch``'s against
+#: ``act_chunk``'s typing).
 SIGNATURES: dict[str, tuple] = {
     "act_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_GRAPH, *_MEMBERS, nt.literal(True)),
     "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
@@ -109,6 +113,9 @@ HELPER_KERNELS = (
     "resolve_chunk",
     "community_changes",
 )
+#: The first run's share (:func:`ready`), in this order, each with the helper's kernels it links
+#: (waited for first, so that neither process compiles what the other does).
+FIRST_RUN: tuple[tuple[str, tuple[str, ...]], ...] = (("count_posters", ()), ("act_chunk", ("sort_batch",)))
 #: The kernel whose cache folder :func:`start` looks in (its module imports no compiled kernel).
 PROBE = "count_posters"
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
@@ -121,7 +128,8 @@ _HELPER = (
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
 #: The longest the first run waits for the helper (seconds); it then compiles what is missing
-#: (the helper ends 9-18 s after the start on 2 cores here, 1-2 s before the first run needs it).
+#: (the helper ends 11-15 s after the start on 2 cores here, within about a second of the first
+#: run's own share).
 WAIT_S = 30.0
 _started = False
 _helper: subprocess.Popen | None = None
@@ -165,27 +173,39 @@ def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:
 
 def ready(wait_s: float = WAIT_S) -> bool:
     """Before this process's first run: if it started the helper, compile the kernels the helper
-    leaves to it, then wait until the helper's are in the cache (while the helper lives, and at
-    most ``wait_s`` seconds), so that neither process compiles what the other does. Returns
-    whether the helper's kernels were found there; does nothing (False) after the first call or
-    when this process started no helper. Never raises: the run then compiles what is missing."""
+    leaves to it (:data:`FIRST_RUN`, each once the helper's kernels it links are in the cache),
+    then wait until all the helper's are (while the helper lives, and at most ``wait_s`` seconds
+    in all), so that neither process compiles what the other does. Returns whether the helper's
+    kernels were found there; does nothing (False) after the first call or when this process
+    started no helper. Never raises: the run then compiles what is missing."""
     global _helper
     helper, _helper = _helper, None
     if helper is None:
         return False
     try:
         kernels = _kernels()
-        compile_ahead(tuple(n for n in SIGNATURES if n not in HELPER_KERNELS))
-        indexes = [_index_path(kernels[n]) for n in HELPER_KERNELS]
         deadline = time.monotonic() + wait_s
-        while True:
-            if all(p is not None and p.exists() for p in indexes):
-                return True
-            if helper.poll() is not None or time.monotonic() >= deadline:
-                return False
-            time.sleep(0.01)
+
+        def wait(names: tuple[str, ...]) -> bool:  # (False once the helper ended or time is up)
+            paths = [_index_path(kernels[n]) for n in names]
+            while not all(p is not None and _saved(p) for p in paths):
+                if helper.poll() is not None or time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.01)
+            return True
+
+        for name, links in FIRST_RUN:
+            wait(links)  # (if the helper is late or gone, this process compiles them too)
+            compile_ahead((name,))
+        return wait(HELPER_KERNELS)
     except Exception:  # noqa: BLE001 - an optional speed-up must never break a run
         return False
+
+
+def _saved(index: Path) -> bool:
+    """Whether numba has saved a compiled copy under this index: the index and a data file beside
+    it (numba writes the index first, then the data file, whole, by renaming it into place)."""
+    return index.exists() and any(index.parent.glob(index.stem + ".*.nbc"))
 
 
 def start() -> bool:

@@ -54,31 +54,59 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
     assert precompile.SIGNATURES == expected
     # the helper's share and the first run's cover every kernel, none twice
     mine = [n for n in precompile.SIGNATURES if n not in precompile.HELPER_KERNELS]
-    assert mine == ["act_chunk", "count_posters"]
+    assert sorted(mine) == sorted(name for name, _ in precompile.FIRST_RUN) == ["act_chunk", "count_posters"]
     assert set(precompile.HELPER_KERNELS) < set(precompile.SIGNATURES)
+    assert dict(precompile.FIRST_RUN)["act_chunk"] == ("sort_batch",)  # (it links the helper's copy)
+
+
+def _typed_calls(kernel, args: tuple, callee) -> set[tuple]:
+    """The argument types of every call of ``callee`` in ``kernel`` typed for ``args``, as numba's
+    own pipeline types it (its untyped passes, then type inference; nothing lowered)."""
+    from numba.core import compiler
+    from numba.core.compiler_machinery import FunctionPass, register_pass
+    from numba.core.registry import cpu_target
+    from numba.core.typed_passes import NopythonTypeInference
+
+    @register_pass(mutates_CFG=False, analysis_only=True)
+    class Typed(FunctionPass):
+        _name = "cmsim_test_typed"
+
+        def __init__(self) -> None:
+            FunctionPass.__init__(self)
+
+        def run_pass(self, state) -> bool:
+            state.cr = (state.typemap, state.calltypes)  # (the pipeline's result: no lowering)
+            return False
+
+    class TypingOnly(compiler.CompilerBase):
+        def define_pipelines(self):
+            pm = compiler.DefaultPassBuilder.define_untyped_pipeline(self.state, "typing only")
+            pm.add_pass(NopythonTypeInference, "nopython type inference")
+            pm.add_pass(Typed, "keep the types")
+            pm.finalize()
+            return [pm]
+
+    flags = compiler.Flags()
+    flags.nrt = True
+    typemap, calltypes = compiler.compile_extra(cpu_target.typing_context, cpu_target.target_context,
+                                                kernel.py_func, args, None, flags, {}, pipeline_class=TypingOnly)  # fmt: skip
+    return {
+        tuple(sig.args)
+        for expr, sig in calltypes.items()
+        if getattr(expr, "op", None) == "call"
+        and isinstance(ft := typemap[expr.func.name], numba.types.Dispatcher)
+        and ft.dispatcher is callee
+    }
 
 
 def test_act_chunk_calls_its_first_pass_with_the_helpers_signature() -> None:
     """The helper compiles ``quiet.sort_batch`` for the first run's ``act_chunk`` to link: typing
     ``act_chunk`` with its signature must ask for exactly that copy (another would be compiled
     again by the first run, and the helper's work lost)."""
-    from numba.core import compiler, typed_passes
-    from numba.core.registry import cpu_target
-
     from cmsim._kernels import act, quiet
 
-    typed = typed_passes.type_inference_stage(
-        cpu_target.typing_context, cpu_target.target_context,
-        compiler.run_frontend(act.act_chunk.py_func), precompile.SIGNATURES["act_chunk"], None,
-    )  # fmt: skip
-    calls = {
-        tuple(sig.args)
-        for expr, sig in typed.calltypes.items()
-        if getattr(expr, "op", None) == "call"
-        and isinstance(ft := typed.typemap[expr.func.name], numba.types.Dispatcher)
-        and ft.dispatcher is quiet.sort_batch
-    }
-    assert calls == {precompile.SIGNATURES["sort_batch"]}
+    sigs = precompile.SIGNATURES
+    assert _typed_calls(act.act_chunk, sigs["act_chunk"], quiet.sort_batch) == {sigs["sort_batch"]}
 
 
 def test_the_parallel_step_calls_the_kernels_with_the_one_thread_signatures(monkeypatch) -> None:
@@ -164,34 +192,52 @@ def test_ready_compiles_the_first_runs_share_then_waits_for_the_helpers(monkeypa
     assert precompile.ready() is False and compiled == []  # no helper started: nothing to do
     monkeypatch.setattr(precompile, "_helper", _Helper())
 
+    linked = []  # whether the helper's sort_batch was saved when this process compiled a kernel
+    monkeypatch.setattr(precompile, "compile_ahead",
+                        lambda names: (compiled.append(names), linked.append(precompile._saved(paths["sort_batch"]))))  # fmt: skip
+
     def helper_finishes() -> None:
         for name in precompile.HELPER_KERNELS:
             time.sleep(0.05)
-            paths[name].write_bytes(b"")
+            paths[name].write_bytes(b"")  # numba writes the index first, then the data
+            time.sleep(0.02)
+            (tmp_path / f"{name}.1.nbc").write_bytes(b"")
 
     threading.Thread(target=helper_finishes).start()
     t0 = time.monotonic()
     assert precompile.ready() is True
     assert time.monotonic() - t0 >= 0.14  # it waited for the last of the helper's kernels
-    assert compiled == [("act_chunk", "count_posters")] and all(
-        paths[n].exists() for n in precompile.HELPER_KERNELS
-    )
-    assert precompile.ready() is False and len(compiled) == 1  # once a process
+    assert compiled == [("count_posters",), ("act_chunk",)] and linked == [False, True]
+    assert all(precompile._saved(paths[n]) for n in precompile.HELPER_KERNELS)
+    assert precompile.ready() is False and len(compiled) == 2  # once a process
+
+
+def test_a_kernel_counts_as_saved_once_its_data_is_beside_its_index(tmp_path) -> None:
+    index = tmp_path / "quiet.sort_batch-140.py311.nbi"
+    assert not precompile._saved(index)
+    index.write_bytes(b"")
+    (tmp_path / "quiet.sort_batch-140.py311.1.nbc.tmp.0123456789abcdef").write_bytes(b"")  # (being written)
+    (tmp_path / "quiet.sort_batch_other-140.py311.1.nbc").write_bytes(b"")  # another kernel's
+    assert not precompile._saved(index)
+    (tmp_path / "quiet.sort_batch-140.py311.1.nbc").write_bytes(b"")
+    assert precompile._saved(index)
 
 
 def test_ready_stops_waiting_when_the_helper_ends_or_takes_too_long(monkeypatch, tmp_path) -> None:
     compiled, _ = _fake_cache(monkeypatch, tmp_path)
     gone = _Helper(exit_after=3)
     monkeypatch.setattr(precompile, "_helper", gone)
-    assert precompile.ready(wait_s=60.0) is False and gone.polls == 4  # it died: the run compiles
+    assert precompile.ready(wait_s=60.0) is False and gone.polls == 5  # it died: the run compiles
+    assert compiled == [("count_posters",), ("act_chunk",)]  # (its own share all the same)
     slow = _Helper()
     monkeypatch.setattr(precompile, "_helper", slow)
     t0 = time.monotonic()
     assert precompile.ready(wait_s=0.1) is False and 0.1 <= time.monotonic() - t0 < 5.0
+    assert len(compiled) == 4  # one deadline for all the waiting
     monkeypatch.setattr(precompile, "compile_ahead", lambda names: 1 / 0)
     monkeypatch.setattr(precompile, "_helper", _Helper())
     assert precompile.ready() is False  # a failure in the speed-up never breaks the run
-    assert len(compiled) == 2
+    assert len(compiled) == 4
 
 
 def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
