@@ -7,8 +7,7 @@ earlier commit's package from git (``git archive``) into ``out/bench/before-<com
 package named ``cmsim_before`` (every ``cmsim`` name in its sources renamed, so both import in
 one process), and times the two engines' runs in one process, one pair at a time, alternating.
 Each pair's ratio is taken while the machine runs at one speed; the median of the ratios is
-the figure. Calls of each package's API (an ensemble) take turns the same way (:func:`alternate`),
-and so do cold starts, each a new process with an empty compile cache (:func:`cold_start`).
+the figure. Calls of each package's API (an ensemble) take turns the same way (:func:`alternate`).
 
 The export is kept between runs (its numba cache with it): the first run compiles the earlier
 package once.
@@ -31,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +43,7 @@ BEFORE = "7ec5dcf"
 #: kernels since, with the same results) on a
 #: 2-core AMD EPYC (Zen 4) VM, LLVM's ``znver4`` (benchmarks/README.md, "Measured"). Used only
 #: to say what a ratio measured here, side by side, would give there.
-REFERENCE = {"engine_1m": 70.3e6, "ensemble_2core": 218.0, "start_cold": 8.8}
+REFERENCE = {"engine_1m": 70.3, "ensemble_2core": 218.0, "start_cold": 8.8}  # M member-steps/s, runs/s, s
 REFERENCE_MACHINE = "round 8's 2-core AMD EPYC (Zen 4) VM"
 #: The name the earlier package is imported under.
 PACKAGE = "cmsim_before"
@@ -165,18 +163,6 @@ def alternate(calls: dict[str, Callable[[], object]], pairs: int) -> dict[str, l
             call()
             out[name].append(time.perf_counter() - t)
     return out
-
-
-def cold_start(code: str, pythonpath: str | None = None) -> None:
-    """Run ``code`` in a new Python process with an empty numba cache (``start_cold``'s
-    conditions); ``pythonpath`` put first on its path. Raises ``RuntimeError`` if it fails."""
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as cache:  # (a helper may linger)
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        if pythonpath is not None:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, (pythonpath, env.get("PYTHONPATH"))))
-        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise RuntimeError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "child failed")
 
 
 def total_ratio(new: list[float], old: list[float]) -> float:

@@ -267,6 +267,16 @@ def _child(code: str, env: dict[str, str] | None = None) -> float:
     return dt
 
 
+def _cold(code: str, pythonpath: str | None = None) -> float:
+    """Seconds of ``code`` in a new process with an empty numba cache (``start_cold``'s child),
+    ``pythonpath`` put first on its path."""
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as d:  # (a helper may linger)
+        env = {**os.environ, "NUMBA_CACHE_DIR": d}
+        if pythonpath is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, (pythonpath, env.get("PYTHONPATH"))))
+        return _child(code, env)
+
+
 def fig_startup(cfg: Config) -> list[Row]:
     """New process: ``import cmsim`` and a first 2k-member run (180 days), warm and cold cache."""
     n, days = (300, 10) if cfg.quick else (2_000, 180)
@@ -278,11 +288,7 @@ def fig_startup(cfg: Config) -> list[Row]:
         rows.append(Row("start_cold", None, "s", "<= 10", None, "skipped in --quick (compiles everything)"))
         return rows
 
-    def cold() -> float:
-        with tempfile.TemporaryDirectory() as d:
-            return _child(code, {**os.environ, "NUMBA_CACHE_DIR": d})
-
-    v, cruns = median_of(cold, cfg.reps)
+    v, cruns = median_of(lambda: _cold(code), cfg.reps)
     rows.append(Row("start_cold", v, "s", "<= 10", v <= 10, "empty NUMBA_CACHE_DIR", cruns))
     return rows
 
@@ -584,40 +590,36 @@ def fig_before(cfg: Config) -> list[Row]:
     run, run_r = before.speed_ratio(whole, whole_old)
     ms = {k: 1e3 * statistics.median(small[k]["start"]) for k in ("new", "old")}
     when = f"before = {before.BEFORE} (model 1.0)"
-    ref, there = before.REFERENCE, before.REFERENCE_MACHINE
     rows = [
         Row(names[0], eng, "x before", goal, eng >= 0.85,
             f"engine_1m's runs (social_media, 1M members, mean degree 10, {days} days), stepping time summed over "
             f"{len(eng_r)} pairs of {span}-day spans; days 0-{days // 2 - 1} {halves[0]:.3f}, "
-            f"days {days // 2}-{days - 1} {halves[1]:.3f}; {when}; the code before read "
-            f"{ref['engine_1m'] / 1e6:.1f}M on {there}: x this ratio = {eng * ref['engine_1m'] / 1e6:.1f}M", eng_r),
+            f"days {days // 2}-{days - 1} {halves[1]:.3f}; {when}; {_where_set(eng, 'engine_1m', 'M')}", eng_r),
         Row(names[1], step, "x before", goal, step >= 0.85,
             "forum, 2000 members x 180 days, stepping; median of 100 pairs", step_r),
         Row(names[2], run, "x before", "(report)", None,
             f"the same runs whole: start {ms['old']:.1f} -> {ms['new']:.1f} ms (the steady start)", run_r),
     ]  # fmt: skip
-    try:  # (a failure here must not lose the rows above)
-        ens, ens_r, ens_rate = _ensemble_vs_before(cfg)
-        rows.append(Row(names[3], ens, "x before", "(report)", None,
-            f"ensemble_2core's call (2 workers), runs/s now / before, median of {len(ens_r)} pairs: "
-            f"{ens_rate['old']:.0f} -> {ens_rate['new']:.0f} runs/s here; the code before ran "
-            f"{ref['ensemble_2core']:.0f} on {there}: x this ratio = {ens * ref['ensemble_2core']:.0f}", ens_r))  # fmt: skip
-    except Exception as exc:  # noqa: BLE001
-        rows.append(_unavailable(names[3], "(report)", exc))
-    try:
-        cold, cold_r, cold_s = _start_cold_vs_before(cfg, folder)
-        rows.append(Row(names[4], cold, "x before", "(report)", None,
-            f"start_cold's child, seconds now / before, median of {len(cold_r)} pairs: "
-            f"{cold_s['old']:.1f} -> {cold_s['new']:.1f} s here; the code before took "
-            f"{ref['start_cold']:.1f} s on {there}: x this ratio = {cold * ref['start_cold']:.1f} s", cold_r))  # fmt: skip
-    except Exception as exc:  # noqa: BLE001
-        rows.append(_unavailable(names[4], "(report)", exc))
+    for name, row in ((names[3], lambda: _ensemble_vs_before(cfg, names[3])),
+                      (names[4], lambda: _start_cold_vs_before(cfg, names[4], folder))):  # fmt: skip
+        try:  # (a failure here must not lose the rows above)
+            rows.append(row())
+        except Exception as exc:  # noqa: BLE001
+            rows.append(_unavailable(name, "(report)", exc))
     return rows
 
 
-def _ensemble_vs_before(cfg: Config) -> tuple[float, list[float], dict[str, float]]:
+def _where_set(ratio: float, figure: str, unit: str) -> str:
+    """What the code before read for ``figure`` where the goals were set, and that times ``ratio``."""
+    import before
+
+    ref = before.REFERENCE[figure]
+    return f"the code before read {ref:.1f} {unit} on {before.REFERENCE_MACHINE}: x this ratio = {ratio * ref:.1f} {unit}"
+
+
+def _ensemble_vs_before(cfg: Config, name: str) -> Row:
     """``fig_ensemble``'s 2-worker call of each code, in turn: the median over pairs of runs/s
-    now / before, the pairs' ratios and each code's median runs/s."""
+    now / before."""
     import before
 
     old_ensemble = importlib.import_module(before.PACKAGE).ensemble
@@ -635,20 +637,28 @@ def _ensemble_vs_before(cfg: Config) -> tuple[float, list[float], dict[str, floa
     before.alternate(calls, 1)  # (untimed: the workers' first runs)
     secs = before.alternate(calls, noisy_reps(cfg))
     ratio, ratios = before.speed_ratio(secs["new"], secs["old"])
-    return ratio, ratios, {k: runs_n / statistics.median(v) for k, v in secs.items()}
+    rate = {k: runs_n / statistics.median(v) for k, v in secs.items()}
+    return Row(name, ratio, "x before", "(report)", None,
+               f"ensemble_2core's call (2 workers), runs/s now / before, median of {len(ratios)} pairs: "
+               f"{rate['old']:.0f} -> {rate['new']:.0f} runs/s here; "
+               f"{_where_set(ratio, 'ensemble_2core', 'runs/s')}", ratios)  # fmt: skip
 
 
-def _start_cold_vs_before(cfg: Config, folder: Path) -> tuple[float, list[float], dict[str, float]]:
+def _start_cold_vs_before(cfg: Config, name: str, folder: Path) -> Row:
     """``start_cold``'s child of each code, in turn: the median over pairs of seconds now /
-    before, the pairs' ratios and each code's median seconds."""
+    before."""
     import before
 
     code = _FIRST.format(n=2_000, days=180)
-    calls = {"new": lambda: before.cold_start(code),
-             "old": lambda: before.cold_start(before.rename(code), str(folder))}  # fmt: skip
-    secs = before.alternate(calls, cfg.reps)
+    secs: dict[str, list[float]] = {"new": [], "old": []}
+    for _ in range(cfg.reps):
+        secs["new"].append(_cold(code))
+        secs["old"].append(_cold(before.rename(code), str(folder)))
     ratios = [n / o for n, o in zip(secs["new"], secs["old"], strict=True)]
-    return statistics.median(ratios), ratios, {k: statistics.median(v) for k, v in secs.items()}
+    ratio, s = statistics.median(ratios), {k: statistics.median(v) for k, v in secs.items()}
+    return Row(name, ratio, "x before", "(report)", None,
+               f"start_cold's child, seconds now / before, median of {len(ratios)} pairs: "
+               f"{s['old']:.1f} -> {s['new']:.1f} s here; {_where_set(ratio, 'start_cold', 's')}", ratios)  # fmt: skip
 
 
 # --- inside the model: one step of the notebook widget, picture redrawn -------------------------
