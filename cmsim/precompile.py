@@ -7,28 +7,37 @@ thing when ``cmsim`` is imported, launches once per cache a helper process that 
 ``HELPER_KERNELS`` into that cache, while the first run imports ``cmsim`` (compiling the kernels
 that declare their signatures), builds its graph and draws its start:
 
-- first the graph's ``degree_counts`` and ``fill_csr``, which the first run needs soonest;
-- then ``sort_batch``, ``act_chunk``'s first pass (a fifth of its compiling): the first run's
+- first the forum graph's ``block_edges`` and ``fill_csr``, which the first run needs soonest
+  (it compiles the small ``degree_counts`` itself);
+- then ``day_scalars`` (with ``manager_levers``, which the steady start calls) and
+  ``sort_batch``, ``act_chunk``'s first pass (a fifth of its compiling): the first run's
   ``act_chunk`` links the cached copy instead of compiling its own;
-- then ``day_scalars`` and ``resolve_chunk``: none of these modules imports ``members`` (the
-  bulk of the import's compiling), so the helper does not compile it a second time while the
-  first run's import does;
-- last ``community_changes``, once that import has put ``members`` in the cache.
+- then ``resolve_chunk``: none of these modules imports ``members`` (the bulk of the import's
+  compiling), so the helper does not compile it a second time while the first run's import does;
+- then ``community_changes``, once that import has put ``members`` in the cache;
+- last (:data:`LAST`) the one-thread daily step ``run_days_ser``, once the first run's
+  ``count_posters`` and ``act_chunk`` are in the cache too. Compiling that loop optimises again,
+  and emits again, every kernel it calls (about 2 s of one core), so the session's first runs
+  do not wait for it: while the helper compiles it they step their days from Python
+  (``step.run_days_loop``: the same compiled kernels in the same order, so the same results;
+  :func:`steps_from_python`), and the runs after it load the helper's copy. The helper then
+  removes its lock file, and ends.
 
 The cache is cold while its folder lacks a compiled copy of any of ``HELPER_KERNELS`` (whoever
 compiled them: the helper, or runs and tests without it). :func:`start` finds the folder through
 ``count_posters`` (``PROBE``), whose module imports no other compiled kernel, and looks for the
 kernels' index files by name, so it asks without compiling anything and the helper starts before
 the first run's import compiles. The order above is what the timing usually gives, not a
-guarantee: a kernel the helper has not finished when the first run needs it is compiled by the run too (the
-same code, so the same results), and both processes compile the few kernels of ``rng`` (and
-``quiet``) that declare their signatures, at import.
+guarantee: a kernel the helper has not finished when the first run needs it is compiled by the
+run too (the same code, so the same results), and both processes compile the few kernels of
+``rng`` (and ``quiet``) that declare their signatures, at import.
 
 The first run, once it has drawn its start, compiles ``count_posters``, then ``act_chunk`` once
 the helper's ``sort_batch`` is in the cache, and then waits for the rest of the helper's kernels
 (:func:`ready`), so the two processes do not compile the same step kernel while the helper keeps
-up; the daily step that calls them all is compiled last, from what the cache then holds
-(``benchmarks/README.md`` has the figures).
+up (``benchmarks/README.md`` has the figures). A session that started the helper also leaves
+what the compiling left behind to the operating system at exit rather than to the
+interpreter's last garbage collection (half a second on 2 cores).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
 kernels itself, with the same results. It starts only when the cache is cold, on a machine with
@@ -38,6 +47,8 @@ work in the foreground.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import subprocess
 import sys
@@ -49,13 +60,16 @@ from numba import types as nt
 __all__ = [
     "FIRST_RUN",
     "HELPER_KERNELS",
+    "LAST",
     "PROBE",
     "MODULES",
     "SIGNATURES",
     "cache_is_cold",
     "compile_ahead",
+    "help_first_run",
     "ready",
     "start",
+    "steps_from_python",
 ]
 
 _F1, _F2 = nt.float64[::1], nt.float64[:, ::1]
@@ -70,12 +84,28 @@ _EDGES = (nt.int32[::1], nt.int32[::1])  # src, dst
 #: ``act_chunk``'s typing).
 SIGNATURES: dict[str, tuple] = {
     "act_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_GRAPH, *_MEMBERS, nt.literal(True)),
+    "block_edges": (_I, _I, _I, nt.float64, _I),
     "community_changes": (_I, _I, _F1, _F2, _F1, _F1, _F1, _F2, _F1, _F1, nt.int64[::1], *_GRAPH, *_MEMBERS),
     "count_posters": (_I, *_GRAPH, nt.int8[::1], nt.uint8[::1], nt.uint8[::1]),
     "day_scalars": (_I, _F1, _F2, _F1, _F1, _F1),
-    "degree_counts": (_I, *_EDGES),
     "fill_csr": (_I, *_EDGES, *_GRAPH),
     "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
+    "run_days_ser": (
+        _I,
+        _I,
+        _I,
+        _F1,
+        _F2,
+        _F1,
+        _F1,
+        _F2,
+        _F1,
+        nt.int64[::1],
+        _F2,
+        nt.int64[::1],
+        *_GRAPH,
+        *_MEMBERS,
+    ),
     # ``act_chunk``'s first pass (a callee: the first run's ``act_chunk`` links its cached copy)
     "sort_batch": (
         _I,
@@ -100,22 +130,31 @@ SIGNATURES: dict[str, tuple] = {
 #: Where each kernel lives (the helper imports only the modules of the kernel at hand).
 MODULES = {
     "act_chunk": "act", "community_changes": "community", "count_posters": "comebacks", "day_scalars": "levers",
-    "degree_counts": "graphs", "fill_csr": "graphs", "resolve_chunk": "resolve",
+    "block_edges": "graphs", "fill_csr": "graphs", "resolve_chunk": "resolve", "run_days_ser": "step",
     "sort_batch": "quiet",
 }  # fmt: skip
 #: The helper compiles these, in this order (see the module doc); the first run compiles the
 #: others itself, then waits for these (:func:`ready`).
 HELPER_KERNELS = (
-    "degree_counts",
+    "block_edges",
     "fill_csr",
-    "sort_batch",
     "day_scalars",
+    "sort_batch",
     "resolve_chunk",
     "community_changes",
 )
 #: The first run's share (:func:`ready`), in this order, each with the helper's kernels it links
 #: (waited for first, so that neither process compiles what the other does).
 FIRST_RUN: tuple[tuple[str, tuple[str, ...]], ...] = (("count_posters", ()), ("act_chunk", ("sort_batch",)))
+#: What the helper compiles last, once the first run's kernels it links are in the cache (the
+#: first run, meanwhile, steps its days from Python: :func:`steps_from_python`).
+LAST: tuple[str, tuple[str, ...]] = (
+    "run_days_ser",
+    ("day_scalars", "count_posters", "act_chunk", "resolve_chunk", "community_changes"),
+)
+#: The longest the helper waits for the first run's kernels (seconds); it also stops waiting when
+#: the process that started it ended before saving them.
+LAST_WAIT_S = 120.0
 #: The kernel whose cache folder :func:`start` looks in (its module imports no compiled kernel).
 PROBE = "count_posters"
 #: The helper's program. It registers the package without running ``cmsim/__init__.py`` (which
@@ -123,8 +162,10 @@ PROBE = "count_posters"
 #: then compiles.
 _HELPER = (
     "import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m; "
-    "from cmsim.precompile import compile_ahead; compile_ahead()"
+    "from cmsim.precompile import help_first_run; help_first_run({parent})"
 )
+#: The helper's lock file in the cache folder (made at its start, removed at its end).
+LOCK = "cmsim-precompile.lock"
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
 #: The longest the first run waits for the helper (seconds); it then compiles what is missing
@@ -132,7 +173,8 @@ LOCK_FRESH_S = 120.0
 #: run's own share).
 WAIT_S = 30.0
 _started = False
-_helper: subprocess.Popen | None = None
+_helper: subprocess.Popen | None = None  # (until ready(): the helper this process started)
+_launched: subprocess.Popen | None = None  # (the same, kept for steps_from_python())
 
 
 def _kernels(names: tuple[str, ...] = tuple(SIGNATURES)) -> dict:
@@ -169,6 +211,48 @@ def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:
     """Compile (into the on-disk cache) the kernels ``names`` of :data:`SIGNATURES`, in that order."""
     for name in names:  # (each module imported when its first kernel's turn comes)
         _kernels((name,))[name].compile(SIGNATURES[name])
+
+
+def help_first_run(parent: int) -> None:
+    """The helper's program: :data:`HELPER_KERNELS`, then :data:`LAST` once the first run's
+    kernels it links are in the cache (while the process ``parent`` lives or has saved them, at
+    most ``LAST_WAIT_S``); then it removes its lock file (the bench waits for that)."""
+    try:
+        compile_ahead(HELPER_KERNELS)
+        name, links = LAST
+        kernels = _kernels(links)
+        paths = [_index_path(kernels[n]) for n in links]
+        deadline = time.monotonic() + LAST_WAIT_S
+        while not all(p is not None and _saved(p) for p in paths):
+            if os.getppid() != parent or time.monotonic() >= deadline:
+                return
+            time.sleep(0.02)
+        compile_ahead((name,))
+    finally:
+        folder = _folder()
+        if folder is not None:
+            (folder / LOCK).unlink(missing_ok=True)
+
+
+def steps_from_python() -> bool:
+    """Whether this process's one-thread runs should step their days from Python
+    (``step.run_days_loop``, same results) rather than compile ``run_days_ser``: while the
+    helper this process started lives and has not yet saved its copy, and this process has none.
+    Cheap: a look at the cache folder while the helper works, nothing once it has ended."""
+    global _launched
+    helper = _launched
+    if helper is None:
+        return False
+    try:
+        kernel = _kernels((LAST[0],))[LAST[0]]
+        path = _index_path(kernel)
+        if kernel.overloads or helper.poll() is not None or path is None or _saved(path):
+            _launched = None  # (from now on numba loads the helper's copy, or compiles its own)
+            return False
+        return True
+    except Exception:  # noqa: BLE001 - an optional speed-up must never break a run
+        _launched = None
+        return False
 
 
 def ready(wait_s: float = WAIT_S) -> bool:
@@ -208,6 +292,15 @@ def _saved(index: Path) -> bool:
     return index.exists() and any(index.parent.glob(index.stem + ".*.nbc"))
 
 
+def _skip_exit_collection() -> None:
+    """At the exit of a session that compiled, after every other exit handler: leave what the
+    compiling left (numba's typed code of every kernel, in reference cycles) to the operating
+    system instead of to the interpreter's last garbage collection, which took 0.5 s of a 11 s
+    cold start on 2 cores (``gc.freeze``: nothing is collected after it; Python never promises
+    to finalize objects that still exist at exit)."""
+    gc.freeze()
+
+
 def start() -> bool:
     """Launch the helper if the cache is cold (once per process). Returns whether it started."""
     global _started
@@ -217,7 +310,7 @@ def start() -> bool:
     try:
         if not cache_is_cold():
             return False
-        lock = _folder() / "cmsim-precompile.lock"  # type: ignore[operator]
+        lock = _folder() / LOCK  # type: ignore[operator]
         lock.parent.mkdir(parents=True, exist_ok=True)
         try:
             if time.time() - lock.stat().st_mtime < LOCK_FRESH_S:
@@ -226,12 +319,13 @@ def start() -> bool:
             pass
         lock.touch()
         env = {**os.environ, "CMSIM_PRECOMPILE": "0"}
-        global _helper
-        _helper = subprocess.Popen(  # noqa: S603 - our own module, same interpreter
-            [sys.executable, "-c", _HELPER.format(package=str(Path(__file__).parent))],
+        global _helper, _launched
+        _helper = _launched = subprocess.Popen(  # noqa: S603 - our own module, same interpreter
+            [sys.executable, "-c", _HELPER.format(package=str(Path(__file__).parent), parent=os.getpid())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env, start_new_session=True,
         )  # fmt: skip
+        atexit.register(_skip_exit_collection)  # (first registered, so it runs last)
         return True
     except Exception:  # noqa: BLE001 - an optional speed-up must never break an import
         return False

@@ -19,7 +19,7 @@ import numpy as np
 
 from cmsim import precompile
 from cmsim._kernels import layout as L
-from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_par, run_days_ser
+from cmsim._kernels.step import EARLY_JOINS_FROM, run_days_loop, run_days_par, run_days_ser
 from cmsim.dashboard import dashboard, dashboard_error
 from cmsim.errors import ArgumentError
 from cmsim.graphs import Graph
@@ -288,17 +288,21 @@ class Simulation:
                 g.indptr, g.indices, g.deg, st.F, st.B, st.I, st.U)  # fmt: skip
         global _serial_ready
         precompile.ready()  # (first run after `import cmsim` started a helper: share the compiling)
+        from_python = precompile.steps_from_python()  # (the helper compiles run_days_ser)
         if threaded and not _serial_ready:
             # Ready the one-thread kernels too (zero days, zero members: loaded from numba's
             # cache, or compiled), so the first small run after a big one does not pay ~20 ms:
             # the one-thread step and a small run's start kernel (``ready_start``; the first
             # 2,000-member run after a big one paid 23 ms when the start's was not readied)
-            run_days_ser(d0, d0, *args)
+            if not from_python:
+                run_days_ser(d0, d0, *args)
             ready_start(st.P, g, st.F, st.B, st.I, st.U)
             _serial_ready = True
         if threaded:
             with _thread_count(self.threads):
                 run_days_par(d0, d1, *args, numba.get_num_threads(), EARLY_JOINS_FROM)
+        elif from_python:
+            run_days_loop(d0, d1, *args)
         else:
             run_days_ser(d0, d1, *args)
         present = st.OUT[d0:d1, L.O_MGR_HOURS] > 0

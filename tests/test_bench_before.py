@@ -65,3 +65,25 @@ def test_export_renames_the_earlier_package_and_it_imports_beside_the_current_on
 def test_speed_ratio_is_old_time_over_new_time() -> None:
     med, r = before.speed_ratio([1.0, 2.0, 4.0], [2.0, 2.0, 2.0])
     assert r == [2.0, 1.0, 0.5] and med == 1.0
+
+
+def test_a_cold_timing_waits_for_its_helper_before_the_next(tmp_path) -> None:
+    """``start_cold``'s helper compiles ``run_days_ser`` after its child's first run: the next
+    timing starts once its lock is gone (``run._settle``), and at once when there is none."""
+    import threading
+    import time
+
+    import run
+
+    import cmsim
+
+    lock = tmp_path / "nested" / "kernels" / cmsim.precompile.LOCK
+    lock.parent.mkdir(parents=True)
+    t0 = time.monotonic()
+    run._settle(tmp_path)
+    assert time.monotonic() - t0 < 0.05
+    lock.write_bytes(b"")
+    threading.Timer(0.3, lock.unlink).start()
+    t0 = time.monotonic()
+    run._settle(tmp_path)
+    assert 0.3 <= time.monotonic() - t0 < 5.0

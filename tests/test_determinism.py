@@ -539,7 +539,9 @@ def test_every_kernel_a_run_calls_from_python_releases_the_gil() -> None:
     from cmsim._kernels import members as km
 
     kernels = [step.run_days_ser, step.chunk_starts, km.start_step, kg.social_edges, kg.block_edges,
-               kg.hub_edges, kg.smallworld_edges, kg.fill_csr, kg.fill_csr_sorting, kg.degree_counts]  # fmt: skip
+               kg.hub_edges, kg.smallworld_edges, kg.fill_csr, kg.fill_csr_sorting, kg.degree_counts,
+               # (step.run_days_loop's, the days of a session's first runs stepped from Python)
+               step.day_scalars, step.count_posters, step.act_chunk, step.resolve_chunk, step.community_changes]  # fmt: skip
     held = [k.py_func.__name__ for k in kernels if not k.targetoptions.get("nogil")]
     assert held == []
     # the threaded kernels keep it: numba's default thread pool must not be entered by two

@@ -8,6 +8,8 @@ import sys
 import time
 
 import numba
+import numpy as np
+import pandas as pd
 import pytest
 
 import cmsim
@@ -27,15 +29,15 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
     from cmsim._kernels import graphs as kg
     from cmsim._kernels import layout as L
 
-    for name in ("degree_counts", "fill_csr"):  # called from cmsim.graphs, as ``_g.<name>``
+    for name in ("block_edges", "fill_csr"):  # called from cmsim.graphs, as ``_g.<name>``
         real_kernel = getattr(kg, name)
         monkeypatch.setattr(kg, name, lambda *a, _k=real_kernel, _n=name: seen.setdefault(_n, a) and _k(*a))
     cmsim.start_cache.clear()
     cmsim.simulate("forum", "balanced", seed=1, members=300, days=3)
-    d0, _, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U = seen["args"]  # noqa: E741
+    d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U = seen["args"]  # noqa: E741
     t = numba.typeof
     i64 = numba.int64
-    assert t(d0) == t(seed) == i64 and t(chunks).dtype == i64  # day, seed, chunk bounds
+    assert t(d0) == t(d1) == t(seed) == i64 and t(chunks).dtype == i64  # day, seed, chunk bounds
     z = numba.float64[::1]  # Z and tot are np.zeros inside the kernel
     members = tuple(map(t, (F, B, I, U)))
     graph = (t(indptr), t(indices), t(deg))
@@ -46,15 +48,17 @@ def test_signatures_are_the_ones_a_run_calls_the_kernels_with(monkeypatch) -> No
         "day_scalars": (i64, t(P), t(TL), t(M), t(H), z),
         "resolve_chunk": (i64, i64, i64, i64, i64, t(P), z, t(part), *members),
         "count_posters": (i64, *graph, t(B[L.B_STATUS]), t(U[L.U_ACT]), t(U[L.U_POSTERS])),
-        "degree_counts": tuple(map(t, seen["degree_counts"])),
+        "block_edges": tuple(map(t, seen["block_edges"])),
         "fill_csr": tuple(map(t, seen["fill_csr"])),
+        "run_days_ser": tuple(map(t, seen["args"])),
     }  # fmt: skip
     assert expected["fill_csr"][3:] == graph  # (the rows the run then reads)
     expected["sort_batch"] = precompile.SIGNATURES["sort_batch"]  # (act_chunk's callee: next test)
     assert precompile.SIGNATURES == expected
     # the helper's share and the first run's cover every kernel, none twice
     mine = [n for n in precompile.SIGNATURES if n not in precompile.HELPER_KERNELS]
-    assert sorted(mine) == sorted(name for name, _ in precompile.FIRST_RUN) == ["act_chunk", "count_posters"]
+    assert sorted(mine) == sorted([precompile.LAST[0], *(n for n, _ in precompile.FIRST_RUN)])
+    assert sorted(mine) == ["act_chunk", "count_posters", "run_days_ser"]
     assert set(precompile.HELPER_KERNELS) < set(precompile.SIGNATURES)
     assert dict(precompile.FIRST_RUN)["act_chunk"] == ("sort_batch",)  # (it links the helper's copy)
 
@@ -107,6 +111,22 @@ def test_act_chunk_calls_its_first_pass_with_the_helpers_signature() -> None:
 
     sigs = precompile.SIGNATURES
     assert _typed_calls(act.act_chunk, sigs["act_chunk"], quiet.sort_batch) == {sigs["sort_batch"]}
+
+
+def test_the_helpers_last_kernel_links_the_copies_the_first_run_and_the_helper_saved() -> None:
+    """The helper compiles ``run_days_ser`` once the kernels it calls are in the cache
+    (``precompile.LAST``): typed with its signature, it must call each of them with exactly the
+    signature compiled for it, and call no other kernel of ``SIGNATURES``."""
+    from cmsim._kernels import step
+
+    sigs = precompile.SIGNATURES
+    name, links = precompile.LAST
+    assert name == "run_days_ser"
+    kernels = precompile._kernels()
+    for other, kernel in kernels.items():
+        calls = _typed_calls(step.run_days_ser, sigs[name], kernel)
+        assert calls == ({sigs[other]} if other in links else set()), other
+    assert set(links) >= {"act_chunk", "count_posters"}  # (the first run's: the helper waits for them)
 
 
 def test_the_parallel_step_calls_the_kernels_with_the_one_thread_signatures(monkeypatch) -> None:
@@ -179,7 +199,7 @@ def test_the_helpers_first_kernels_import_no_members_and_the_cold_probe_compiles
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["['cmsim._kernels.comebacks',", "'cmsim._kernels.layout',",
                                    "'cmsim._kernels.prefetch']", "False"]  # fmt: skip
-    assert precompile.HELPER_KERNELS[:5] == ("degree_counts", "fill_csr", "sort_batch", "day_scalars",
+    assert precompile.HELPER_KERNELS[:5] == ("block_edges", "fill_csr", "day_scalars", "sort_batch",
                                              "resolve_chunk")  # fmt: skip
     assert precompile.PROBE in precompile.SIGNATURES
 
@@ -240,12 +260,20 @@ def test_ready_stops_waiting_when_the_helper_ends_or_takes_too_long(monkeypatch,
     assert len(compiled) == 4
 
 
+def _in_a_cold_session(code: str, cache) -> str:
+    """The output of ``code`` in a new process on the empty numba cache ``cache``, helper on."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the helper runs only on machines with more than one core")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache), "CMSIM_PRECOMPILE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
     """``import cmsim`` launches the helper before the public API (the engine, the tables) and any
     module with kernels compiled at import (``rng``, ``members``) is imported; pandas and the
     many-run API wait for their first use."""
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("the helper runs only on machines with more than one core")
     code = (
         "import subprocess, sys\n"
         "seen = []\n"
@@ -256,10 +284,7 @@ def test_import_starts_the_helper_before_the_heavy_imports(tmp_path) -> None:
         "cmsim.compare\n"
         "print('pandas' in sys.modules, 'cmsim.batch' in sys.modules)\n"
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "CMSIM_PRECOMPILE": "1"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[False]", "True", "False", "False", "True", "True"]
+    assert _in_a_cold_session(code, tmp_path).split() == ["[False]", "True", "False", "False", "True", "True"]
 
 
 def test_the_many_run_subpackages_are_found_after_a_plain_import() -> None:
@@ -328,7 +353,8 @@ def test_compile_ahead_fills_the_cache_a_new_process_then_uses(tmp_path) -> None
     assert run(probe).stdout.strip() == "True"
     # the helper's own program: the kernels without cmsim/__init__ (nor pandas, which it imports)
     package = os.path.dirname(precompile.__file__)
-    done = run(precompile._HELPER.format(package=package) + "; print('pandas' in sys.modules)")
+    # (parent -1: no first run will save its kernels, so it does not wait for them)
+    done = run(precompile._HELPER.format(package=package, parent=-1) + "; print('pandas' in sys.modules)")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
     assert run(probe).stdout.strip() == "False"
@@ -347,3 +373,143 @@ def test_caches_of_earlier_kernel_sources_are_pruned_after_a_day(tmp_path) -> No
         os.utime(d, (two_days_ago, two_days_ago))
     _prune(tmp_path, keep="cmsim-kernels-cur")
     assert not old.exists() and recent.exists() and keep.exists() and other.exists()
+
+
+class _Kernel:
+    """A stand-in for a dispatcher: its compiled copies in this process."""
+
+    def __init__(self) -> None:
+        self.overloads: dict = {}
+
+
+def test_runs_step_from_python_while_the_helper_compiles_the_days_loop(monkeypatch, tmp_path) -> None:
+    kernel = _Kernel()
+    index = tmp_path / "step.run_days_ser-200.py311.nbi"
+    monkeypatch.setattr(precompile, "_kernels", lambda names: {n: kernel for n in names})
+    monkeypatch.setattr(precompile, "_index_path", lambda k: index)
+    monkeypatch.setattr(precompile, "_launched", None)
+    assert not precompile.steps_from_python()  # this process started no helper
+    monkeypatch.setattr(precompile, "_launched", _Helper())
+    assert precompile.steps_from_python() and precompile.steps_from_python()  # the helper at work
+    index.write_bytes(b"")
+    assert precompile.steps_from_python()  # (an index alone: the data not yet written)
+    (tmp_path / "step.run_days_ser-200.py311.1.nbc").write_bytes(b"")
+    assert not precompile.steps_from_python()  # saved: numba loads the helper's copy
+    index.unlink()
+    assert not precompile.steps_from_python()  # and from then on the run never looks again
+    monkeypatch.setattr(precompile, "_launched", _Helper(exit_after=0))
+    assert not precompile.steps_from_python()  # the helper ended without it: the run compiles it
+    monkeypatch.setattr(precompile, "_launched", _Helper())
+    kernel.overloads["sig"] = object()
+    assert not precompile.steps_from_python()  # this process has its own copy
+    monkeypatch.setattr(precompile, "_launched", _Helper())
+    monkeypatch.setattr(precompile, "_index_path", lambda k: 1 / 0)
+    assert not precompile.steps_from_python()  # a failure in the speed-up never breaks the run
+
+
+@pytest.mark.parametrize("scenario", ["forum", "customer", "troll_raid", "product_crisis", "internal"])
+def test_a_run_stepped_from_python_is_the_same_run(monkeypatch, scenario) -> None:
+    """``step.run_days_loop`` calls the compiled kernels as ``run_days_ser`` does: same results,
+    with one chunk or several (the split never changes results)."""
+    kw = dict(seed=4, members=600, days=70)
+    expected = cmsim.simulate(scenario, "balanced", **kw)
+    stepped: list = []
+    real = cmsim.simulation.run_days_loop
+    monkeypatch.setattr(precompile, "steps_from_python", lambda: True)
+    monkeypatch.setattr(cmsim.simulation, "run_days_ser", lambda *a: 1 / 0)  # (never called)
+    monkeypatch.setattr(cmsim.simulation, "run_days_loop", lambda *a: (stepped.append(len(a[9])), real(*a)))
+    got = cmsim.simulate(scenario, "balanced", **kw)
+    monkeypatch.setattr(cmsim.simulation.Simulation, "_chunks",
+                        lambda self, st, share: np.array([0, st.n_used // 3, 2 * st.n_used // 3], np.int64))  # fmt: skip
+    split = cmsim.simulate(scenario, "balanced", **kw)
+    assert stepped and set(stepped) == {1, 3}
+    for run in (got, split):
+        pd.testing.assert_frame_equal(run.daily, expected.daily)
+        pd.testing.assert_frame_equal(run.members, expected.members)
+        assert pd.Series(run.summary).equals(pd.Series(expected.summary))
+
+
+def test_the_helper_compiles_the_days_loop_once_the_first_runs_kernels_are_saved(
+    monkeypatch, tmp_path
+) -> None:
+    import threading
+
+    compiled, paths = _fake_cache(monkeypatch, tmp_path)
+    monkeypatch.setattr(precompile, "_folder", lambda: tmp_path)
+    lock = tmp_path / precompile.LOCK
+    name, links = precompile.LAST
+
+    def first_run_saves() -> None:
+        for link in links:
+            time.sleep(0.03)
+            paths[link].write_bytes(b"")
+            (tmp_path / f"{link}.1.nbc").write_bytes(b"")
+
+    lock.write_bytes(b"")
+    saver = threading.Thread(target=first_run_saves)
+    saver.start()
+    t0 = time.monotonic()
+    precompile.help_first_run(os.getppid())  # (its parent: this process's, alive)
+    assert time.monotonic() - t0 >= 0.1  # it waited for the first run's kernels
+    assert compiled == [precompile.HELPER_KERNELS, (name,)] and not lock.exists()
+    saver.join()
+    # the process that started it ended before saving them: no wait, no days loop, no lock
+    for link in links:
+        paths[link].unlink()
+    lock.write_bytes(b"")
+    precompile.help_first_run(-1)
+    assert compiled[2:] == [precompile.HELPER_KERNELS] and not lock.exists()
+    # it waits at most LAST_WAIT_S
+    monkeypatch.setattr(precompile, "LAST_WAIT_S", 0.1)
+    lock.write_bytes(b"")
+    t0 = time.monotonic()
+    precompile.help_first_run(os.getppid())
+    assert 0.1 <= time.monotonic() - t0 < 5.0 and len(compiled) == 4 and not lock.exists()
+    # it fails (a compile error, say): the lock goes all the same
+    monkeypatch.setattr(precompile, "compile_ahead", lambda names: 1 / 0)
+    lock.write_bytes(b"")
+    with pytest.raises(ZeroDivisionError):
+        precompile.help_first_run(os.getppid())
+    assert not lock.exists()
+
+
+def test_a_session_that_compiled_leaves_its_last_collection_to_the_system() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    try:
+        precompile._skip_exit_collection()
+        assert gc.get_freeze_count() > 1000  # everything alive now is out of the collector's reach
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.slow
+def test_a_cold_session_steps_its_first_run_from_python_and_the_helper_saves_the_days_loop(tmp_path) -> None:
+    """A new process on an empty cache with its helper: the first run's days are stepped from
+    Python (same results as a warm run here), the helper then saves ``run_days_ser``, and the
+    session's later runs use it."""
+    code = (
+        "import hashlib, time, cmsim, cmsim.simulation as s\n"
+        "from cmsim import precompile\n"
+        "from cmsim._kernels import step\n"
+        "loops = []\n"
+        "real = s.run_days_loop\n"
+        "s.run_days_loop = lambda *a: (loops.append(1), real(*a))\n"
+        "h = lambda r: hashlib.sha256((r.daily.to_csv() + r.members.to_csv()).encode()).hexdigest()\n"
+        "first = h(cmsim.simulate('forum', 'balanced', seed=2, members=800, days=60))\n"
+        "n = len(loops)\n"
+        "folder = precompile._folder()\n"
+        "t = time.monotonic()\n"
+        "while (folder / precompile.LOCK).exists() and time.monotonic() - t < 300: time.sleep(0.1)\n"
+        "again = h(cmsim.simulate('forum', 'balanced', seed=2, members=800, days=60))\n"
+        "print(first == again, n, len(loops), sum(step.run_days_ser._cache_hits.values()), first)\n"
+    )
+    same, n, total, hits, digest = _in_a_cold_session(code, tmp_path).split()
+    # the first run stepped from Python (in one or more spans), the second with run_days_ser
+    # loaded from the helper's copy (not compiled)
+    assert same == "True" and int(n) >= 1 and total == n and hits == "1"
+    warm = cmsim.simulate("forum", "balanced", seed=2, members=800, days=60)
+    import hashlib
+
+    assert digest == hashlib.sha256((warm.daily.to_csv() + warm.members.to_csv()).encode()).hexdigest()

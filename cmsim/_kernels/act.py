@@ -43,7 +43,7 @@ from cmsim._kernels.raid import (
 from cmsim._kernels.rng import key, uniform, uniform2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def act_chunk(c, lo, hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, ahead):
     """Phase 1 for members ``lo..hi-1``: every active or lapsed member's day (see module doc).
 

@@ -283,7 +283,7 @@ def manager_day(d, P, H, present, stress, burned, know, vacant_until, handled, c
     return hours, present, stress, burned, burned_today, know, vacant_until, quit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, indices, deg, F, B, I, U):
     """Phase 3 (serial): arrivals, the manager's day and the output row ``OUT[d]``."""
     k_joins = key(seed, L.S_JOINS, d)

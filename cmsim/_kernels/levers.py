@@ -115,7 +115,7 @@ def manager_levers(P, M, H):
     return E, mod_cap, resp_cap, s_cont * E, welcome_cap, s_ev * E, target, s_learn * E, s_care, outreach_cap
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def day_scalars(d, P, TL, M, H, Z):
     """Fill ``Z`` with today's lever effects, event factors and reach; update the reach shock.
 

@@ -139,7 +139,7 @@ def quiet_scan(b0, b1, d, reached, base, mood, newcomer_days, risk_days, champio
             n_active, n_due)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def resolve_chunk(c, lo, hi, d, seed, P, Z, part, F, B, I, U):
     """Phase 2 for members ``lo..hi-1``: threads resolve, welcoming, outreach and tallies.
 

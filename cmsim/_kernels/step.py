@@ -27,6 +27,7 @@ Arguments (``n`` slots, ``e`` edge slots, ``c`` chunks): ``seed`` int; ``P`` flo
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -77,6 +78,7 @@ __all__ = [
     "link",
     "manager_levers",
     "resolve_chunk",
+    "run_days_loop",
     "run_days_par",
     "run_days_ser",
     "saturation",
@@ -197,6 +199,41 @@ def run_days_ser(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indpt
         for c in range(nc):
             resolve_chunk(c, chunks[c], _chunk_end(chunks, c, n_used), d, seed, P, Z, part, F, B, I, U)
         _sum_parts(part, tot)
+        community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, indices, deg, F, B, I, U)
+
+
+def run_days_loop(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indptr, indices, deg, F, B, I, U):
+    """:func:`run_days_ser`'s days stepped from Python: the same compiled kernels, called in the
+    same order with the same arguments, so the same results (``tests/test_precompile.py``).
+
+    A session's first runs step this way while ``cmsim.precompile``'s helper compiles
+    ``run_days_ser``: compiling that loop optimises again, and emits again, every kernel it calls
+    (about 2 s of one core), while calling the kernels from Python costs about 0.1 ms a day.
+    ``_clear`` and ``_sum_parts`` are numpy here (the same additions in the same order)."""
+    Z = np.zeros(N_Z)
+    tot = np.zeros(N_K)
+    nc = chunks.shape[0]
+    # act_chunk's compiled copy for ``ahead=True`` as the runners pass it (a literal; from Python
+    # it would be a plain bool, and a second copy of the biggest kernel)
+    types = tuple(
+        numba.typeof(a) for a in (d0, d0, d0, d0, seed, P, Z, part, indptr, indices, deg, F, B, I, U)
+    )
+    act = act_chunk.compile((*types, numba.types.literal(True)))
+    for d in range(d0, d1):
+        day_scalars(d, P, TL, M, H, Z)
+        n_used = meta[0]
+        part[:] = 0.0
+        count_posters(n_used, indptr, indices, deg, B[L.B_STATUS], U[L.U_ACT + 1 - (d & 1)], U[L.U_POSTERS])
+        for c in range(nc):
+            act(c, chunks[c], chunks[c + 1] if c + 1 < nc else n_used, d, seed, P, Z, part, indptr, indices, deg,
+                F, B, I, U, True)  # fmt: skip
+        for c in range(nc):
+            resolve_chunk(
+                c, chunks[c], chunks[c + 1] if c + 1 < nc else n_used, d, seed, P, Z, part, F, B, I, U
+            )
+        tot[:] = 0.0
+        for c in range(nc):
+            tot += part[c]
         community_changes(d, seed, P, TL, M, H, Z, OUT, hist, tot, meta, indptr, indices, deg, F, B, I, U)
 
 
