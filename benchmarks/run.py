@@ -267,12 +267,31 @@ def _child(code: str, env: dict[str, str] | None = None) -> float:
     return dt
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _settle(folder: Path) -> None:
     """Wait until no compile helper works in the numba cache under ``folder``: the one a cold
-    child started compiles ``run_days_ser`` after the child's first run, then removes its lock
-    (``cmsim.precompile``); the next timing must not share the cores with it."""
+    child started compiles ``run_days_ser`` after the child's first run (``cmsim.precompile``);
+    the next timing must not share the cores with it. A lock names its helper's process: the
+    wait ends when that process has, at most ``LOCK_FRESH_S`` (a lock without a process id
+    while it exists)."""
     deadline = time.monotonic() + cmsim.precompile.LOCK_FRESH_S
-    while time.monotonic() < deadline and any(folder.rglob(cmsim.precompile.LOCK)):
+    pids = []
+    for lock in folder.rglob(cmsim.precompile.LOCK):
+        try:
+            pids.append(int(lock.read_text()))
+        except (OSError, ValueError):
+            pids.append(None)
+    while time.monotonic() < deadline and any(
+        _alive(pid) if pid is not None else any(folder.rglob(cmsim.precompile.LOCK)) for pid in pids
+    ):
         time.sleep(0.05)
 
 

@@ -21,7 +21,9 @@ that declare their signatures), builds its graph and draws its start:
   do not wait for it: while the helper compiles it they step their days from Python
   (``step.run_days_loop``: the same compiled kernels in the same order, so the same results;
   :func:`steps_from_python`), and the runs after it load the helper's copy. The helper then
-  removes its lock file, and ends.
+  removes its lock file (also when it gave up waiting, or failed), and ends: its exit skips the
+  interpreter's last garbage collection (``gc.freeze``; half a second of numba's compile data,
+  and no user code runs there).
 
 The cache is cold while its folder lacks a compiled copy of any of ``HELPER_KERNELS`` (whoever
 compiled them: the helper, or runs and tests without it). :func:`start` finds the folder through
@@ -35,9 +37,7 @@ run too (the same code, so the same results), and both processes compile the few
 The first run, once it has drawn its start, compiles ``count_posters``, then ``act_chunk`` once
 the helper's ``sort_batch`` is in the cache, and then waits for the rest of the helper's kernels
 (:func:`ready`), so the two processes do not compile the same step kernel while the helper keeps
-up (``benchmarks/README.md`` has the figures). A session that started the helper also leaves
-what the compiling left behind to the operating system at exit rather than to the
-interpreter's last garbage collection (half a second on 2 cores).
+up (``benchmarks/README.md`` has the figures).
 
 Nothing depends on the helper: if it is slow, fails or is turned off, the run compiles those
 kernels itself, with the same results. It starts only when the cache is cold, on a machine with
@@ -47,8 +47,6 @@ work in the foreground.
 
 from __future__ import annotations
 
-import atexit
-import gc
 import os
 import subprocess
 import sys
@@ -162,9 +160,11 @@ PROBE = "count_posters"
 #: then compiles.
 _HELPER = (
     "import sys, types; m = types.ModuleType('cmsim'); m.__path__ = [{package!r}]; sys.modules['cmsim'] = m; "
-    "from cmsim.precompile import help_first_run; help_first_run({parent})"
+    "from cmsim.precompile import help_first_run; help_first_run({parent}); "
+    "import gc; gc.freeze()"  # (its exit leaves numba's compile data to the system: 0.5 s less)
 )
-#: The helper's lock file in the cache folder (made at its start, removed at its end).
+#: The helper's lock file in the cache folder (made at its start, holding its process id;
+#: removed at its end).
 LOCK = "cmsim-precompile.lock"
 #: A helper started less than this long ago (seconds) is still at work: no second one.
 LOCK_FRESH_S = 120.0
@@ -216,7 +216,7 @@ def compile_ahead(names: tuple[str, ...] = HELPER_KERNELS) -> None:
 def help_first_run(parent: int) -> None:
     """The helper's program: :data:`HELPER_KERNELS`, then :data:`LAST` once the first run's
     kernels it links are in the cache (while the process ``parent`` lives or has saved them, at
-    most ``LAST_WAIT_S``); then it removes its lock file (the bench waits for that)."""
+    most ``LAST_WAIT_S``); then it removes its lock file, also when it gave up or failed."""
     try:
         compile_ahead(HELPER_KERNELS)
         name, links = LAST
@@ -292,15 +292,6 @@ def _saved(index: Path) -> bool:
     return index.exists() and any(index.parent.glob(index.stem + ".*.nbc"))
 
 
-def _skip_exit_collection() -> None:
-    """At the exit of a session that compiled, after every other exit handler: leave what the
-    compiling left (numba's typed code of every kernel, in reference cycles) to the operating
-    system instead of to the interpreter's last garbage collection, which took 0.5 s of a 11 s
-    cold start on 2 cores (``gc.freeze``: nothing is collected after it; Python never promises
-    to finalize objects that still exist at exit)."""
-    gc.freeze()
-
-
 def start() -> bool:
     """Launch the helper if the cache is cold (once per process). Returns whether it started."""
     global _started
@@ -325,7 +316,7 @@ def start() -> bool:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=env, start_new_session=True,
         )  # fmt: skip
-        atexit.register(_skip_exit_collection)  # (first registered, so it runs last)
+        lock.write_text(str(_helper.pid))  # (who is at it: the bench waits for it to end)
         return True
     except Exception:  # noqa: BLE001 - an optional speed-up must never break an import
         return False

@@ -82,8 +82,20 @@ def test_a_cold_timing_waits_for_its_helper_before_the_next(tmp_path) -> None:
     t0 = time.monotonic()
     run._settle(tmp_path)
     assert time.monotonic() - t0 < 0.05
-    lock.write_bytes(b"")
+    lock.write_bytes(b"")  # (no process id: as long as the lock is there)
     threading.Timer(0.3, lock.unlink).start()
     t0 = time.monotonic()
     run._settle(tmp_path)
     assert 0.3 <= time.monotonic() - t0 < 5.0
+    # a lock names its helper: the wait lasts as long as that process, lock or no lock
+    helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.6)"])
+    lock.write_text(str(helper.pid))
+    threading.Timer(0.1, lock.unlink).start()
+    t0 = time.monotonic()
+    run._settle(tmp_path)
+    assert 0.5 <= time.monotonic() - t0 < 5.0
+    helper.wait()
+    lock.write_text(str(helper.pid))  # a helper killed before removing its lock: no wait
+    t0 = time.monotonic()
+    run._settle(tmp_path)
+    assert time.monotonic() - t0 < 0.5

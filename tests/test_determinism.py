@@ -376,6 +376,22 @@ def test_first_threaded_run_readies_the_one_thread_kernel_without_stepping(monke
     pd.testing.assert_frame_equal(a.daily, b.daily, check_exact=True)
 
 
+def test_first_threaded_run_leaves_the_one_thread_kernel_to_the_helper_compiling_it(monkeypatch) -> None:
+    """While the compile helper works on ``run_days_ser`` (``precompile.steps_from_python``), a
+    big first run does not ready it (the helper saves it), and the small runs step from Python."""
+    seen, looped = [], []
+    monkeypatch.setattr(cmsim.simulation, "run_days_ser", lambda *a: seen.append(a))
+    loop = cmsim.simulation.run_days_loop
+    monkeypatch.setattr(cmsim.simulation, "run_days_loop", lambda *a: (looped.append(a[0]), loop(*a)))
+    monkeypatch.setattr(cmsim.precompile, "steps_from_python", lambda: True)
+    monkeypatch.setattr(cmsim.simulation, "_serial_ready", False)
+    a = cmsim.run_spec("forum", seed=5, members=500, days=10, threads=2).run()
+    assert seen == [] and looped == [] and cmsim.simulation._serial_ready
+    b = cmsim.run_spec("forum", seed=5, members=500, days=10, threads=1).run()
+    assert seen == [] and looped and looped[0] == 0
+    pd.testing.assert_frame_equal(a.daily, b.daily, check_exact=True)
+
+
 def test_first_threaded_run_readies_the_small_runs_start(monkeypatch) -> None:
     """The readying call types its arguments as a small run's start does (on one thread, and on
     several: ``draw_start`` calls one kernel either way), so the first small run after a big one

@@ -305,7 +305,13 @@ def test_the_many_run_subpackages_are_found_after_a_plain_import() -> None:
 
 def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_path) -> None:
     launched = []
-    monkeypatch.setattr(precompile.subprocess, "Popen", lambda *a, **k: launched.append((a, k)))
+
+    class Launched:
+        pid = 4321
+
+    monkeypatch.setattr(
+        precompile.subprocess, "Popen", lambda *a, **k: (launched.append((a, k)), Launched())[1]
+    )
     index = tmp_path / "step" / "count_posters.nbi"  # (the probe's: its folder is the cache's)
     monkeypatch.setattr(precompile, "_index_path", lambda dispatcher: index)
     monkeypatch.setenv("CMSIM_PRECOMPILE", "1")
@@ -319,7 +325,8 @@ def test_start_launches_one_helper_only_when_the_cache_is_cold(monkeypatch, tmp_
     assert args[0][0] == sys.executable and kw["env"]["CMSIM_PRECOMPILE"] == "0"
     assert not precompile.start()  # once per process
     assert not again()  # a helper started moments ago is still at work (lock file)
-    lock = index.parent / "cmsim-precompile.lock"
+    lock = index.parent / precompile.LOCK
+    assert lock.read_text() == "4321"  # (naming it: the bench waits for that process)
     old = time.time() - 2 * precompile.LOCK_FRESH_S
     os.utime(lock, (old, old))
     assert again() and len(launched) == 2  # a stale lock does not block
@@ -411,8 +418,12 @@ def test_runs_step_from_python_while_the_helper_compiles_the_days_loop(monkeypat
 def test_a_run_stepped_from_python_is_the_same_run(monkeypatch, scenario) -> None:
     """``step.run_days_loop`` calls the compiled kernels as ``run_days_ser`` does: same results,
     with one chunk or several (the split never changes results)."""
+    from cmsim._kernels import step
+
     kw = dict(seed=4, members=600, days=70)
     expected = cmsim.simulate(scenario, "balanced", **kw)
+    names = ("day_scalars", "count_posters", "act_chunk", "resolve_chunk", "community_changes")
+    before = {n: set(getattr(step, n).signatures) for n in names}
     stepped: list = []
     real = cmsim.simulation.run_days_loop
     monkeypatch.setattr(precompile, "steps_from_python", lambda: True)
@@ -423,6 +434,9 @@ def test_a_run_stepped_from_python_is_the_same_run(monkeypatch, scenario) -> Non
                         lambda self, st, share: np.array([0, st.n_used // 3, 2 * st.n_used // 3], np.int64))  # fmt: skip
     split = cmsim.simulate(scenario, "balanced", **kw)
     assert stepped and set(stepped) == {1, 3}
+    for n in names:  # each called with the one-thread step's own types (act_chunk's literal True)
+        assert set(getattr(step, n).signatures) - before[n] <= {precompile.SIGNATURES[n]}, n
+        assert precompile.SIGNATURES[n] in getattr(step, n).signatures, n
     for run in (got, split):
         pd.testing.assert_frame_equal(run.daily, expected.daily)
         pd.testing.assert_frame_equal(run.members, expected.members)
@@ -471,17 +485,6 @@ def test_the_helper_compiles_the_days_loop_once_the_first_runs_kernels_are_saved
     with pytest.raises(ZeroDivisionError):
         precompile.help_first_run(os.getppid())
     assert not lock.exists()
-
-
-def test_a_session_that_compiled_leaves_its_last_collection_to_the_system() -> None:
-    import gc
-
-    assert gc.get_freeze_count() == 0
-    try:
-        precompile._skip_exit_collection()
-        assert gc.get_freeze_count() > 1000  # everything alive now is out of the collector's reach
-    finally:
-        gc.unfreeze()
 
 
 @pytest.mark.slow

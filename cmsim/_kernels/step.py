@@ -215,10 +215,8 @@ def run_days_loop(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indp
     nc = chunks.shape[0]
     # act_chunk's compiled copy for ``ahead=True`` as the runners pass it (a literal; from Python
     # it would be a plain bool, and a second copy of the biggest kernel)
-    types = tuple(
-        numba.typeof(a) for a in (d0, d0, d0, d0, seed, P, Z, part, indptr, indices, deg, F, B, I, U)
-    )
-    act = act_chunk.compile((*types, numba.types.literal(True)))
+    arrays = tuple(numba.typeof(a) for a in (P, Z, part, indptr, indices, deg, F, B, I, U))
+    act = act_chunk.compile((*(numba.int64,) * 5, *arrays, numba.types.literal(True)))  # (c, lo, hi, d, seed)
     for d in range(d0, d1):
         day_scalars(d, P, TL, M, H, Z)
         n_used = meta[0]
