@@ -76,6 +76,8 @@ _GRAPH = (nt.int64[::1], nt.int32[::1], nt.int32[::1])  # indptr, indices, deg
 _I = nt.int64
 
 _EDGES = (nt.int32[::1], nt.int32[::1])  # src, dst
+# d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta (the daily loop's)
+_DAYS = (_I, _I, _I, _F1, _F2, _F1, _F1, _F2, _F1, nt.int64[::1], _F2, nt.int64[::1])
 #: The argument types a run calls these kernels with: ``run_days_ser`` and ``run_days_par`` the
 #: step's, ``cmsim.graphs`` the graph's, ``act_chunk`` its first pass ``sort_batch`` (checked in
 #: ``tests/test_precompile.py`` against a real first run, and ``sort_batch``'s against
@@ -88,22 +90,7 @@ SIGNATURES: dict[str, tuple] = {
     "day_scalars": (_I, _F1, _F2, _F1, _F1, _F1),
     "fill_csr": (_I, *_EDGES, *_GRAPH),
     "resolve_chunk": (_I, _I, _I, _I, _I, _F1, _F1, _F2, *_MEMBERS),
-    "run_days_ser": (
-        _I,
-        _I,
-        _I,
-        _F1,
-        _F2,
-        _F1,
-        _F1,
-        _F2,
-        _F1,
-        nt.int64[::1],
-        _F2,
-        nt.int64[::1],
-        *_GRAPH,
-        *_MEMBERS,
-    ),
+    "run_days_ser": (*_DAYS, *_GRAPH, *_MEMBERS),
     # ``act_chunk``'s first pass (a callee: the first run's ``act_chunk`` links its cached copy)
     "sort_batch": (
         _I,
