@@ -51,6 +51,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from numba import types as nt
@@ -207,14 +208,8 @@ def help_first_run(parent: int) -> None:
     try:
         compile_ahead(HELPER_KERNELS)
         name, links = LAST
-        kernels = _kernels(links)
-        paths = [_index_path(kernels[n]) for n in links]
-        deadline = time.monotonic() + LAST_WAIT_S
-        while not all(p is not None and _saved(p) for p in paths):
-            if os.getppid() != parent or time.monotonic() >= deadline:
-                return
-            time.sleep(0.02)
-        compile_ahead((name,))
+        if _wait_saved(links, lambda: os.getppid() != parent, time.monotonic() + LAST_WAIT_S, 0.02):
+            compile_ahead((name,))
     finally:
         folder = _folder()
         if folder is not None:
@@ -254,23 +249,30 @@ def ready(wait_s: float = WAIT_S) -> bool:
     if helper is None:
         return False
     try:
-        kernels = _kernels()
         deadline = time.monotonic() + wait_s
 
-        def wait(names: tuple[str, ...]) -> bool:  # (False once the helper ended or time is up)
-            paths = [_index_path(kernels[n]) for n in names]
-            while not all(p is not None and _saved(p) for p in paths):
-                if helper.poll() is not None or time.monotonic() >= deadline:
-                    return False
-                time.sleep(0.01)
-            return True
+        def gone() -> bool:
+            return helper.poll() is not None
 
         for name, links in FIRST_RUN:
-            wait(links)  # (if the helper is late or gone, this process compiles them too)
+            # (if the helper is late or gone, this process compiles them too)
+            _wait_saved(links, gone, deadline, 0.01)
             compile_ahead((name,))
-        return wait(HELPER_KERNELS)
+        return _wait_saved(HELPER_KERNELS, gone, deadline, 0.01)
     except Exception:  # noqa: BLE001 - an optional speed-up must never break a run
         return False
+
+
+def _wait_saved(names: tuple[str, ...], stop: Callable[[], bool], deadline: float, every: float) -> bool:
+    """Wait until the kernels ``names`` are saved in the cache (True), unless ``stop()`` holds or
+    the ``deadline`` (``time.monotonic``) passes first (False); looking every ``every`` seconds."""
+    kernels = _kernels(names)
+    paths = [_index_path(kernels[n]) for n in names]
+    while not all(p is not None and _saved(p) for p in paths):
+        if stop() or time.monotonic() >= deadline:
+            return False
+        time.sleep(every)
+    return True
 
 
 def _saved(index: Path) -> bool:

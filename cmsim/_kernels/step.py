@@ -223,11 +223,11 @@ def run_days_loop(d0, d1, seed, P, TL, M, H, OUT, hist, chunks, part, meta, indp
         part[:] = 0.0
         count_posters(n_used, indptr, indices, deg, B[L.B_STATUS], U[L.U_ACT + 1 - (d & 1)], U[L.U_POSTERS])
         for c in range(nc):
-            act(c, chunks[c], chunks[c + 1] if c + 1 < nc else n_used, d, seed, P, Z, part, indptr, indices, deg,
-                F, B, I, U, True)  # fmt: skip
+            hi = _chunk_end.py_func(chunks, c, n_used)
+            act(c, chunks[c], hi, d, seed, P, Z, part, indptr, indices, deg, F, B, I, U, True)
         for c in range(nc):
             resolve_chunk(
-                c, chunks[c], chunks[c + 1] if c + 1 < nc else n_used, d, seed, P, Z, part, F, B, I, U
+                c, chunks[c], _chunk_end.py_func(chunks, c, n_used), d, seed, P, Z, part, F, B, I, U
             )
         tot[:] = 0.0
         for c in range(nc):
