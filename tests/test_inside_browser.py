@@ -158,12 +158,40 @@ def test_a_saved_html_run_plays_offline(tmp_path) -> None:
             assert "forum, balanced, 60 members, seed 2: days 0 to 6" in p.page.inner_text("h3")
             first = img.evaluate("e => e.src")
             p.shot("1_day0")
-            p.page.locator("#p").click()  # play
-            p.wait_until("played to the last frame", lambda: p.page.locator("#d").inner_text() == "day 6")
+            day = p.page.locator("#d")
+            button = p.page.locator("#p")
+            button.click()  # play
+            assert button.inner_text() == "Pause"
+            p.wait_until("played to the last frame", lambda: day.inner_text() == "day 6")
+            # The player stops on the frame that shows the last day, not one tick later: a slider
+            # moved at once must not be played on (the CI race this test once lost).
+            assert button.inner_text() == "Play"
             assert img.evaluate("e => e.src") != first
             p.shot("2_day6")
             p.page.locator("#s").fill("2")  # the slider
-            p.wait_until("the slider shows day 2", lambda: p.page.locator("#d").inner_text() == "day 2")
+            p.wait_until("the slider shows day 2", lambda: day.inner_text() == "day 2")
+            time.sleep(0.5)  # five frames at 10 a second
+            assert day.inner_text() == "day 2"
+            # Play on from day 2, then move the slider while it plays: the slider pauses it. One
+            # script, so no frame can pass between the two.
+            playing = p.page.evaluate(
+                """() => { const b = document.getElementById("p"), s = document.getElementById("s");
+                           b.click(); const label = b.textContent;
+                           s.value = 1; s.dispatchEvent(new Event("input")); return label; }"""
+            )
+            assert playing == "Pause" and button.inner_text() == "Play"
+            time.sleep(0.5)
+            assert day.inner_text() == "day 1"
+            button.click()
+            p.wait_until("played to the last frame again", lambda: day.inner_text() == "day 6")
+            # Play on the last frame starts again from day 0.
+            assert (
+                p.page.evaluate(
+                    """() => { document.getElementById("p").click(); return document.getElementById("d").textContent; }"""
+                )
+                == "day 0"
+            )
+            p.wait_until("played to the last frame a third time", lambda: day.inner_text() == "day 6")
             assert p.blocked == [] and p.missing == [] and p.errors == []
         finally:
             p.close()

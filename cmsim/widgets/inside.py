@@ -355,11 +355,13 @@ def _html_page(frames: list[bytes], fps: int, title: str) -> str:
 <button id="p">Play</button> <input id="s" type="range" min="0" max="{len(frames) - 1}" value="0" style="width:60%">
 <span id="d"></span>
 <script>
-const F=[{imgs}];const img=document.getElementById("f"),s=document.getElementById("s"),d=document.getElementById("d");
-let t=null;function show(i){{img.src=F[i];s.value=i;d.textContent="day "+i;}}
-s.oninput=()=>show(+s.value);
-document.getElementById("p").onclick=()=>{{if(t){{clearInterval(t);t=null;return;}}
-t=setInterval(()=>{{let i=+s.value+1;if(i>=F.length){{clearInterval(t);t=null;return;}}show(i);}},{int(1000 / fps)});}};
+const F=[{imgs}];const img=document.getElementById("f"),s=document.getElementById("s"),d=document.getElementById("d"),
+b=document.getElementById("p");let t=null;
+function show(i){{img.src=F[i];s.value=i;d.textContent="day "+i;}}
+function stop(){{if(t){{clearInterval(t);t=null;}}b.textContent="Play";}}
+s.oninput=()=>{{stop();show(+s.value);}};
+b.onclick=()=>{{if(t){{stop();return;}}if(F.length<2)return;if(+s.value>=F.length-1)show(0);b.textContent="Pause";
+t=setInterval(()=>{{const i=+s.value+1;show(i);if(i>=F.length-1)stop();}},{int(1000 / fps)});}};
 show(0);
 </script></body></html>
 """
