@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels import tally as T
 from cmsim._kernels.comebacks import POSTED
 from cmsim._kernels.members import warned

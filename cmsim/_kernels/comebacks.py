@@ -25,9 +25,9 @@ phase clears the counts of its members as it goes. The count is the one the row 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels.prefetch import prefetch
 
 #: A count at which a lapsed member reads its row instead (a uint8 count saturates here).
@@ -58,7 +58,7 @@ def _count_gone(j, indptr, indices, deg, b_status, u_posters):
             seen |= indices[f] == v
         if seen:
             continue
-        k = 0
+        k = np.int64(0)
         f0 = indptr[v]
         for f in range(f0, f0 + deg[v]):
             k += indices[f] == j
@@ -96,7 +96,7 @@ def _walk(js, m, indptr, indices, deg, b_status, u_posters):
             continue
         e0 = indptr[j]
         for e in range(e0, e0 + deg[j]):
-            _add(u_posters, indices[e], 1)
+            _add(u_posters, indices[e], np.int64(1))
 
 
 @njit(cache=True, nogil=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
+import numpy as np
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels import tally as T
 from cmsim._kernels.levers import manager_levers
 from cmsim._kernels.members import set_member
@@ -103,18 +104,18 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
     (a quarter of the tries late in a run) is followed by the second.
     """
     for a in range(attach):
-        t = _found(k_attach, s, a, 0)
+        t = _found(k_attach, s, a, np.int64(0))
         if stage == 1:
             # the first try, and the second in case the first finds a member who is not active
-            for x in (t, _found(k_attach, s, a, 1)):
+            for x in (t, _found(k_attach, s, a, np.int64(1))):
                 prefetch(status, x)
                 prefetch(deg, x)
                 prefetch(indptr, x)
             continue
-        attempt = 0
+        attempt = np.int64(0)
         if status[t] != L.ACTIVE:
-            attempt = 1
-            t = _found(k_attach, s, a, 1)
+            attempt = np.int64(1)
+            t = _found(k_attach, s, a, np.int64(1))
         e = _friend(k_attach, s, a, attempt, t, indptr, deg)
         if e < 0:
             if stage == 2:
@@ -129,7 +130,7 @@ def _warm(stage, s, k_attach, attach, indptr, indices, deg, status):
             prefetch(deg, t2)
             prefetch(indptr, t2)
         else:
-            prefetch(indices, _room(t2, indptr, deg))
+            prefetch(indices, _room(np.int64(t2), indptr, deg))
 
 
 @njit(cache=True)

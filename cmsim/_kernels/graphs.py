@@ -9,9 +9,9 @@ graph is a pure function of (kind, size, parameters, seed).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels.rng import key, uniform2
 
 

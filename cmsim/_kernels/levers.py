@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 
-from numba import njit
-
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels import tally as T
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels import tally as T
 from cmsim._kernels.rng import key, normal, uniform, uniform2
 

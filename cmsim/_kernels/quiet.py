@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels import tally as T
 from cmsim._kernels.comebacks import FULL
 from cmsim._kernels.prefetch import prefetch

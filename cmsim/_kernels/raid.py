@@ -19,9 +19,9 @@ The Mesa engine calls these functions' Python versions (``.py_func``): one formu
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels.rng import key, uniform, uniform2
 
 

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from cmsim._kernels import layout as L
+from cmsim._kernels import njit
 from cmsim._kernels import tally as T
 from cmsim._kernels.act import act_chunk
 from cmsim._kernels.comebacks import count_posters
