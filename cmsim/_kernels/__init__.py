@@ -17,11 +17,16 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numba
 
+if TYPE_CHECKING:
+    from numba.core.dispatcher import Dispatcher
+
 __all__ = ["njit"]
+
+_F = TypeVar("_F", bound=Callable[..., object])
 
 
 def _cache_dir() -> str:
@@ -58,7 +63,7 @@ def _prune(root: Path, keep: str, older_than_s: float = 86400.0) -> None:
 numba.config.CACHE_DIR = _cache_dir()  # type: ignore[attr-defined]  # (numba.config is filled at run time)
 
 
-def njit(*signature: Any, **options: Any) -> Callable[[Callable], Any]:
+def njit(*signature: Any, **options: Any) -> Callable[[_F], Dispatcher[_F]]:
     """``numba.njit`` with cmsim's default ``no_cfunc_wrapper=True``, for every kernel here.
 
     Numba gives each compiled function, besides the wrapper Python calls it through, a C-callable
@@ -69,4 +74,4 @@ def njit(*signature: Any, **options: Any) -> Callable[[Callable], Any]:
     themselves is the same either way.
     """
     options.setdefault("no_cfunc_wrapper", True)
-    return numba.njit(*signature, **options)  # type: ignore[no-any-return]
+    return cast("Callable[[_F], Dispatcher[_F]]", numba.njit(*signature, **options))
