@@ -678,15 +678,16 @@ def _ensemble_vs_before(cfg: Config, name: str) -> Row:
 
 
 def _start_cold_vs_before(cfg: Config, name: str, folder: Path) -> Row:
-    """``start_cold``'s child of each code, in turn: the median over pairs of seconds now /
-    before."""
+    """``start_cold``'s child of each code, in turn (which goes first alternating between pairs):
+    the median over pairs of seconds now / before."""
     import before
 
     code = _FIRST.format(n=2_000, days=180)
     secs: dict[str, list[float]] = {"new": [], "old": []}
-    for _ in range(cfg.reps):
-        secs["new"].append(_cold(code))
-        secs["old"].append(_cold(before.rename(code), str(folder)))
+    child = {"new": lambda: _cold(code), "old": lambda: _cold(before.rename(code), str(folder))}
+    for i in range(cfg.reps):
+        for which in ("new", "old") if i % 2 == 0 else ("old", "new"):
+            secs[which].append(child[which]())
     ratios = [n / o for n, o in zip(secs["new"], secs["old"], strict=True)]
     ratio, s = statistics.median(ratios), {k: statistics.median(v) for k, v in secs.items()}
     return Row(name, ratio, "x before", "(report)", None,

@@ -70,7 +70,7 @@ def njit(*signature: Any, **options: Any) -> Callable[[_F], Dispatcher[_F]]:
     one (for passing it to ``ctypes`` or as a first-class function), which cmsim never uses. A
     kernel's module links in the whole module of every kernel it calls, that wrapper included,
     and optimises and emits it all again: so each unused wrapper was compiled once more in every
-    kernel above it (a cold start took 5% longer with them). The code of the kernels
+    kernel above it (``benchmarks/README.md`` has the figures). The code of the kernels
     themselves is the same either way.
     """
     options.setdefault("no_cfunc_wrapper", True)
