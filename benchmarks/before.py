@@ -31,9 +31,9 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 #: Main just before issue 18's model changes (model 1.0: no steady start, capacity capped,
 #: peers answering contacts only): the "before" of issue 18 and 19's bench limits.
@@ -47,6 +47,7 @@ REFERENCE = {"engine_1m": 70.3, "ensemble_2core": 218.0, "start_cold": 8.8}  # M
 REFERENCE_MACHINE = "round 8's 2-core AMD EPYC (Zen 4) VM"
 #: The name the earlier package is imported under.
 PACKAGE = "cmsim_before"
+_T = TypeVar("_T")
 
 _WORD = re.compile(r"\bcmsim\b")
 
@@ -102,14 +103,15 @@ def paired_runs(
     engines: dict[str, tuple[Any, Any]], scenario: str, members: int, days: int, seeds: range,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, list[float]]]:  # fmt: skip
-    """Seconds to start and to step each run, per engine, the engines alternating run by run.
+    """Seconds to start and to step each run, per engine, the engines alternating run by run
+    (which goes first alternating between seeds).
 
     ``engines`` maps a name to ``(Simulation class, clear)``: ``clear()`` (or None) forgets the
     remembered starts and graphs before each run, so every run draws its own. Returns
     ``{name: {"start": [...], "step": [...]}}`` in seed order."""
     out: dict[str, dict[str, list[float]]] = {k: {"start": [], "step": []} for k in engines}
-    for seed in seeds:
-        for name, (sim_cls, clear) in engines.items():
+    for i, seed in enumerate(seeds):
+        for name, (sim_cls, clear) in _in_turn(engines, i):
             if clear is not None:
                 clear()
             t = time.perf_counter()
@@ -130,15 +132,15 @@ def paired_steps(
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, list[float]]:  # fmt: skip
     """Seconds to step each ``span`` days, per engine (``{name: Simulation class}``): for each
-    seed both runs are started, then stepped ``span`` days at a time, the engines alternating,
-    so each pair of spans is timed within a second of each other (a whole 1M-member run takes
+    seed both runs are started, then stepped ``span`` days at a time, the engines taking turns
+    (which goes first alternating between pairs), so each pair of spans is timed within a second of each other (a whole 1M-member run takes
     seconds, over which this machine's speed can change). Returns ``{name: [...]}``."""
     out: dict[str, list[float]] = {k: [] for k in engines}
     for seed in seeds:
         sims = {k: c(scenario, "balanced", seed=seed, members=members, days=days, overrides=overrides or {})
                 for k, c in engines.items()}  # fmt: skip
-        for _ in range(days // span):
-            for name, sim in sims.items():
+        for i in range(days // span):
+            for name, sim in _in_turn(sims, i):
                 t = time.perf_counter()
                 sim.advance(span)
                 out[name].append(time.perf_counter() - t)
@@ -147,22 +149,34 @@ def paired_steps(
     return out
 
 
-def alternate(calls: dict[str, Callable[[], object]], pairs: int) -> dict[str, list[float]]:
+def alternate(calls: Mapping[str, Callable[[], object]], pairs: int) -> dict[str, list[float]]:
     """Seconds of each call, per name, the calls taking turns ``pairs`` times (one pair is one
-    call of each, timed while the machine runs at one speed). Returns ``{name: [...]}``.
+    call of each, timed while the machine runs at one speed; which goes first alternates between
+    pairs, so a drift of the machine's speed or a call's effect on the next favours neither).
+    Returns ``{name: [...]}``.
 
     >>> seen = []
-    >>> out = alternate({"new": lambda: seen.append("n"), "old": lambda: seen.append("o")}, 2)
+    >>> out = alternate({"new": lambda: seen.append("n"), "old": lambda: seen.append("o")}, 3)
     >>> seen, [len(v) for v in out.values()]
-    (['n', 'o', 'n', 'o'], [2, 2])
+    (['n', 'o', 'o', 'n', 'n', 'o'], [3, 3])
     """
     out: dict[str, list[float]] = {k: [] for k in calls}
-    for _ in range(pairs):
-        for name, call in calls.items():
+    for i in range(pairs):
+        for name, call in _in_turn(calls, i):
             t = time.perf_counter()
             call()
             out[name].append(time.perf_counter() - t)
     return out
+
+
+def _in_turn(items: Mapping[str, _T], pair: int) -> list[tuple[str, _T]]:
+    """``items``' entries in order for even pairs, reversed for odd ones.
+
+    >>> _in_turn({"a": 1, "b": 2}, 1)
+    [('b', 2), ('a', 1)]
+    """
+    order = list(items.items())
+    return order[::-1] if pair % 2 else order
 
 
 def total_ratio(new: list[float], old: list[float]) -> float:

@@ -81,7 +81,7 @@ def main() -> int:
     print(f"{args.kernels} kernels started together: all running after {started:.1f} s, every game on screen "
           f"after {ready:.1f} s (one game's import and start: median {statistics.median(setups):.1f} s, "
           f"slowest {max(setups):.1f} s)", flush=True)  # fmt: skip
-    rss = [_rss_mb(km.provisioner.process.pid) for km, _ in kernels]
+    rss = [_rss_mb(km.provisioner.process.pid) for km, _ in kernels]  # type: ignore[union-attr]  # (started above)
     print(
         f"memory: {statistics.median(rss):.0f} MB a kernel (median), {sum(rss) / 1024:.1f} GB for all",
         flush=True,

@@ -62,3 +62,44 @@ def test_bench_refuses_an_unknown_figure_with_exit_2() -> None:
     assert proc.returncode == 2
     assert "unknown figure 'nope'" in proc.stderr and "engine" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_sweep_ratio_is_timed_with_no_dask_cluster_running(monkeypatch) -> None:
+    """An idle Dask cluster's processes take a little of both cores and slow the 2-worker sweeps,
+    not the 1-worker ones (benchmarks/README.md, seventh session): ``sweep_ratio`` is timed
+    before the cluster of ``sweep_dask_vs_local`` starts, and that figure's local sweeps beside it."""
+    import distributed
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import run
+
+    alive: list[bool] = []
+    timed: list[tuple[str, bool]] = []
+
+    class Cluster:
+        scheduler_address = "tcp://127.0.0.1:1"
+
+        def __init__(self, **_: object) -> None:
+            alive.append(True)
+
+        def close(self) -> None:
+            alive.pop()
+
+    def seconds(spec: dict, **where: object) -> float:
+        kind = "dask" if "scheduler" in where else f"{where['workers']}w"
+        if spec["seeds"] > 1:  # (not the cluster's tiny warm-up)
+            timed.append((kind, bool(alive)))
+        return {"1w": 2.0, "2w": 1.0, "dask": 1.05}[kind]
+
+    class Done:
+        stdout = "100\n"
+
+    monkeypatch.setattr(distributed, "LocalCluster", Cluster)
+    monkeypatch.setattr(run, "_sweep_seconds", seconds)
+    monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: Done())
+    rows = {r.figure: r for r in run.fig_sweep(run.Config(quick=True, reps=3))}
+    assert rows["sweep_ratio"].value == 2.0 and rows["sweep_dask_vs_local"].value == 1.05
+    no_cluster = [k for k, a in timed if not a]
+    beside = [k for k, a in timed if a]
+    assert no_cluster == ["2w"] + ["1w", "2w"] * 3  # the big sweep, then 3 pairs
+    assert beside == ["2w", "dask"] * 3 and not alive

@@ -67,6 +67,44 @@ def test_speed_ratio_is_old_time_over_new_time() -> None:
     assert r == [2.0, 1.0, 0.5] and med == 1.0
 
 
+class _Sim:
+    """A stand-in ``Simulation`` that records who steps when."""
+
+    name = ""
+    log: list[str] = []
+
+    def __init__(
+        self, scenario: str, strategy: str, *, seed: int, members: int, days: int, overrides: dict
+    ) -> None:
+        self.log.append(f"{self.name}{seed}")
+
+    def advance(self, days: int) -> None:
+        self.log.append(self.name)
+
+
+class _New(_Sim):
+    name = "n"
+
+
+class _Old(_Sim):
+    name = "o"
+
+
+def test_which_code_goes_first_alternates_between_pairs() -> None:
+    seen: list[str] = []
+    calls = {"new": lambda: seen.append("n"), "old": lambda: seen.append("o")}
+    out = before.alternate(calls, 4)
+    assert seen == ["n", "o", "o", "n", "n", "o", "o", "n"] and [len(v) for v in out.values()] == [4, 4]
+    _Sim.log = []
+    steps = before.paired_steps({"new": _New, "old": _Old}, "forum", 10, 6, range(1, 2), 2)
+    assert _Sim.log == ["n1", "o1", "n", "o", "o", "n", "n", "o"]
+    assert [len(v) for v in steps.values()] == [3, 3]
+    _Sim.log = []
+    runs = before.paired_runs({"new": (_New, None), "old": (_Old, None)}, "forum", 10, 5, range(1, 4))
+    assert _Sim.log == ["n1", "n", "o1", "o", "o2", "o", "n2", "n", "n3", "n", "o3", "o"]
+    assert [len(runs[k]["step"]) for k in ("new", "old")] == [3, 3]
+
+
 def test_a_cold_timing_waits_for_its_helper_before_the_next(tmp_path) -> None:
     """``start_cold``'s helper compiles ``run_days_ser`` after its child's first run: the next
     timing starts once its lock is gone (``run._settle``), and at once when there is none."""
