@@ -111,7 +111,7 @@ def paired_runs(
     ``{name: {"start": [...], "step": [...]}}`` in seed order."""
     out: dict[str, dict[str, list[float]]] = {k: {"start": [], "step": []} for k in engines}
     for i, seed in enumerate(seeds):
-        for name, (sim_cls, clear) in _in_turn(engines, i):
+        for name, (sim_cls, clear) in in_turn(engines, i):
             if clear is not None:
                 clear()
             t = time.perf_counter()
@@ -133,14 +133,15 @@ def paired_steps(
 ) -> dict[str, list[float]]:  # fmt: skip
     """Seconds to step each ``span`` days, per engine (``{name: Simulation class}``): for each
     seed both runs are started, then stepped ``span`` days at a time, the engines taking turns
-    (which goes first alternating between pairs), so each pair of spans is timed within a second of each other (a whole 1M-member run takes
-    seconds, over which this machine's speed can change). Returns ``{name: [...]}``."""
+    (which goes first alternating between pairs), so each pair of spans is timed within a second
+    of each other (a whole 1M-member run takes seconds, over which this machine's speed can
+    change). Returns ``{name: [...]}``."""
     out: dict[str, list[float]] = {k: [] for k in engines}
     for seed in seeds:
         sims = {k: c(scenario, "balanced", seed=seed, members=members, days=days, overrides=overrides or {})
                 for k, c in engines.items()}  # fmt: skip
         for i in range(days // span):
-            for name, sim in _in_turn(sims, i):
+            for name, sim in in_turn(sims, i):
                 t = time.perf_counter()
                 sim.advance(span)
                 out[name].append(time.perf_counter() - t)
@@ -162,17 +163,18 @@ def alternate(calls: Mapping[str, Callable[[], object]], pairs: int) -> dict[str
     """
     out: dict[str, list[float]] = {k: [] for k in calls}
     for i in range(pairs):
-        for name, call in _in_turn(calls, i):
+        for name, call in in_turn(calls, i):
             t = time.perf_counter()
             call()
             out[name].append(time.perf_counter() - t)
     return out
 
 
-def _in_turn(items: Mapping[str, _T], pair: int) -> list[tuple[str, _T]]:
-    """``items``' entries in order for even pairs, reversed for odd ones.
+def in_turn(items: Mapping[str, _T], pair: int) -> list[tuple[str, _T]]:
+    """``items``' entries in order for even pairs, reversed for odd ones: which of two goes first
+    in pair ``pair``.
 
-    >>> _in_turn({"a": 1, "b": 2}, 1)
+    >>> in_turn({"a": 1, "b": 2}, 1)
     [('b', 2), ('a', 1)]
     """
     order = list(items.items())

@@ -690,8 +690,8 @@ def _start_cold_vs_before(cfg: Config, name: str, folder: Path) -> Row:
     secs: dict[str, list[float]] = {"new": [], "old": []}
     child = {"new": lambda: _cold(code), "old": lambda: _cold(before.rename(code), str(folder))}
     for i in range(cfg.reps):
-        for which in ("new", "old") if i % 2 == 0 else ("old", "new"):
-            secs[which].append(child[which]())
+        for which, call in before.in_turn(child, i):
+            secs[which].append(call())
     ratios = [n / o for n, o in zip(secs["new"], secs["old"], strict=True)]
     ratio, s = statistics.median(ratios), {k: statistics.median(v) for k, v in secs.items()}
     return Row(name, ratio, "x before", "(report)", None,
