@@ -558,12 +558,12 @@ def fig_sweep(cfg: Config) -> list[Row]:
     except Exception as exc:  # noqa: BLE001 - distributed not installed
         cluster = None
         rows.append(_unavailable("sweep_dask_vs_local", "<= 1.10", exc))
-    try:
-        for _ in range(cfg.reps if cluster is not None else 0):  # interleaved, both beside the cluster
-            two_beside.append(_sweep_seconds(small, workers=2))
-            dask.append(_sweep_seconds(small, scheduler=cluster.scheduler_address))  # type: ignore[union-attr]
-    finally:
-        if cluster is not None:
+    if cluster is not None:
+        try:
+            for _ in range(cfg.reps):  # interleaved, both beside the cluster
+                two_beside.append(_sweep_seconds(small, workers=2))
+                dask.append(_sweep_seconds(small, scheduler=cluster.scheduler_address))
+        finally:
             cluster.close()
     if dask:
         dr = statistics.median(d / b for d, b in zip(dask, two_beside, strict=True))
